@@ -1,0 +1,59 @@
+"""`mesh`: a thin command line over the governance package.
+
+Each command lives in `governance/commands/<name>.py` with `configure(parser)` (adds its arguments
+and `parser.set_defaults(run=run)`) and `run(args) -> int`. Only the chosen command is imported, so
+`mesh check` never pays for dbt, pyiceberg or the Databricks SDK.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from governance.errors import ExitCode, MeshError
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "build": ("governance.commands.build", "run dbt build for each domain in dependency order"),
+    "check": ("governance.commands.check", "check mesh policies and cross-domain breaking changes"),
+    "rules": ("governance.commands.rules", "list the policy rules, or write their catalog page"),
+    "lineage": ("governance.commands.lineage", "print the cross-domain product graph"),
+    "plan": ("governance.commands.plan", "show what a governance sync would change"),
+    "sync": ("governance.commands.sync", "push descriptions, owners, tags and grants to Unity Catalog"),
+    "publish": ("governance.commands.publish", "publish external domains' products to the Iceberg catalog"),
+    "trino-config": ("governance.commands.trino_config", "write Trino catalogs and access rules"),
+    "query": ("governance.commands.query", "query data products on DuckDB, Trino or Databricks"),
+}
+
+EPILOG = "exit codes: 0 success, 1 failures found (policy errors, failed builds or syncs), 2 bad input or usage"
+
+
+def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mesh", description="Build and govern the lakehouse mesh.", epilog=EPILOG
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    for name, (module, summary) in COMMANDS.items():
+        command_parser = sub.add_parser(name, help=summary, description=summary, epilog=EPILOG)
+        if name == chosen:
+            importlib.import_module(module).configure(command_parser)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = build_parser(args_list).parse_args(args_list)
+        return int(args.run(args))
+    except MeshError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return int(error.code)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,283 @@
+"""The mesh as one typed model: domains, models, data products, sources, exposures, tests.
+
+Light, typed objects filled by `governance.loader` from each project's dbt artifacts (no dbt-core
+import at runtime). Rules, the Unity Catalog sync, the Iceberg publisher and lineage all read this model.
+Parent/child indexes are built once by the loader (`MeshModel.children`, `MeshModel.parents`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from governance.project import Platform
+
+
+class Access(StrEnum):
+    PRIVATE = "private"
+    PROTECTED = "protected"
+    PUBLIC = "public"
+
+
+class Layer(StrEnum):
+    """Medallion layer, equal to the schema a model builds into."""
+
+    BRONZE = "bronze"
+    SILVER = "silver"
+    GOLD = "gold"
+    HUB = "hub"  # the hub project's analyst-facing marts
+    UNKNOWN = "unknown"
+
+
+ACCESS_RANK = {Access.PRIVATE: 0, Access.PROTECTED: 1, Access.PUBLIC: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a user fixes something: a repository-relative file and, when known, a 1-based line."""
+
+    path: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+
+@dataclass(slots=True)
+class Column:
+    name: str
+    data_type: str | None
+    description: str
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    constraints: tuple[str, ...] = ()  # constraint types declared on the column: primary_key, not_null, ...
+
+    @property
+    def classification(self) -> str | None:
+        value = self.meta.get("classification")
+        return str(value) if value is not None else None
+
+    @property
+    def is_pii(self) -> bool:
+        return bool(self.meta.get("pii", False))
+
+    @property
+    def is_masked(self) -> bool:
+        return bool(self.meta.get("masked", False))
+
+
+@dataclass(slots=True)
+class TestResult:
+    status: str  # pass | fail | warn | error | skipped
+    failures: int | None = None
+    executed_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class DataTest:
+    """A data test attached to a model or source (generic or singular)."""
+
+    unique_id: str
+    project: str
+    name: str  # generic test name: unique, not_null, relationships, accepted_values, ... (singular: its file name)
+    attached_node: str | None  # unique_id of the tested model/source
+    column_name: str | None
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+    depends_on: tuple[str, ...] = ()
+    result: TestResult | None = None
+
+
+@dataclass(slots=True)
+class Model:
+    unique_id: str  # model.<project>.<name>[.v<version>]
+    project: str
+    name: str
+    version: str | None
+    latest_version: str | None
+    deprecation_date: datetime | None
+    access: Access
+    group: str | None
+    layer: Layer
+    description: str
+    columns: dict[str, Column]
+    contract_enforced: bool
+    materialized: str
+    database: str | None
+    schema: str
+    alias: str
+    tags: tuple[str, ...]
+    meta: Mapping[str, Any]
+    grants: Mapping[str, tuple[str, ...]]  # privilege -> grantees, from dbt `grants`
+    constraints: tuple[Mapping[str, Any], ...]  # model-level constraints
+    depends_on: tuple[str, ...]  # unique_ids, including other projects' models
+    sql_path: Location  # the .sql file
+    yml_path: Location | None  # the .yml patch where the model is described, with its line
+    raw_code: str = ""
+    fqn: tuple[str, ...] = ()
+
+    @property
+    def is_product(self) -> bool:
+        """A data product: a public model of a domain's gold layer."""
+        return self.access is Access.PUBLIC and self.layer is Layer.GOLD
+
+    @property
+    def relation(self) -> str:
+        """catalog.schema.table, the same on every engine."""
+        return f"{self.database or self.project}.{self.schema}.{self.alias}"
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.project}.{self.name}" + (f".v{self.version}" if self.version else "")
+
+    @property
+    def primary_key(self) -> list[str]:
+        cols = [c.name for c in self.columns.values() if "primary_key" in c.constraints]
+        for constraint in self.constraints:
+            if constraint.get("type") == "primary_key":
+                cols.extend(str(c) for c in constraint.get("columns") or [])
+        return cols
+
+    @property
+    def domain(self) -> str:
+        return str(self.meta.get("domain", self.project))
+
+    @property
+    def classification(self) -> str | None:
+        value = self.meta.get("classification")
+        return str(value) if value is not None else None
+
+    @property
+    def fix_location(self) -> Location:
+        return self.yml_path or self.sql_path
+
+
+@dataclass(slots=True)
+class Freshness:
+    warn_after: str | None  # e.g. "12 hour"
+    error_after: str | None
+    loaded_at_field: str | None
+    status: str | None = None  # from sources.json: pass | warn | error | runtime error
+    max_loaded_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class Source:
+    unique_id: str  # source.<project>.<source_name>.<name>
+    project: str
+    source_name: str
+    name: str
+    description: str
+    loader: str
+    freshness: Freshness | None
+    columns: dict[str, Column]
+    meta: Mapping[str, Any]
+    relation: str
+    location: Location
+
+
+@dataclass(slots=True)
+class Exposure:
+    unique_id: str
+    project: str
+    name: str
+    type: str
+    owner_name: str | None
+    owner_email: str | None
+    depends_on: tuple[str, ...]
+    location: Location
+    maturity: str | None = None
+    url: str | None = None
+
+
+@dataclass(slots=True)
+class Group:
+    name: str
+    project: str
+    owner_name: str | None
+    owner_email: str | None
+    location: Location
+
+
+@dataclass(slots=True)
+class Domain:
+    """One dbt project of the mesh (a domain, or the hub) and everything its manifest declares."""
+
+    name: str
+    path: str  # repository-relative folder
+    platform: Platform
+    is_hub: bool
+    upstream: tuple[str, ...]  # from dependencies.yml
+    dbt_version: str
+    models: dict[str, Model] = field(default_factory=dict)
+    sources: dict[str, Source] = field(default_factory=dict)
+    exposures: dict[str, Exposure] = field(default_factory=dict)
+    groups: dict[str, Group] = field(default_factory=dict)
+    tests: dict[str, DataTest] = field(default_factory=dict)
+
+    @property
+    def products(self) -> list[Model]:
+        return [m for m in self.models.values() if m.is_product]
+
+    def owner_of(self, model: Model) -> Group | None:
+        return self.groups.get(model.group) if model.group else None
+
+
+@dataclass(slots=True)
+class MeshModel:
+    """Every project of the mesh with cross-project indexes built once."""
+
+    root: str
+    domains: dict[str, Domain]
+    nodes: dict[str, Model | Source | Exposure] = field(default_factory=dict)
+    parents: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    children: dict[str, list[str]] = field(default_factory=dict)
+    tests_by_node: dict[str, list[DataTest]] = field(default_factory=dict)
+
+    def models(self) -> Iterator[Model]:
+        for domain in self.domains.values():
+            yield from domain.models.values()
+
+    def products(self) -> Iterator[Model]:
+        for domain in self.domains.values():
+            yield from domain.products
+
+    def exposures(self) -> Iterator[Exposure]:
+        for domain in self.domains.values():
+            yield from domain.exposures.values()
+
+    def sources(self) -> Iterator[Source]:
+        for domain in self.domains.values():
+            yield from domain.sources.values()
+
+    def model(self, unique_id: str) -> Model | None:
+        node = self.nodes.get(unique_id)
+        return node if isinstance(node, Model) else None
+
+    def owner_of(self, model: Model) -> Group | None:
+        return self.domains[model.project].owner_of(model)
+
+    def consumers(self, unique_id: str) -> list[Model | Exposure]:
+        """Direct consumers of a node in any project (models and exposures; tests excluded)."""
+        found: list[Model | Exposure] = []
+        for child in self.children.get(unique_id, []):
+            node = self.nodes.get(child)
+            if isinstance(node, Model | Exposure):
+                found.append(node)
+        return found
+
+    def downstream(self, unique_id: str) -> list[Model | Exposure]:
+        """Every transitive consumer of a node, across projects, in discovery order."""
+        seen: set[str] = set()
+        order: list[Model | Exposure] = []
+        frontier = [unique_id]
+        while frontier:
+            current = frontier.pop()
+            for node in self.consumers(current):
+                if node.unique_id not in seen:
+                    seen.add(node.unique_id)
+                    order.append(node)
+                    frontier.append(node.unique_id)
+        return order
