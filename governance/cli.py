@@ -12,7 +12,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from governance.errors import ExitCode, MeshError
+from governance.errors import MeshError
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("governance.commands.build", "run dbt build for each domain in dependency order"),
@@ -26,7 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "query": ("governance.commands.query", "query data products on DuckDB, Trino or Databricks"),
 }
 
-EPILOG = "exit codes: 0 success, 1 failures found (policy errors, failed builds or syncs), 2 bad input or usage"
+EPILOG = "exit codes: 0 success, 1 failures (policy errors, failed builds or syncs), 2 bad input or usage"
 
 
 def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:

@@ -46,6 +46,15 @@ class Location:
         return f"{self.path}:{self.line}" if self.line else self.path
 
 
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """One `ref()` as written in SQL or YAML: `package` is set for cross-project refs, `version` when pinned."""
+
+    name: str
+    package: str | None = None
+    version: str | None = None
+
+
 @dataclass(slots=True)
 class Column:
     name: str
@@ -54,6 +63,7 @@ class Column:
     meta: Mapping[str, Any] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
     constraints: tuple[str, ...] = ()  # constraint types declared on the column: primary_key, not_null, ...
+    location: Location | None = None  # the column's `- name:` line in its yml
 
     @property
     def classification(self) -> str | None:
@@ -82,7 +92,7 @@ class DataTest:
 
     unique_id: str
     project: str
-    name: str  # generic test name: unique, not_null, relationships, accepted_values, ... (singular: its file name)
+    name: str  # generic test name (unique, not_null, relationships, ...) or a singular test's file name
     attached_node: str | None  # unique_id of the tested model/source
     column_name: str | None
     kwargs: Mapping[str, Any] = field(default_factory=dict)
@@ -117,6 +127,7 @@ class Model:
     yml_path: Location | None  # the .yml patch where the model is described, with its line
     raw_code: str = ""
     fqn: tuple[str, ...] = ()
+    refs: tuple[Ref, ...] = ()
 
     @property
     def is_product(self) -> bool:
@@ -190,6 +201,7 @@ class Exposure:
     location: Location
     maturity: str | None = None
     url: str | None = None
+    refs: tuple[Ref, ...] = ()
 
 
 @dataclass(slots=True)

@@ -1,0 +1,90 @@
+"""Build projects in dependency order, independent ones concurrently; a failure stops only its downstream."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+
+from governance.build.results import Outcome, ProjectResult
+from governance.build.runner import NodeEvent, build_project
+from governance.errors import MeshError
+from governance.project import DbtProject, Projects
+
+BuildFn = Callable[[DbtProject], ProjectResult]
+
+
+def check_upstream_manifests(projects: Projects, selected: Sequence[DbtProject]) -> None:
+    """Every upstream that is not part of this build must already have a manifest for dbt-loom to read."""
+    chosen = {p.name for p in selected}
+    for project in selected:
+        for name in project.upstream:
+            upstream = projects.projects[name]
+            if name not in chosen and not upstream.manifest_path.is_file():
+                missing = upstream.manifest_path.relative_to(projects.root)
+                raise MeshError(
+                    f"{project.name} needs {missing}, which is missing: "
+                    f"build {name} first (mesh build --domain {name})"
+                )
+
+
+def run_in_order(
+    selected: Sequence[DbtProject], build: BuildFn, *, jobs: int, on_skip: Callable[[ProjectResult], None]
+) -> list[ProjectResult]:
+    """Run `build` for each project once all its selected upstreams succeeded, at most `jobs` at a time."""
+    chosen = {p.name: p for p in selected}
+    results: dict[str, ProjectResult] = {}
+    pending = list(selected)
+    running: dict[Future[ProjectResult], str] = {}
+    with ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
+        while pending or running:
+            for project in list(pending):
+                upstream = [u for u in project.upstream if u in chosen]
+                broken = [u for u in upstream if u in results and results[u].outcome is not Outcome.SUCCESS]
+                if broken:
+                    pending.remove(project)
+                    skipped = ProjectResult(
+                        project.name, Outcome.SKIPPED, reason=f"upstream {broken[0]} did not build"
+                    )
+                    results[project.name] = skipped
+                    on_skip(skipped)
+                elif all(u in results for u in upstream) and len(running) < max(jobs, 1):
+                    pending.remove(project)
+                    running[pool.submit(build, project)] = project.name
+            if not running:
+                continue  # everything left was just skipped; loop to drain `pending`
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                results[running.pop(future)] = future.result()
+    return [results[p.name] for p in selected]
+
+
+def build_mesh(
+    projects: Projects,
+    selected: Sequence[DbtProject],
+    *,
+    target: str,
+    select: Sequence[str],
+    jobs: int,
+    on_start: Callable[[str], None],
+    on_event: Callable[[NodeEvent], None],
+    on_finish: Callable[[ProjectResult], None],
+    env: dict[str, str] | None = None,
+) -> list[ProjectResult]:
+    check_upstream_manifests(projects, selected)
+    profiles_dir = projects.root / "profiles"
+
+    def build(project: DbtProject) -> ProjectResult:
+        on_start(project.name)
+        result = build_project(
+            project, target=target, select=select, profiles_dir=profiles_dir, on_progress=on_event, env=env
+        )
+        on_finish(result)
+        return result
+
+    return run_in_order(selected, build, jobs=jobs, on_skip=on_finish)
+
+
+def default_jobs() -> int:
+    """One project per core: each dbt process is mostly single-threaded Python plus DuckDB."""
+    return max(1, min(len(os.sched_getaffinity(0)), 4))

@@ -1,0 +1,57 @@
+"""`mesh build`: dbt build per project, in dependency order, with live progress and a summary."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from rich.console import Console
+
+from governance.build.progress import BuildProgress, summary_table
+from governance.build.results import Outcome
+from governance.build.scheduler import build_mesh, default_jobs
+from governance.build.targets import check_target, runs_on
+from governance.errors import ExitCode, MeshError
+from governance.project import Projects
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--domain", action="append", default=[], metavar="D",
+                        help="build only this project (repeatable; 'hub' is the root project)")  # fmt: skip
+    parser.add_argument("--target", default="ci", help="dbt target from profiles/profiles.yml (default: ci)")
+    parser.add_argument("--select", nargs="+", default=[], metavar="SELECTOR",
+                        help="dbt node selection passed to every project's build")  # fmt: skip
+    parser.add_argument("--jobs", type=int, default=default_jobs(),
+                        help="projects built at once (default: number of cores)")  # fmt: skip
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    projects = Projects.discover()
+    selected = projects.select(args.domain)
+    external = [p.name for p in selected if not runs_on(p, args.target)]
+    if external and args.domain:
+        raise MeshError(
+            f"{external[0]} opts out of Databricks (domains/{external[0]}/domain.yml: platform external); "
+            f"build it with --target ci"
+        )
+    selected = [p for p in selected if runs_on(p, args.target)]
+    check_target(args.target, projects.root / "profiles", selected)
+    console = Console(highlight=False)
+    started = time.perf_counter()
+    with BuildProgress(console) as progress:
+        results = build_mesh(
+            projects,
+            selected,
+            target=args.target,
+            select=args.select,
+            jobs=args.jobs,
+            on_start=progress.start,
+            on_event=progress.event,
+            on_finish=progress.finish,
+        )
+    console.print(summary_table(results, args.target))
+    failed = [r for r in results if r.outcome is not Outcome.SUCCESS]
+    elapsed = time.perf_counter() - started
+    console.print(f"{len(results) - len(failed)} of {len(results)} projects built in {elapsed:.1f}s")
+    return int(ExitCode.FAILED if failed else ExitCode.OK)

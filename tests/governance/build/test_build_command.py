@@ -1,0 +1,66 @@
+"""`mesh build` on a tiny real mesh: alpha <- beta <- hub, gamma independent."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from governance.cli import main
+
+FIXTURE = Path(__file__).parents[2] / "fixtures" / "build_mesh"
+
+pytestmark = pytest.mark.dbt
+
+
+@pytest.fixture
+def mesh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "mesh"
+    shutil.copytree(FIXTURE, root)
+    monkeypatch.setenv("MESH_ROOT", str(root))
+    monkeypatch.setenv("MESH_DATA_DIR", str(tmp_path / "warehouse"))
+    (tmp_path / "warehouse").mkdir()
+    return root
+
+
+def test_builds_every_project_in_dependency_order(mesh: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build"]) == 0
+    out = capsys.readouterr().out
+    for name in ("alpha", "beta", "gamma", "hub"):
+        assert (mesh / ("" if name == "hub" else f"domains/{name}") / "target" / "manifest.json").is_file()
+        assert name in out
+    assert out.index("[alpha] success") < out.index("[beta] dbt build started")
+    assert out.index("[beta] success") < out.index("[hub] dbt build started")
+    assert "4 of 4 projects built" in out
+
+
+def test_broken_domain_stops_only_its_downstream(mesh: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (mesh / "domains/alpha/models/alpha_model.sql").write_text("select * from no_such_table")
+    assert main(["build"]) == 1
+    out = capsys.readouterr().out
+    assert "[alpha] failed" in out
+    assert "[gamma] success" in out
+    assert "[beta] skipped" in out and "upstream alpha did not build" in out
+    assert "[hub] skipped" in out
+    assert "1 of 4 projects built" in out
+
+
+def test_missing_upstream_manifest_names_the_domain_to_build_first(
+    mesh: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["build", "--domain", "beta"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0
+    assert "build alpha first (mesh build --domain alpha)" in err
+
+
+def test_unknown_domain_lists_known_domains(mesh: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "--domain", "alpah"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown domain 'alpah'" in err and "alpha, gamma, beta, hub" in err
+
+
+def test_unknown_target_lists_known_targets(mesh: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "--target", "prod"]) == 2
+    assert "unknown target 'prod'" in capsys.readouterr().err
