@@ -48,7 +48,7 @@ class Location:
 
 @dataclass(frozen=True, slots=True)
 class Ref:
-    """One `ref()` as written in SQL or YAML: `package` is set for cross-project refs, `version` when pinned."""
+    """One `ref()` as written: `package` is set for cross-project refs, `version` when pinned."""
 
     name: str
     package: str | None = None

@@ -169,8 +169,6 @@ class Projects:
         wanted: Sequence[str] = list(names or [])
         unknown = [n for n in wanted if n not in self.projects]
         if unknown:
-            raise MeshError(
-                f"unknown domain {unknown[0]!r}; known domains: {', '.join(self.order)}"
-            )
+            raise MeshError(f"unknown domain {unknown[0]!r}; known domains: {', '.join(self.order)}")
         chosen = set(wanted) if wanted else set(self.projects)
         return [self.projects[n] for n in self.order if n in chosen]

@@ -1,0 +1,1 @@
+"""Mesh policies: the rule registry, configuration (policies.yml), evaluation, baselines, catalog."""

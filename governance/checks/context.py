@@ -1,0 +1,79 @@
+"""What a rule sees: the mesh, its effective severity and parameters, and helpers that build findings
+with domain, owner and the YAML file:line to fix already filled in."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from governance.checks.registry import Rule
+from governance.findings import Finding, Severity
+from governance.model import Column, Exposure, Group, Location, MeshModel, Model, Source
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    mesh: MeshModel
+    rule: Rule
+    severity: Severity
+    params: Mapping[str, Any]
+    today: date
+
+    def _finding(
+        self, message: str, domain: str, owner: str | None, location: Location, node_id: str | None
+    ) -> Finding:
+        return Finding(self.rule.code, self.severity, message, domain, owner, location, node_id)
+
+    def model(
+        self, model: Model, message: str, column: Column | None = None, *, at_sql: bool = False
+    ) -> Finding:
+        """A finding on a model: at the column's line, the model's yml entry, or (`at_sql`) its SQL file."""
+        location = model.sql_path if at_sql else (column.location if column else None) or model.fix_location
+        return self._finding(
+            f"{model.display_name}: {message}", model.project, self.owner_of(model), location, model.unique_id
+        )
+
+    def source(self, source: Source, message: str, column: Column | None = None) -> Finding:
+        location = (column.location if column else None) or source.location
+        name = f"source {source.project}.{source.source_name}.{source.name}"
+        return self._finding(
+            f"{name}: {message}",
+            source.project,
+            self.domain_owner(source.project),
+            location,
+            source.unique_id,
+        )
+
+    def exposure(self, exposure: Exposure, message: str) -> Finding:
+        owner = exposure.owner_email or exposure.owner_name or self.domain_owner(exposure.project)
+        return self._finding(
+            f"exposure {exposure.name}: {message}",
+            exposure.project,
+            owner,
+            exposure.location,
+            exposure.unique_id,
+        )
+
+    def group(self, group: Group, message: str) -> Finding:
+        return self._finding(
+            f"group {group.name}: {message}",
+            group.project,
+            group.owner_email or self.domain_owner(group.project),
+            group.location,
+            f"group.{group.project}.{group.name}",
+        )
+
+    def owner_of(self, model: Model) -> str | None:
+        group = self.mesh.owner_of(model)
+        if group and (group.owner_email or group.owner_name):
+            return group.owner_email or group.owner_name
+        owner = model.meta.get("owner")
+        return str(owner) if owner else self.domain_owner(model.project)
+
+    def domain_owner(self, project: str) -> str | None:
+        """The domain's own group owner (group named like the project, else its only group)."""
+        groups = self.mesh.domains[project].groups
+        group = groups.get(project) or (next(iter(groups.values())) if len(groups) == 1 else None)
+        return (group.owner_email or group.owner_name) if group else None

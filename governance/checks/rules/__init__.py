@@ -1,0 +1,1 @@
+"""Mesh policy rules, one module per concern; importing a module registers its rules."""

@@ -1,0 +1,92 @@
+"""`mesh check`: mesh policies (and, with `--state`, cross-domain breaking changes) over every manifest."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from governance.checks.baseline import read_baseline, write_baseline
+from governance.checks.catalog import breaking_entries
+from governance.checks.config import load_policy, resolve_codes
+from governance.checks.evaluation import evaluate
+from governance.checks.registry import all_rules
+from governance.errors import ExitCode
+from governance.findings import Finding
+from governance.formatters import FORMATS, render
+from governance.formatters.output import write_atomic
+from governance.loader import load_mesh, load_state
+from governance.project import Projects, find_root
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=list(FORMATS), default="console", help="report format")
+    parser.add_argument("--output", type=Path, metavar="FILE", help="write the report here instead of stdout")
+    parser.add_argument(
+        "--config", type=Path, metavar="FILE", help="policy file (default governance/policies.yml)"
+    )
+    parser.add_argument(
+        "--select",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="CODE",
+        help="run only these rules (codes or names)",
+    )
+    parser.add_argument(
+        "--domain",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="D",
+        help="report only findings of these domains",
+    )
+    parser.add_argument(
+        "--state",
+        type=Path,
+        metavar="DIR",
+        help="production artifacts (DIR/<project>/manifest.json): also report breaking changes",
+    )
+    parser.add_argument(
+        "--baseline", type=Path, metavar="FILE", help="ignore findings recorded in this baseline"
+    )
+    parser.add_argument(
+        "--write-baseline",
+        type=Path,
+        metavar="FILE",
+        help="record the current findings as the baseline and exit 0",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    projects = Projects.discover(find_root())
+    projects.select(args.domain)  # unknown domain names fail before anything is read
+    breaking_codes = [e.code for e in breaking_entries()]
+    policy = load_policy(args.config, root=projects.root, extra_codes=breaking_codes)
+    selected = resolve_codes(args.select, all_rules(), breaking_codes) if args.select else None
+    baseline = read_baseline(args.baseline) if args.baseline else frozenset()
+    mesh = load_mesh(projects=projects)
+    extra: list[Finding] = []
+    if args.state is not None:
+        previous = load_state(args.state, projects)
+        from governance.breaking import find_breaking_changes  # only this path needs it
+
+        extra = find_breaking_changes(mesh, previous)
+    report = evaluate(mesh, policy, selected=selected, domains=args.domain, extra=extra, baseline=baseline)
+    if args.write_baseline is not None:
+        count = write_baseline(args.write_baseline, [*report.findings, *report.baselined])
+        print(f"wrote {count} findings to baseline {args.write_baseline}", file=sys.stderr)
+        return int(ExitCode.OK)
+    color = args.output is None and sys.stdout.isatty() and args.format == "console"
+    text = render(args.format, report, color=color)
+    if args.output is not None:
+        write_atomic(args.output, text)
+    else:
+        sys.stdout.write(text)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(text if args.format == "github" else render("github", report))
+    return int(report.exit_code)
