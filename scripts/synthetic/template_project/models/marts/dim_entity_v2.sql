@@ -1,0 +1,1 @@
+select entity_id, parent_id, amount from {{ ref('int_entity') }}
