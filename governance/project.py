@@ -61,7 +61,7 @@ def find_root(start: Path | None = None) -> Path:
     raise MeshError(f"no mesh found from {here}: run inside the repository or set MESH_ROOT")
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def read_yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
     try:
@@ -78,14 +78,14 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 
 
 def _project_name(path: Path) -> str:
-    name = _read_yaml(path / "dbt_project.yml").get("name")
+    name = read_yaml(path / "dbt_project.yml").get("name")
     if not isinstance(name, str):
         raise MeshError(f"{path / 'dbt_project.yml'}: missing `name`")
     return name
 
 
 def _upstream(path: Path) -> tuple[str, ...]:
-    projects = _read_yaml(path / "dependencies.yml").get("projects") or []
+    projects = read_yaml(path / "dependencies.yml").get("projects") or []
     names = [p.get("name") for p in projects if isinstance(p, dict)]
     if not all(isinstance(n, str) for n in names):
         raise MeshError(f"{path / 'dependencies.yml'}: every entry under `projects` needs a `name`")
@@ -93,7 +93,7 @@ def _upstream(path: Path) -> tuple[str, ...]:
 
 
 def _platform(path: Path) -> Platform:
-    raw = _read_yaml(path / "domain.yml").get("platform", Platform.DATABRICKS.value)
+    raw = read_yaml(path / "domain.yml").get("platform", Platform.DATABRICKS.value)
     try:
         return Platform(raw)
     except ValueError:

@@ -1,0 +1,111 @@
+"""`mesh publish`: publish external domains' data products to the Iceberg catalog Trino reads.
+
+Each product is published on its own, all or nothing; a product that fails (breaking change, missing
+build) is reported and the others still publish. Exit 0 when all published, 1 when one failed,
+2 when the catalog database is unreachable or the input is wrong (nothing is written then).
+"""
+
+from __future__ import annotations
+
+import argparse
+from functools import partial
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from governance.errors import ExitCode, MeshError
+from governance.iceberg.catalog import CatalogUnreachableError, open_catalog
+from governance.iceberg.config import load_catalog_settings
+from governance.iceberg.publisher import Publisher
+from governance.loader import load_mesh
+from governance.model import MeshModel, Model
+from governance.project import Platform, Projects, find_root
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--domain",
+        metavar="D",
+        action="append",
+        help="publish only this external domain (repeatable); default: every platform: external domain",
+    )
+    parser.set_defaults(run=run)
+
+
+def products_to_publish(mesh: MeshModel, domains: list[str] | None) -> list[Model]:
+    """Public gold products of the chosen external domains, in a stable order."""
+    external = [d for d in mesh.domains.values() if d.platform is Platform.EXTERNAL and not d.is_hub]
+    if domains:
+        for name in domains:
+            domain = mesh.domains.get(name)
+            if domain is None:
+                raise MeshError(f"unknown domain {name!r}; known domains: {', '.join(sorted(mesh.domains))}")
+            if domain.platform is not Platform.EXTERNAL:
+                raise MeshError(
+                    f"domain {name!r} runs on {domain.platform.value}; only `platform: external` domains "
+                    f"publish to the Iceberg catalog (see {domain.path}/domain.yml)"
+                )
+        external = [d for d in external if d.name in domains]
+    return sorted(
+        (product for domain in external for product in domain.products),
+        key=lambda m: (m.project, m.name, m.version or ""),
+    )
+
+
+def _set_total(progress: Progress, task: TaskID, total: int) -> None:
+    progress.update(task, total=total)
+
+
+def run(args: argparse.Namespace) -> int:
+    root = find_root()
+    console = Console(stderr=True)
+    mesh = load_mesh(root, Projects.discover(root))
+    products = products_to_publish(mesh, args.domain)
+    if not products:
+        console.print("no products to publish: no domain has `platform: external` with public gold models")
+        return int(ExitCode.OK)
+    settings = load_catalog_settings(root)
+    catalog = open_catalog(settings)
+    publisher = Publisher(catalog, settings)
+    failed = 0
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        for product in products:
+            task = progress.add_task(escape(product.relation), total=None)
+            try:
+                published = publisher.publish(
+                    product,
+                    on_total=partial(_set_total, progress, task),
+                    on_rows=partial(progress.advance, task),
+                )
+            except MeshError as error:
+                if isinstance(error, CatalogUnreachableError):
+                    raise
+                failed += 1
+                progress.update(task, description=f"[red]✗ {escape(product.relation)}")
+                progress.console.print(f"[red]error:[/red] {escape(str(error))}", highlight=False)
+                continue
+            progress.update(
+                task,
+                description=f"[green]✓ {escape(product.relation)} -> {settings.name}.{published.identifier} "
+                f"({published.action}, {published.data_files} file(s))",
+            )
+    console.print(
+        f"published {len(products) - failed} of {len(products)} product(s) to catalog {settings.name} "
+        f"at {settings.display_uri}"
+    )
+    return int(ExitCode.FAILED if failed else ExitCode.OK)

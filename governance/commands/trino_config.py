@@ -1,0 +1,55 @@
+"""`mesh trino-config --out DIR`: write Trino's catalogs, access rules, group file and docker-compose.
+
+Everything is rendered before anything is written; files are replaced atomically (write + rename).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from governance.errors import ExitCode, MeshError
+from governance.iceberg.config import load_catalog_settings
+from governance.loader import load_mesh
+from governance.project import Projects, find_root
+from governance.trino.bundle import build_bundle
+from governance.trino.config import load_trino_settings
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", metavar="DIR", required=True, type=Path, help="folder to write into")
+    parser.set_defaults(run=run)
+
+
+def _write_atomically(path: Path, content: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(content)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def run(args: argparse.Namespace) -> int:
+    root = find_root()
+    out: Path = args.out
+    if out.exists() and not out.is_dir():
+        raise MeshError(f"--out {out} is a file; give a folder")
+    bundle = build_bundle(
+        load_mesh(root, Projects.discover(root)), load_trino_settings(), load_catalog_settings(root)
+    )
+    try:
+        for relative, content in sorted(bundle.files.items()):
+            _write_atomically(out / relative, content)
+    except OSError as error:
+        raise MeshError(f"cannot write {out}: {error.strerror}; choose a writable --out folder") from None
+    for warning in bundle.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"wrote {len(bundle.files)} file(s) to {out}: {', '.join(sorted(bundle.files))}")
+    return int(ExitCode.OK)

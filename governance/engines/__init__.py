@@ -1,0 +1,1 @@
+"""Query engines behind `mesh query`: embedded DuckDB (default), Trino and Databricks SQL."""

@@ -1,0 +1,62 @@
+"""`mesh query --engine trino`: the real Trino client.
+
+Trino's own errors (syntax, access denied) pass through with Trino's message.
+"""
+
+from __future__ import annotations
+
+import os
+
+import requests
+import trino
+from trino.exceptions import (
+    HttpError,
+    TrinoConnectionError,
+    TrinoExternalError,
+    TrinoQueryError,
+    TrinoUserError,
+)
+
+from governance.engines.base import EngineError, QueryResult
+from governance.errors import MeshError
+from governance.trino.config import TrinoSettings
+
+
+class TrinoEngine:
+    name = "trino"
+
+    def __init__(self, settings: TrinoSettings) -> None:
+        self.settings = settings
+        password = os.environ.get("TRINO_PASSWORD")
+        if password and settings.http_scheme != "https":
+            raise MeshError(
+                "TRINO_PASSWORD is only sent over https: set TRINO_HTTP_SCHEME=https (or unset it)"
+            )
+        auth = trino.auth.BasicAuthentication(settings.user, password) if password else None
+        self.connection = trino.dbapi.connect(  # type: ignore[no-untyped-call]
+            host=settings.host,
+            port=settings.port,
+            user=settings.user,
+            catalog=os.environ.get("TRINO_CATALOG") or settings.external_catalog,
+            http_scheme=settings.http_scheme,
+            auth=auth,
+        )
+
+    def execute(self, sql: str) -> QueryResult:
+        cursor = self.connection.cursor()
+        try:
+            cursor.execute(sql)
+            rows = [tuple(row) for row in cursor.fetchall()]
+        except (TrinoUserError, TrinoExternalError, TrinoQueryError) as error:
+            raise EngineError(self.name, f"{error.error_name}: {error.message}") from None
+        except (TrinoConnectionError, HttpError, requests.exceptions.RequestException) as error:
+            where = f"{self.settings.http_scheme}://{self.settings.host}:{self.settings.port}"
+            raise MeshError(
+                f"cannot reach Trino at {where} ({type(error).__name__}); "
+                "set TRINO_HOST / TRINO_PORT or governance/trino.yml"
+            ) from None
+        columns = [d[0] for d in cursor.description or []]
+        return QueryResult(columns, rows)
+
+    def close(self) -> None:
+        self.connection.close()

@@ -1,0 +1,122 @@
+"""Settings of the Iceberg catalog the external domains publish to (`governance/publish.yml`).
+
+The file is shipped beside this package; `MESH_CATALOG_URI`, `MESH_CATALOG_PASSWORD` and
+`MESH_WAREHOUSE` override it, so that production secrets never live in the repository;
+`MESH_DATA_DIR` moves the domains' DuckDB files, as in profiles/profiles.yml.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from governance.errors import MeshError
+from governance.project import read_yaml
+
+CONFIG_FILE = Path(__file__).resolve().parent.parent / "publish.yml"
+
+
+@dataclass(frozen=True)
+class CatalogSettings:
+    """Where products are published and how: everything `mesh publish` and `mesh query` need."""
+
+    name: str  # pyiceberg catalog name == Trino iceberg.jdbc-catalog.catalog-name
+    uri: str  # SQLAlchemy URI, password included when given through MESH_CATALOG_PASSWORD
+    warehouse: str  # URI of the folder table locations are created under
+    identity: str
+    batch_rows: int
+    target_file_bytes: int
+    source_dir: Path  # folder of the domains' DuckDB files
+
+    @property
+    def display_uri(self) -> str:
+        """The catalog URI safe to print: the password replaced by ***."""
+        return redact_uri(self.uri)
+
+    def duckdb_path(self, domain: str) -> Path:
+        return self.source_dir / f"{domain}.duckdb"
+
+
+def redact_uri(uri: str) -> str:
+    try:
+        return make_url(uri).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable catalog URI>"
+
+
+def _section(data: dict[str, Any], key: str, path: Path) -> dict[str, Any]:
+    value = data.get(key) or {}
+    if not isinstance(value, dict):
+        raise MeshError(f"{path}: `{key}` must be a mapping")
+    return value
+
+
+def _positive_int(section: dict[str, Any], key: str, default: int, path: Path) -> int:
+    value = section.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise MeshError(f"{path}: `{key}` must be a positive integer, got {value!r}")
+    return value
+
+
+def _resolve_uri(raw: str, root: Path, path: Path) -> str:
+    """Make relative sqlite paths absolute (against the root) and inject MESH_CATALOG_PASSWORD."""
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise MeshError(
+            f"{path}: catalog.uri {redact_uri(raw)!r} is not a database URI; "
+            "use sqlite:///data/iceberg/catalog.db or postgresql+psycopg://USER@HOST/DB"
+        ) from None
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        database = Path(url.database)
+        if not database.is_absolute():
+            url = url.set(database=str(root / database))
+    password = os.environ.get("MESH_CATALOG_PASSWORD")
+    if password:
+        url = url.set(password=password)
+    return url.render_as_string(hide_password=False)
+
+
+def _resolve_warehouse(raw: str, root: Path) -> str:
+    if "://" in raw:
+        return raw.rstrip("/")
+    folder = Path(raw)
+    return (folder if folder.is_absolute() else root / folder).resolve().as_uri()
+
+
+def load_catalog_settings(root: Path, config_file: Path | None = None) -> CatalogSettings:
+    path = config_file or CONFIG_FILE
+    data = read_yaml(path)
+    catalog = _section(data, "catalog", path)
+    publisher = _section(data, "publisher", path)
+    source = _section(data, "source", path)
+    name = catalog.get("name", "mesh")
+    if not isinstance(name, str) or not name or name != name.lower():
+        raise MeshError(f"{path}: catalog.name must be a non-empty lower-case name, got {name!r}")
+    uri = os.environ.get("MESH_CATALOG_URI") or catalog.get("uri")
+    if not isinstance(uri, str) or not uri:
+        raise MeshError(f"{path}: catalog.uri is missing; set it or export MESH_CATALOG_URI")
+    warehouse = os.environ.get("MESH_WAREHOUSE") or catalog.get("warehouse")
+    if not isinstance(warehouse, str) or not warehouse:
+        raise MeshError(f"{path}: catalog.warehouse is missing; set it or export MESH_WAREHOUSE")
+    identity = publisher.get("identity", "mesh-publisher")
+    if not isinstance(identity, str) or not identity:
+        raise MeshError(f"{path}: publisher.identity must be a non-empty string")
+    data_dir = os.environ.get("MESH_DATA_DIR")  # the team-wide data location (profiles/profiles.yml)
+    source_dir = (
+        Path(data_dir) / "warehouse" if data_dir else Path(str(source.get("warehouse_dir", "data/warehouse")))
+    )
+    return CatalogSettings(
+        name=name,
+        uri=_resolve_uri(uri, root, path),
+        warehouse=_resolve_warehouse(warehouse, root),
+        identity=identity,
+        batch_rows=_positive_int(publisher, "batch_rows", 131072, path),
+        target_file_bytes=_positive_int(publisher, "target_file_bytes", 256 * 1024 * 1024, path),
+        source_dir=source_dir if source_dir.is_absolute() else root / source_dir,
+    )

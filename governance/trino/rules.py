@@ -1,0 +1,169 @@
+"""Trino system file-based access control (`rules.json`) generated from the products' grants.
+
+Deny by default: every section is present, so anything no rule matches is denied. Within a section
+the first matching rule wins, hence the order: admins, the publisher, then per product the
+PII-cleared groups (all columns) before the owner and the granted readers (PII columns hidden).
+All name fields are Java regular expressions matched in full, so every name is escaped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from governance.iceberg.contract import pii_columns
+from governance.model import Domain, MeshModel, Model
+from governance.project import Platform
+from governance.trino.config import TrinoSettings
+from governance.trino.names import TrinoTable, trino_table
+
+ALL_TABLE_PRIVILEGES = ["SELECT", "INSERT", "DELETE", "UPDATE", "OWNERSHIP", "GRANT_SELECT"]
+PUBLISHER_PROCEDURES = "register_table|unregister_table"
+
+
+_REGEX_META = re.compile(r"([\\.^$|?*+()\[\]{}])")
+
+
+def exact(name: str) -> str:
+    """A (Java) regex matching exactly `name`: its metacharacters backslash-escaped."""
+    return _REGEX_META.sub(r"\\\1", name)
+
+
+def one_of(names: Iterable[str]) -> str:
+    return "|".join(exact(n) for n in sorted(set(names)))
+
+
+@dataclass
+class ProductAccess:
+    """Who reads one product in Trino, and which columns they may not see."""
+
+    table: TrinoTable
+    owner: str | None
+    readers: list[str]
+    cleared: list[str]
+    pii: list[str]
+
+    @classmethod
+    def of(cls, model: Model, domain: Domain, settings: TrinoSettings) -> ProductAccess:
+        owner = model.meta.get("owner")
+        cleared = [str(g) for g in model.meta.get("pii_cleared_groups") or []]
+        # A PII-cleared group reads the product: clearing without access would be meaningless.
+        readers = sorted({*model.grants.get("select", ()), *cleared} - ({str(owner)} if owner else set()))
+        return cls(
+            trino_table(model, domain, settings),
+            str(owner) if owner else None,
+            readers,
+            cleared,
+            pii_columns(model),
+        )
+
+    def table_rules(self) -> list[dict[str, Any]]:
+        where = {
+            "catalog": exact(self.table.catalog),
+            "schema": exact(self.table.schema),
+            "table": exact(self.table.table),
+        }
+        hidden = [{"name": column, "allow": False} for column in self.pii]
+        rules: list[dict[str, Any]] = []
+        ordered = sorted(self.cleared) + [
+            g for g in ([self.owner] if self.owner else []) if g not in self.cleared
+        ]
+        ordered += [g for g in self.readers if g not in ordered]
+        for group in ordered:
+            privileges = ["SELECT", "OWNERSHIP"] if group == self.owner else ["SELECT"]
+            rule: dict[str, Any] = {"group": exact(group), **where, "privileges": privileges}
+            if hidden and group not in self.cleared:
+                rule["columns"] = hidden
+            rules.append(rule)
+        return rules
+
+
+@dataclass
+class RulesBuilder:
+    mesh: MeshModel
+    settings: TrinoSettings
+    publisher: str
+    products: list[ProductAccess] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for domain in self.mesh.domains.values():
+            if domain.is_hub:
+                continue
+            for model in sorted(domain.products, key=lambda m: (m.name, m.version or "")):
+                self.products.append(ProductAccess.of(model, domain, self.settings))
+
+    @property
+    def referenced_groups(self) -> set[str]:
+        groups = {self.settings.admin_group}
+        for product in self.products:
+            groups.update(product.readers)
+            groups.update(product.cleared)
+            if product.owner:
+                groups.add(product.owner)
+        return groups
+
+    def _owners_by_schema(self) -> dict[tuple[str, str], set[str]]:
+        owners: dict[tuple[str, str], set[str]] = {}
+        for product in self.products:
+            if product.owner:
+                owners.setdefault((product.table.catalog, product.table.schema), set()).add(product.owner)
+        return owners
+
+    def build(self) -> dict[str, Any]:
+        admin = exact(self.settings.admin_group)
+        external = exact(self.settings.external_catalog)
+        publisher = exact(self.publisher)
+        mesh_catalogs = sorted({p.table.catalog for p in self.products} | {self.settings.external_catalog})
+        external_owners = {
+            p.owner for p in self.products if p.owner and p.table.catalog == self.settings.external_catalog
+        }
+        readers = self.referenced_groups - {self.settings.admin_group}
+        catalogs: list[dict[str, Any]] = [
+            {"group": admin, "allow": "all"},
+            {"user": publisher, "catalog": external, "allow": "all"},
+        ]
+        if external_owners:
+            catalogs.append({"group": one_of(external_owners), "catalog": external, "allow": "all"})
+        if readers:
+            catalogs.append(
+                {"group": one_of(readers), "catalog": one_of(mesh_catalogs), "allow": "read-only"}
+            )
+        schemas: list[dict[str, Any]] = [
+            {"group": admin, "owner": True},
+            {"user": publisher, "catalog": external, "owner": True},
+        ]
+        for (catalog, schema), owners in sorted(self._owners_by_schema().items()):
+            schemas.append(
+                {"group": one_of(owners), "catalog": exact(catalog), "schema": exact(schema), "owner": True}
+            )
+        tables: list[dict[str, Any]] = [
+            {"group": admin, "privileges": ALL_TABLE_PRIVILEGES},
+            {
+                "user": publisher,
+                "catalog": external,
+                "privileges": ["SELECT", "INSERT", "DELETE", "UPDATE", "OWNERSHIP"],
+            },
+        ]
+        for product in self.products:
+            tables.extend(product.table_rules())
+        procedures: list[dict[str, Any]] = [
+            {"group": admin, "privileges": ["EXECUTE", "GRANT_EXECUTE"]},
+            {
+                "user": publisher,
+                "catalog": external,
+                "schema": "system",
+                "procedure": PUBLISHER_PROCEDURES,
+                "privileges": ["EXECUTE"],
+            },
+        ]
+        return {"catalogs": catalogs, "schemas": schemas, "tables": tables, "procedures": procedures}
+
+
+def external_domains(mesh: MeshModel) -> list[Domain]:
+    return [d for d in mesh.domains.values() if d.platform is Platform.EXTERNAL and not d.is_hub]
+
+
+def databricks_domains(mesh: MeshModel) -> list[Domain]:
+    return [d for d in mesh.domains.values() if d.platform is Platform.DATABRICKS and not d.is_hub]

@@ -1,0 +1,1 @@
+select id as invoice_id, shipment as shipment_id, total as total_eur from raw.invoices

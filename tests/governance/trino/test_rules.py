@@ -1,0 +1,136 @@
+"""rules.json from the fixture mesh's grants: valid against Trino's documented format, and it means what
+the conventions say when read with Trino's documented semantics (first matching rule wins, regexes match
+the whole name, a rule applies when any of the user's groups matches, nothing matching means denied)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from governance.trino.config import TrinoSettings, load_trino_settings
+from governance.trino.rules import RulesBuilder, exact
+from tests.governance.iceberg.mesh_fixture import BuiltMesh
+from tests.governance.trino import FIXTURE_TRINO
+from tests.governance.trino.rules_semantics import first, table_access
+
+pytestmark = pytest.mark.dbt
+
+SCHEMA = json.loads((Path(__file__).parent / "rules.schema.json").read_text(encoding="utf-8"))
+PUBLISHER = "mesh-publisher"
+
+
+@pytest.fixture(scope="module")
+def trino() -> TrinoSettings:
+    return load_trino_settings(FIXTURE_TRINO)
+
+
+@pytest.fixture(scope="module")
+def rules(mesh: BuiltMesh, trino: TrinoSettings) -> dict[str, Any]:
+    return RulesBuilder(mesh.mesh, trino, PUBLISHER).build()
+
+
+def test_rules_are_valid_trino_file_based_access_control(rules: dict[str, Any]) -> None:
+    jsonschema.Draft202012Validator(SCHEMA, format_checker=jsonschema.FormatChecker()).validate(rules)
+    assert set(rules) == {
+        "catalogs",
+        "schemas",
+        "tables",
+        "procedures",
+    }  # every section present: deny by default
+
+
+def test_granted_group_reads_without_pii_columns(rules: dict[str, Any]) -> None:
+    privileges, hidden = table_access(rules, "alice", {"data-consumers"}, "mesh.shipping.fct_shipments")
+    assert privileges == {"SELECT"}
+    assert hidden == {"recipient_email"}
+
+
+def test_pii_cleared_group_sees_every_column_even_when_also_a_consumer(rules: dict[str, Any]) -> None:
+    assert table_access(rules, "petra", {"shipping-pii-readers"}, "mesh.shipping.fct_shipments") == (
+        {"SELECT"},
+        set(),
+    )
+    both = table_access(
+        rules, "petra", {"data-consumers", "shipping-pii-readers"}, "mesh.shipping.fct_shipments"
+    )
+    assert both == ({"SELECT"}, set())
+
+
+def test_owner_owns_its_schema_but_not_its_pii_unless_cleared(rules: dict[str, Any]) -> None:
+    privileges, hidden = table_access(rules, "sam", {"shipping-team"}, "mesh.shipping.fct_shipments")
+    assert privileges == {"SELECT", "OWNERSHIP"}
+    assert hidden == {"recipient_email"}
+    schema_rule = first(rules["schemas"], "sam", {"shipping-team"}, catalog="mesh", schema="shipping")
+    assert schema_rule is not None and schema_rule["owner"] is True
+    assert first(rules["schemas"], "sam", {"shipping-team"}, catalog="billing", schema="gold") is None
+
+
+def test_products_without_pii_hide_nothing_and_databricks_products_are_read_only(
+    rules: dict[str, Any],
+) -> None:
+    assert table_access(rules, "alice", {"data-consumers"}, "mesh.shipping.dim_carriers_v2") == (
+        {"SELECT"},
+        set(),
+    )
+    assert table_access(rules, "alice", {"data-consumers"}, "billing.gold.fct_invoices") == (
+        {"SELECT"},
+        set(),
+    )
+    catalog_rule = first(rules["catalogs"], "alice", {"data-consumers"}, catalog="billing")
+    assert catalog_rule is not None and catalog_rule["allow"] == "read-only"
+
+
+def test_anything_not_granted_is_denied(rules: dict[str, Any]) -> None:
+    assert table_access(rules, "frank", {"finance-analysts"}, "mesh.shipping.dim_carriers_v2") == (
+        set(),
+        set(),
+    )
+    assert table_access(rules, "mallory", set(), "mesh.shipping.fct_shipments") == (set(), set())
+    assert table_access(rules, "alice", {"data-consumers"}, "mesh.shipping.int_legs") == (set(), set())
+    assert (
+        first(
+            rules["procedures"],
+            "alice",
+            {"data-consumers"},
+            catalog="mesh",
+            schema="system",
+            procedure="register_table",
+        )
+        is None
+    )
+
+
+def test_publisher_may_register_and_unregister_tables_only(rules: dict[str, Any]) -> None:
+    for procedure in ("register_table", "unregister_table"):
+        rule = first(
+            rules["procedures"], PUBLISHER, set(), catalog="mesh", schema="system", procedure=procedure
+        )
+        assert rule is not None and rule["privileges"] == ["EXECUTE"]
+    assert (
+        first(
+            rules["procedures"],
+            PUBLISHER,
+            set(),
+            catalog="mesh",
+            schema="system",
+            procedure="rollback_to_snapshot",
+        )
+        is None
+    )
+
+
+def test_admins_may_do_everything(rules: dict[str, Any]) -> None:
+    privileges, hidden = table_access(rules, "admin", {"mesh-admins"}, "mesh.shipping.fct_shipments")
+    assert "OWNERSHIP" in privileges and hidden == set()
+
+
+@pytest.mark.parametrize("name", ["data-consumers", "a.b", "team|all", "x(y)", "back\\slash", "[z]", "n+1"])
+def test_names_are_escaped_into_exact_regexes(name: str) -> None:
+    assert re.fullmatch(exact(name), name)
+    assert not re.fullmatch(exact(name), name + "x")
+    assert not re.fullmatch(exact("a.b"), "axb")
