@@ -1,7 +1,7 @@
 """Fixtures for the publisher tests: the built fixture mesh and a catalog on SQLite or PostgreSQL.
 
 PostgreSQL comes from scripts/ci/postgres.sh (MESH_TEST_PG_URI, default below); its tests are skipped
-with the reason when it is unreachable. Each test gets its own catalog name, so tests sharing the
+with the reason when it is unreachable, except under CI (`CI` set), where an unreachable PostgreSQL fails. Each test gets its own catalog name, so tests sharing the
 PostgreSQL database never see each other's rows.
 """
 
@@ -60,6 +60,8 @@ def make_settings(base: Path, uri: str, source_dir: Path, **overrides: object) -
 def settings(request: pytest.FixtureRequest, tmp_path: Path, mesh: BuiltMesh) -> Iterator[CatalogSettings]:
     if request.param == "postgresql":
         reason = pg_unreachable_reason()
+        if reason and os.environ.get("CI"):
+            pytest.fail(reason)
         if reason:
             pytest.skip(reason)
         uri = pg_uri()
