@@ -23,11 +23,19 @@ install: $(VENV)/.installed
 data: install
 	$(PY) scripts/generate_data.py --scale $(DEMO_SCALE) --seed 42
 
+# Logistics products (published to the Iceberg catalog) joined with an orders product (DuckDB).
+DEMO_QUERY := select c.carrier_name, o.channel, count(*) as shipments, round(avg(s.transit_hours), 1) as avg_transit_hours, round(sum(o.order_total), 2) as order_value from logistics.gold.fct_shipments as s join orders.gold.fct_orders as o using (order_id) join logistics.gold.dim_carriers as c using (carrier_id) group by all order by shipments desc limit 8
+
 demo: data
 	$(MESH) build
+	$(MESH) check
+	$(MESH) publish
 	@echo
-	@echo "Products are in data/warehouse/<domain>.duckdb (catalog = domain, schema = layer)."
-	@echo "Try:  $(MESH) query \"select * from orders.gold.fct_orders limit 5\""
+	@echo "Products: data/warehouse/<domain>.duckdb (catalog = domain, schema = layer);"
+	@echo "logistics (platform: external) also in the Iceberg catalog data/iceberg/catalog.db."
+	@echo "Example query across domains:"
+	@echo '  $(MESH) query "$(DEMO_QUERY)"'
+	@$(MESH) query "$(DEMO_QUERY)"
 
 lint: lint-python lint-sql
 
