@@ -1,0 +1,75 @@
+"""`mesh plan --target unity`: what a governance sync would change in Unity Catalog (reads only)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from governance.errors import ExitCode
+from governance.project import find_root
+from governance.unity.client import UnityClient
+from governance.unity.pipeline import Inputs, compute_plan, load_inputs
+from governance.unity.plan import Plan
+from governance.unity.render import render_plan
+
+
+def add_common_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--target", choices=["unity"], default="unity", help="catalog to sync (unity)")
+    parser.add_argument(
+        "--prune",
+        action="store_true",
+        help="also remove managed tags and managed principals' grants that are no longer declared",
+    )
+    parser.add_argument(
+        "--allow-missing",
+        action="store_true",
+        help="exit 0 even when declared products have no table yet (they are reported and skipped)",
+    )
+    parser.add_argument(
+        "--config", type=Path, metavar="F", help="sync config (default governance/unity.yml at the root)"
+    )
+    parser.add_argument("--format", choices=["table", "json"], default="table", help="plan output on stdout")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    add_common_arguments(parser)
+    parser.add_argument(
+        "--out", type=Path, metavar="F", help="also write the plan as JSON to F (for sync --plan-file)"
+    )
+    parser.set_defaults(run=run)
+
+
+def connect(inputs: Inputs) -> UnityClient:
+    config = inputs.config
+    return UnityClient.connect(config.resolve_warehouse_id(), retries=config.retries)
+
+
+def show(plan: Plan, args: argparse.Namespace) -> None:
+    if args.format == "json":
+        sys.stdout.buffer.write(plan.to_json() + b"\n")
+    else:
+        render_plan(plan, Console(soft_wrap=False))
+
+
+def missing_exit(plan: Plan, args: argparse.Namespace) -> ExitCode:
+    if plan.missing and not args.allow_missing:
+        print(
+            f"error: {len(plan.missing)} declared product(s) have no table in Unity Catalog "
+            "(listed above); build them or pass --allow-missing",
+            file=sys.stderr,
+        )
+        return ExitCode.FAILED
+    return ExitCode.OK
+
+
+def run(args: argparse.Namespace) -> int:
+    inputs = load_inputs(find_root(), args.config)
+    plan = compute_plan(connect(inputs), inputs, args.prune)
+    show(plan, args)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_bytes(plan.to_json())
+    return int(missing_exit(plan, args))

@@ -1,0 +1,136 @@
+"""`governance/unity.yml`: principals, managed tag keys and principals, policy groups, shares, warehouse."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from governance.errors import MeshError
+from governance.project import read_yaml
+
+CONFIG_FILE = Path("governance") / "unity.yml"
+# Databricks rejects these characters in tag keys; dbt tags are mapped onto safe keys.
+_TAG_KEY_UNSAFE = re.compile(r"[.,\-=/:\s]")
+
+
+@dataclass(frozen=True)
+class UnityConfig:
+    path: Path
+    principals: Mapping[str, str]  # dbt group -> UC principal (table owner)
+    consumer_group: str | None
+    restricted_readers: Mapping[str, tuple[str, ...]]  # classification -> the only reader groups
+    managed_principals: frozenset[str]
+    managed_tag_keys: frozenset[str]
+    dbt_tag_prefix: str | None
+    shares: Mapping[str, tuple[str, ...]]  # share -> recipients
+    warehouse_id_env: str = "MESH_WAREHOUSE_ID"
+    warehouse_id: str | None = None
+    concurrency: int = 8
+    retries: int = 3
+
+    def all_managed_principals(self) -> frozenset[str]:
+        """Principals whose grants the sync owns: listed ones plus every principal the config names."""
+        named = set(self.principals.values())
+        if self.consumer_group:
+            named.add(self.consumer_group)
+        for groups in self.restricted_readers.values():
+            named.update(groups)
+        return self.managed_principals | named
+
+    def is_managed_tag(self, key: str) -> bool:
+        return key in self.managed_tag_keys or bool(
+            self.dbt_tag_prefix and key.startswith(self.dbt_tag_prefix)
+        )
+
+    def dbt_tag_key(self, tag: str) -> str | None:
+        """The tag key a dbt tag becomes, or None when dbt tags are not synced."""
+        if not self.dbt_tag_prefix:
+            return None
+        return self.dbt_tag_prefix + _TAG_KEY_UNSAFE.sub("_", tag.strip()).lower()
+
+    def resolve_warehouse_id(self) -> str:
+        value = os.environ.get(self.warehouse_id_env) or self.warehouse_id
+        if not value:
+            raise MeshError(f"no SQL warehouse: set {self.warehouse_id_env} or `warehouse_id` in {self.path}")
+        return value
+
+
+def _strings(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise MeshError(f"{where}: expected a list of names")
+    return tuple(value)
+
+
+def _mapping(value: Any, where: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise MeshError(f"{where}: expected a mapping")
+    return {str(k): v for k, v in value.items()}
+
+
+def _positive_int(value: Any, where: str, default: int) -> int:
+    if value is None:
+        return default
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise MeshError(f"{where}: expected a non-negative integer, got {value!r}")
+    return value
+
+
+def load_config(root: Path, path: Path | None = None) -> UnityConfig:
+    """Read and validate the sync config; every mistake is one line naming the key and the file."""
+    path = path or root / CONFIG_FILE
+    if not path.is_file():
+        raise MeshError(f"{path}: Unity Catalog sync config not found; create it (see docs/conventions.md)")
+    data = read_yaml(path)
+    known = {
+        "warehouse_id_env", "warehouse_id", "concurrency", "retries", "principals", "consumer_group",
+        "restricted_readers", "managed_principals", "managed_tags", "sharing",
+    }  # fmt: skip
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise MeshError(f"{path}: unknown key {unknown[0]!r}; known keys: {', '.join(sorted(known))}")
+    principals = _mapping(data.get("principals"), f"{path}: principals")
+    for group, principal in principals.items():
+        if not isinstance(principal, str) or not principal:
+            raise MeshError(f"{path}: principals.{group} must be a principal name")
+    tags = _mapping(data.get("managed_tags"), f"{path}: managed_tags")
+    tag_keys = _strings(tags.get("keys"), f"{path}: managed_tags.keys")
+    for key in tag_keys:
+        if _TAG_KEY_UNSAFE.search(key):
+            raise MeshError(f"{path}: managed tag key {key!r} contains a character Databricks rejects")
+    prefix = tags.get("dbt_tag_prefix")
+    if prefix is not None and (not isinstance(prefix, str) or _TAG_KEY_UNSAFE.search(prefix)):
+        raise MeshError(f"{path}: managed_tags.dbt_tag_prefix must be a plain string like 'dbt_'")
+    readers = {
+        str(c): _strings(groups, f"{path}: restricted_readers.{c}")
+        for c, groups in _mapping(data.get("restricted_readers"), f"{path}: restricted_readers").items()
+    }
+    shares: dict[str, tuple[str, ...]] = {}
+    for share, spec in _mapping(data.get("sharing"), f"{path}: sharing").items():
+        spec_map = _mapping(spec, f"{path}: sharing.{share}")
+        shares[share] = _strings(spec_map.get("recipients"), f"{path}: sharing.{share}.recipients")
+    consumer = data.get("consumer_group")
+    if consumer is not None and not isinstance(consumer, str):
+        raise MeshError(f"{path}: consumer_group must be a group name")
+    concurrency = _positive_int(data.get("concurrency"), f"{path}: concurrency", 8)
+    return UnityConfig(
+        path=path,
+        principals={str(k): str(v) for k, v in principals.items()},
+        consumer_group=consumer,
+        restricted_readers=readers,
+        managed_principals=frozenset(_strings(data.get("managed_principals"), f"{path}: managed_principals")),
+        managed_tag_keys=frozenset(tag_keys),
+        dbt_tag_prefix=prefix,
+        shares=shares,
+        warehouse_id_env=str(data.get("warehouse_id_env") or "MESH_WAREHOUSE_ID"),
+        warehouse_id=str(data["warehouse_id"]) if data.get("warehouse_id") else None,
+        concurrency=max(1, concurrency),
+        retries=_positive_int(data.get("retries"), f"{path}: retries", 3),
+    )

@@ -1,0 +1,171 @@
+"""What Unity Catalog should hold for the mesh: the public gold products of Databricks domains.
+
+Comments come from dbt descriptions, owners from the dbt group (mapped in unity.yml), tags from dbt
+tags and meta under the managed keys, grants from dbt `grants` plus central policy (consumer group,
+restricted classifications, USE CATALOG / USE SCHEMA for every reader), shares from `meta.shares`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from databricks.sdk.service.catalog import Privilege
+
+from governance.errors import MeshError
+from governance.findings import Finding, Severity
+from governance.model import MeshModel, Model
+from governance.project import Platform
+from governance.unity.config import UnityConfig
+from governance.unity.state import Grants, ShareState, TableState, Tags, UnityState
+
+KNOWN_PRIVILEGES = frozenset(p.value for p in Privilege)
+
+# Managed tag key -> how a product declares it (None: not declared, so unset under --prune).
+TABLE_TAG_SOURCES: dict[str, Callable[[Model], str | None]] = {
+    "mesh_domain": lambda m: m.domain,
+    "mesh_layer": lambda m: m.layer.value,
+    "mesh_product": lambda m: m.name,
+    "mesh_version": lambda m: m.version,
+    "mesh_classification": lambda m: m.classification,
+}
+
+
+@dataclass
+class DesiredState:
+    state: UnityState
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def catalogs(self) -> list[str]:
+        return sorted({t.full_name.split(".")[0] for t in self.state.tables.values()})
+
+
+def synced_products(mesh: MeshModel) -> Iterable[Model]:
+    """Public gold products of Databricks-platform domains (the hub's marts are not products)."""
+    for domain in mesh.domains.values():
+        if domain.is_hub or domain.platform is not Platform.DATABRICKS:
+            continue
+        yield from domain.products
+
+
+def _privilege(raw: str, model: Model) -> str:
+    name = raw.strip().upper().replace(" ", "_")
+    if name not in KNOWN_PRIVILEGES:
+        raise MeshError(
+            f"{model.fix_location}: {model.display_name} grants unknown privilege {raw!r}; "
+            "use a Unity Catalog privilege such as select"
+        )
+    return name
+
+
+def _add(grants: dict[str, set[str]], principal: str, privilege: str) -> None:
+    grants.setdefault(principal, set()).add(privilege)
+
+
+def _frozen(grants: dict[str, set[str]]) -> Grants:
+    return {p: frozenset(v) for p, v in grants.items() if v}
+
+
+def _table_tags(model: Model, config: UnityConfig) -> Tags:
+    tags: Tags = {}
+    for key, source in TABLE_TAG_SOURCES.items():
+        value = source(model)
+        if value is not None and config.is_managed_tag(key):
+            tags[key] = str(value)
+    for tag in model.tags:
+        dbt_key = config.dbt_tag_key(tag)
+        if dbt_key:
+            tags[dbt_key] = ""
+    return tags
+
+
+def _column_tags(model: Model, config: UnityConfig) -> dict[str, Tags]:
+    result: dict[str, Tags] = {}
+    for column in model.columns.values():
+        tags: Tags = {}
+        if column.classification is not None and config.is_managed_tag("mesh_classification"):
+            tags["mesh_classification"] = column.classification
+        if column.is_pii and config.is_managed_tag("mesh_pii"):
+            tags["mesh_pii"] = "true"
+        for tag in column.tags:
+            key = config.dbt_tag_key(tag)
+            if key:
+                tags[key] = ""
+        if tags:
+            result[column.name] = tags
+    return result
+
+
+def _table_grants(model: Model, config: UnityConfig, findings: list[Finding], owner: str | None) -> Grants:
+    grants: dict[str, set[str]] = {}
+    for privilege, grantees in model.grants.items():
+        name = _privilege(privilege, model)
+        for grantee in grantees:
+            _add(grants, grantee, name)
+    readers = config.restricted_readers.get(model.classification or "")
+    if readers is None:
+        if config.consumer_group:
+            _add(grants, config.consumer_group, "SELECT")
+        return _frozen(grants)
+    # Restricted classification: only the listed groups may read, whatever the YAML grants say.
+    for principal in sorted(set(grants) - set(readers)):
+        findings.append(
+            Finding(
+                code="UNITY001",
+                severity=Severity.WARNING,
+                message=(
+                    f"{model.display_name} is {model.classification}: grant to {principal!r} dropped; "
+                    f"only {', '.join(readers)} may read it"
+                ),
+                domain=model.domain,
+                owner=owner,
+                location=model.fix_location,
+                node_id=model.unique_id,
+            )
+        )
+        del grants[principal]
+    for reader in readers:
+        _add(grants, reader, "SELECT")
+    return _frozen(grants)
+
+
+def build_desired(mesh: MeshModel, config: UnityConfig) -> DesiredState:
+    state = UnityState(shares={name: ShareState(name) for name in config.shares})
+    for name, recipients in config.shares.items():
+        state.shares[name].recipients = {r: frozenset({"SELECT"}) for r in recipients}
+    desired = DesiredState(state)
+    catalog_readers: dict[str, dict[str, set[str]]] = {}
+    schema_readers: dict[str, dict[str, set[str]]] = {}
+    for model in synced_products(mesh):
+        group = mesh.owner_of(model)
+        owner_contact = group.owner_email if group else None
+        owner = config.principals.get(model.group or "") or (
+            str(model.meta["owner"]) if model.meta.get("owner") else None
+        )
+        table = TableState(
+            full_name=model.relation,
+            comment=model.description.strip() or None,
+            owner=owner,
+            columns={c.name: c.description.strip() or None for c in model.columns.values()},
+            tags=_table_tags(model, config),
+            column_tags=_column_tags(model, config),
+            grants=_table_grants(model, config, desired.findings, owner_contact),
+            domain=model.domain,
+            product=model.display_name,
+        )
+        state.tables[table.full_name] = table
+        catalog, schema, _ = table.full_name.split(".")
+        for principal in table.grants:
+            _add(catalog_readers.setdefault(catalog, {}), principal, "USE_CATALOG")
+            _add(schema_readers.setdefault(f"{catalog}.{schema}", {}), principal, "USE_SCHEMA")
+        for share in model.meta.get("shares") or []:
+            if share not in state.shares:
+                raise MeshError(
+                    f"{model.fix_location}: {model.display_name} lists share {share!r} in meta.shares, "
+                    f"which {config.path} does not declare under `sharing`; add it there or fix the name"
+                )
+            state.shares[share].objects.add(table.full_name)
+    state.catalog_grants = {c: _frozen(g) for c, g in catalog_readers.items()}
+    state.schema_grants = {s: _frozen(g) for s, g in schema_readers.items()}
+    return desired

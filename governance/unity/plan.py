@@ -1,0 +1,336 @@
+"""A plan: the changes that take the actual state to the desired one, as reviewable JSON.
+
+`diff` writes only differences. Without `prune` nothing is removed; with it, managed tag keys and
+grants of managed principals that are no longer declared are removed. Tag keys outside the managed
+set and principals outside the managed principals are never touched, only reported as drift.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from governance.errors import MeshError
+from governance.findings import Finding
+from governance.unity.config import UnityConfig
+from governance.unity.state import Grants, TableState, Tags, UnityState
+
+PLAN_VERSION = 1
+# On catalogs and schemas the sync owns only the access privileges it grants to readers.
+CONTAINER_PRIVILEGES = {"catalog": frozenset({"USE_CATALOG"}), "schema": frozenset({"USE_SCHEMA"})}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One write. `before`/`after` are JSON values; for tags/grants `after` holds the delta to apply."""
+
+    # comment | column_comments | tags | owner | grants | share_create | share_objects | share_recipients
+    kind: str
+    securable: str  # table | schema | catalog | share
+    target: str  # full name of the securable
+    domain: str
+    before: Any
+    after: Any
+    column: str | None = None
+    drift: bool = False  # the actual value was set by someone else (not merely missing)
+
+    @property
+    def unit(self) -> tuple[str, str]:
+        """Changes applied together in one request: a table's comments and tags share one SQL script."""
+        if self.kind in ("comment", "column_comments", "tags"):
+            return ("metadata", self.target)
+        if self.kind.startswith("share"):
+            return ("share", self.target)
+        return (self.kind, f"{self.securable}:{self.target}")
+
+    def describe(self) -> str:
+        where = f"{self.target}.{self.column}" if self.column else self.target
+        return f"{self.kind} on {self.securable} {where}"
+
+
+@dataclass
+class Plan:
+    fingerprint: str
+    prune: bool
+    changes: list[Change] = field(default_factory=list)
+    missing: list[dict[str, str]] = field(default_factory=list)  # declared products whose table is absent
+    drift: list[str] = field(default_factory=list)  # differences left alone (unmanaged, or no --prune)
+    findings: list[Finding] = field(default_factory=list)
+    tables: list[str] = field(default_factory=list)  # the scope read, to re-check the fingerprint on apply
+    shares: list[str] = field(default_factory=list)
+    created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+
+    def to_json(self) -> bytes:
+        body = {
+            "version": PLAN_VERSION,
+            "created_at": self.created_at,
+            "fingerprint": self.fingerprint,
+            "prune": self.prune,
+            "changes": [asdict(c) for c in self.changes],
+            "missing": self.missing,
+            "drift": self.drift,
+            "tables": self.tables,
+            "shares": self.shares,
+            "findings": [
+                {
+                    "code": f.code,
+                    "severity": f.severity.value,
+                    "message": f.message,
+                    "location": str(f.location),
+                }
+                for f in self.findings
+            ],
+        }
+        return orjson.dumps(body, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+
+    @classmethod
+    def read(cls, path: Path) -> Plan:
+        try:
+            body = orjson.loads(path.read_bytes())
+            if body.get("version") != PLAN_VERSION:
+                raise MeshError(
+                    f"{path}: plan version {body.get('version')!r} is not {PLAN_VERSION}; re-run mesh plan"
+                )
+            return cls(
+                fingerprint=str(body["fingerprint"]),
+                prune=bool(body["prune"]),
+                changes=[Change(**c) for c in body["changes"]],
+                missing=list(body.get("missing", [])),
+                drift=list(body.get("drift", [])),
+                tables=list(body["tables"]),
+                shares=list(body["shares"]),
+                created_at=str(body.get("created_at", "")),
+            )
+        except FileNotFoundError:
+            raise MeshError(
+                f"{path}: plan file not found; write one with mesh plan --target unity --out"
+            ) from None
+        except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
+            raise MeshError(f"{path}: not a plan written by mesh plan ({exc}); re-run mesh plan") from None
+
+
+def _grant_delta(
+    securable: str,
+    target: str,
+    *,
+    domain: str,
+    desired: Grants,
+    actual: Grants,
+    managed: frozenset[str],
+    prune: bool,
+) -> tuple[Change | None, list[str]]:
+    owned = CONTAINER_PRIVILEGES.get(securable)
+    delta: dict[str, dict[str, list[str]]] = {}
+    drift: list[str] = []
+    for principal in sorted(set(desired) | set(actual)):
+        want, have = desired.get(principal, frozenset()), actual.get(principal, frozenset())
+        add = sorted(want - have)
+        extra = have - want
+        if owned is not None:
+            extra &= owned
+        removable = principal in managed or principal in desired
+        remove = sorted(extra) if prune and removable else []
+        if extra and not remove:
+            reason = "undeclared, kept without --prune" if removable else "unmanaged principal, never touched"
+            drift.append(f"{securable} {target}: {principal} holds {', '.join(sorted(extra))} ({reason})")
+        if add or remove:
+            delta[principal] = {"add": add, "remove": remove}
+    if not delta:
+        return None, drift
+    before = {p: sorted(actual.get(p, frozenset())) for p in delta}
+    return Change(
+        "grants", securable, target, domain, before, delta, drift=any(d["remove"] for d in delta.values())
+    ), drift
+
+
+def _tag_delta(
+    target: str,
+    column: str | None,
+    *,
+    domain: str,
+    desired: Tags,
+    actual: Tags,
+    config: UnityConfig,
+    prune: bool,
+) -> tuple[Change | None, list[str]]:
+    to_set = {k: v for k, v in desired.items() if actual.get(k) != v}
+    undeclared = sorted(k for k in actual if k not in desired and config.is_managed_tag(k))
+    unset = undeclared if prune else []
+    where = f"{target}.{column}" if column else target
+    drift = (
+        []
+        if prune or not undeclared
+        else [f"tags on {where}: {', '.join(undeclared)} undeclared, kept without --prune"]
+    )
+    if not to_set and not unset:
+        return None, drift
+    before = {k: actual[k] for k in sorted(set(to_set) | set(unset)) if k in actual}
+    changed_value = any(k in actual for k in to_set)
+    return Change(
+        "tags",
+        "table",
+        target,
+        domain,
+        before,
+        {"set": to_set, "unset": unset},
+        column,
+        changed_value or bool(unset),
+    ), drift
+
+
+def _table_changes(
+    want: TableState,
+    have: TableState,
+    *,
+    config: UnityConfig,
+    managed: frozenset[str],
+    prune: bool,
+    plan: Plan,
+) -> None:
+    target, domain = want.full_name, want.domain
+    if want.comment is not None and want.comment != have.comment:
+        plan.changes.append(
+            Change(
+                "comment", "table", target, domain, have.comment, want.comment, drift=have.comment is not None
+            )
+        )
+    before: dict[str, str | None] = {}
+    after: dict[str, str | None] = {}
+    for column, comment in want.columns.items():
+        if column not in have.columns:
+            plan.drift.append(
+                f"table {target}: column {column!r} is declared in YAML but absent from the table"
+            )
+            continue
+        if comment is not None and comment != have.columns[column]:
+            before[column], after[column] = have.columns[column], comment
+    if after:
+        plan.changes.append(
+            Change(
+                "column_comments",
+                "table",
+                target,
+                domain,
+                before,
+                after,
+                drift=any(v for v in before.values()),
+            )
+        )
+    if want.owner is not None and want.owner != have.owner:
+        plan.changes.append(Change("owner", "table", target, domain, have.owner, want.owner, drift=True))
+    tag_change, notes = _tag_delta(
+        target, None, domain=domain, desired=want.tags, actual=have.tags, config=config, prune=prune
+    )
+    plan.drift.extend(notes)
+    if tag_change:
+        plan.changes.append(tag_change)
+    for column in sorted(set(want.columns) | set(have.column_tags)):
+        if column not in have.columns:
+            continue
+        tag_change, notes = _tag_delta(
+            target,
+            column,
+            domain=domain,
+            desired=want.column_tags.get(column, {}),
+            actual=have.column_tags.get(column, {}),
+            config=config,
+            prune=prune,
+        )
+        plan.drift.extend(notes)
+        if tag_change:
+            plan.changes.append(tag_change)
+    grant_change, notes = _grant_delta(
+        "table", target, domain=domain, desired=want.grants, actual=have.grants, managed=managed, prune=prune
+    )
+    plan.drift.extend(notes)
+    if grant_change:
+        plan.changes.append(grant_change)
+
+
+def _domain_of(name: str, tables: Iterable[TableState]) -> str:
+    return next((t.domain for t in tables if t.full_name.startswith(name + ".")), "")
+
+
+def diff(
+    desired: UnityState,
+    actual: UnityState,
+    config: UnityConfig,
+    prune: bool,
+    findings: Iterable[Finding] = (),
+) -> Plan:
+    plan = Plan(
+        fingerprint=actual.fingerprint(),
+        prune=prune,
+        findings=list(findings),
+        tables=sorted(desired.tables),
+        shares=sorted(desired.shares),
+    )
+    managed = config.all_managed_principals()
+    for want in desired.tables.values():
+        managed |= frozenset(want.grants)
+    for name, want in sorted(desired.tables.items()):
+        have = actual.tables.get(name)
+        if have is None:
+            plan.missing.append({"domain": want.domain, "product": want.product, "table": name})
+            continue
+        _table_changes(want, have, config=config, managed=managed, prune=prune, plan=plan)
+    present = [t for n, t in desired.tables.items() if n in actual.tables]
+    containers: list[tuple[str, Mapping[str, Grants], Mapping[str, Grants]]] = [
+        ("catalog", desired.catalog_grants, actual.catalog_grants),
+        ("schema", desired.schema_grants, actual.schema_grants),
+    ]
+    for securable, wanted, held in containers:
+        for name in sorted(wanted):
+            if not any(t.full_name.startswith(name + ".") for t in present):
+                continue  # nothing of ours exists there yet
+            change, notes = _grant_delta(
+                securable,
+                name,
+                domain=_domain_of(name, present),
+                desired=wanted[name],
+                actual=held.get(name, {}),
+                managed=managed,
+                prune=prune,
+            )
+            plan.drift.extend(notes)
+            if change:
+                plan.changes.append(change)
+    _share_changes(desired, actual, plan)
+    return plan
+
+
+def _share_changes(desired: UnityState, actual: UnityState, plan: Plan) -> None:
+    ours = {n for n in desired.tables if n in actual.tables}
+    for name, want in sorted(desired.shares.items()):
+        have = actual.shares.get(name)
+        exists = have is not None and have.exists
+        if not exists:
+            plan.changes.append(Change("share_create", "share", name, "", None, name))
+        held = have.objects if have and exists else set()
+        add = sorted((want.objects & ours) - held)
+        remove = sorted((held & set(desired.tables)) - want.objects)  # only our products, never others'
+        if add or remove:
+            plan.changes.append(
+                Change(
+                    "share_objects",
+                    "share",
+                    name,
+                    "",
+                    sorted(held & set(desired.tables)),
+                    {"add": add, "remove": remove},
+                )
+            )
+        recipients = have.recipients if have and exists else {}
+        delta = {
+            r: {"add": sorted(p - recipients.get(r, frozenset())), "remove": []}
+            for r, p in sorted(want.recipients.items())
+            if p - recipients.get(r, frozenset())
+        }
+        if delta:
+            before = {r: sorted(recipients.get(r, frozenset())) for r in delta}
+            plan.changes.append(Change("share_recipients", "share", name, "", before, delta))

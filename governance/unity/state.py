@@ -1,0 +1,72 @@
+"""The shape both the desired and the actual Unity Catalog state take, so they diff field by field."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+Grants = dict[str, frozenset[str]]  # principal -> privileges (SDK enum names: SELECT, USE_CATALOG, ...)
+Tags = dict[str, str]  # key -> value ("" for a key-only tag)
+
+
+@dataclass
+class TableState:
+    full_name: str  # catalog.schema.table
+    comment: str | None = None
+    owner: str | None = None
+    columns: dict[str, str | None] = field(default_factory=dict)  # column -> comment
+    tags: Tags = field(default_factory=dict)
+    column_tags: dict[str, Tags] = field(default_factory=dict)
+    grants: Grants = field(default_factory=dict)
+    # desired-state context (empty for actual state): which product, for grouping and reports
+    domain: str = ""
+    product: str = ""
+
+
+@dataclass
+class ShareState:
+    name: str
+    exists: bool = True
+    objects: set[str] = field(default_factory=set)  # shared table full names
+    recipients: Grants = field(default_factory=dict)  # recipient -> privileges on the share
+
+
+@dataclass
+class UnityState:
+    """Tables by full name, grants on catalogs and schemas, and shares."""
+
+    tables: dict[str, TableState] = field(default_factory=dict)
+    catalog_grants: dict[str, Grants] = field(default_factory=dict)
+    schema_grants: dict[str, Grants] = field(default_factory=dict)  # key: catalog.schema
+    shares: dict[str, ShareState] = field(default_factory=dict)
+
+    def canonical(self) -> dict[str, Any]:
+        def grants(g: Grants) -> dict[str, list[str]]:
+            return {p: sorted(v) for p, v in sorted(g.items())}
+
+        return {
+            "tables": {
+                name: {
+                    "comment": t.comment,
+                    "owner": t.owner,
+                    "columns": dict(sorted(t.columns.items())),
+                    "tags": dict(sorted(t.tags.items())),
+                    "column_tags": {c: dict(sorted(v.items())) for c, v in sorted(t.column_tags.items())},
+                    "grants": grants(t.grants),
+                }
+                for name, t in sorted(self.tables.items())
+            },
+            "catalog_grants": {k: grants(v) for k, v in sorted(self.catalog_grants.items())},
+            "schema_grants": {k: grants(v) for k, v in sorted(self.schema_grants.items())},
+            "shares": {
+                name: {"exists": s.exists, "objects": sorted(s.objects), "recipients": grants(s.recipients)}
+                for name, s in sorted(self.shares.items())
+            },
+        }
+
+    def fingerprint(self) -> str:
+        """Identity of a read state: a reviewed plan applies only while the workspace still matches it."""
+        return hashlib.sha256(orjson.dumps(self.canonical(), option=orjson.OPT_SORT_KEYS)).hexdigest()
