@@ -10,7 +10,12 @@ from governance.errors import MeshError
 from governance.project import DbtProject, Platform
 
 # Targets that stand for the Databricks platform: projects that opted out of Databricks don't build there.
-DATABRICKS_TARGETS = frozenset({"databricks", "spark"})
+# Not `spark` (Databricks SQL on a local Spark session, CI only): the hub refs the opted-out domains'
+# products, which Databricks reads through a foreign catalog and a local Spark can only get by building.
+DATABRICKS_TARGETS = frozenset({"databricks"})
+
+# Spark's embedded Derby metastore (one per data directory) admits a single process at a time.
+SINGLE_PROCESS_TARGETS = frozenset({"spark"})
 
 
 def profile_name(project: DbtProject) -> str:
@@ -45,3 +50,8 @@ def check_target(target: str, profiles_dir: Path, projects: list[DbtProject]) ->
 def runs_on(project: DbtProject, target: str) -> bool:
     """Whether a project builds on this target (external-platform domains never build on Databricks)."""
     return not (target in DATABRICKS_TARGETS and project.platform is Platform.EXTERNAL)
+
+
+def max_jobs(target: str, requested: int) -> int:
+    """Projects built at once on `target`: one where the engine's metastore admits a single process."""
+    return 1 if target in SINGLE_PROCESS_TARGETS else requested

@@ -10,7 +10,7 @@ from rich.console import Console
 from governance.build.progress import BuildProgress, summary_table
 from governance.build.results import Outcome
 from governance.build.scheduler import build_mesh, default_jobs
-from governance.build.targets import check_target, runs_on
+from governance.build.targets import check_target, max_jobs, runs_on
 from governance.errors import ExitCode, MeshError
 from governance.project import Projects
 
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
             selected,
             target=args.target,
             select=args.select,
-            jobs=args.jobs,
+            jobs=max_jobs(args.target, args.jobs),
             on_start=progress.start,
             on_event=progress.event,
             on_finish=progress.finish,

@@ -1,8 +1,8 @@
 """Fixtures for the publisher tests: the built fixture mesh and a catalog on SQLite or PostgreSQL.
 
 PostgreSQL comes from scripts/ci/postgres.sh (MESH_TEST_PG_URI, default below); its tests are skipped
-with the reason when it is unreachable, except under CI (`CI` set), where an unreachable PostgreSQL fails. Each test gets its own catalog name, so tests sharing the
-PostgreSQL database never see each other's rows.
+with the reason when it is unreachable, except under CI (`CI` set), where that is a failure.
+Each test gets its own catalog name, so tests sharing the PostgreSQL database never see each other's rows.
 """
 
 from __future__ import annotations

@@ -1,8 +1,28 @@
+{#- Clickstream ingestion, one model on every engine. Databricks: a streaming table over the landing
+    location; each refresh reads only the files it has not seen. DuckDB and Spark: an incremental model
+    over the raw files; each build appends the events that arrived after the newest one already loaded
+    (the feed's files are written in arrival order, `received_at`). -#}
+{{ config(
+    materialized='streaming_table' if target.type == 'databricks' else 'incremental',
+    incremental_strategy='append',
+) }}
+
 with
 
 source as (
 
-    select * from {{ source('clickstream', 'web_events') }}
+    {% if target.type == 'databricks' %}
+        -- depends_on: {{ source('clickstream', 'web_events') }}
+        select * from stream read_files(
+            '{{ env_var("MESH_CLICKSTREAM_LANDING", "/Volumes/" ~ domain_catalog("marketing") ~ "/landing/clickstream/web_events") }}',
+            format => 'parquet'
+        )
+    {% else %}
+        select * from {{ source('clickstream', 'web_events') }}
+        {% if is_incremental() %}
+            where received_at > (select max(received_at) from {{ this }})
+        {% endif %}
+    {% endif %}
 
 ),
 

@@ -15,7 +15,7 @@ final as (
         ----------  personal data
         email,
         -- a stable join key for partners who must not see the address itself
-        case when email is not null then sha256(email) end as email_sha256,
+        case when email is not null then {{ sha256_hex("email") }} end as email_sha256,
         first_name,
         last_name,
 

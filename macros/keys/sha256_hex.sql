@@ -1,0 +1,12 @@
+{#- Hex SHA-256 of a text expression (pseudonymised keys such as e-mail hashes). -#}
+{% macro sha256_hex(expression) -%}
+    {{ return(adapter.dispatch('sha256_hex')(expression)) }}
+{%- endmacro %}
+
+{% macro default__sha256_hex(expression) -%}
+    sha2({{ expression }}, 256)
+{%- endmacro %}
+
+{% macro duckdb__sha256_hex(expression) -%}
+    sha256({{ expression }})
+{%- endmacro %}

@@ -1,0 +1,131 @@
+"""The `spark` target: the Databricks SQL dialect proven on a local Spark session, in a throw-away copy.
+
+`mesh build` runs dbt in subprocesses exactly as CI does (dbt-spark `method: session`, one JVM per
+project, one shared Derby metastore and warehouse under the data directory).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import orjson
+import pytest
+
+from governance.cli import main
+from tests.domains.mesh_copy import MeshCopy, copy_mesh, generate_data
+
+SCALE = "0.005"  # small: these tests prove dialect and semantics, the benchmark measures speed
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return generate_data(tmp_path_factory.mktemp("spark-data"), scale=SCALE, seed="7")
+
+
+@pytest.fixture(scope="module")
+def orders_mesh(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> MeshCopy:
+    return copy_mesh(tmp_path_factory.mktemp("spark-mesh"))
+
+
+@pytest.fixture
+def in_mesh(orders_mesh: MeshCopy, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> MeshCopy:
+    monkeypatch.setenv("MESH_ROOT", str(orders_mesh.root))
+    monkeypatch.setenv("MESH_DATA_DIR", str(data_dir))
+    return orders_mesh
+
+
+def test_unknown_target_lists_the_known_targets(
+    in_mesh: MeshCopy, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["build", "--domain", "orders", "--target", "sprak"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0
+    assert "unknown target 'sprak'" in err
+    assert "known targets: ci, databricks, spark" in err
+
+
+@pytest.mark.dbt
+@pytest.mark.parametrize("target", ["ci", "spark", "databricks"])
+def test_names_and_clickstream_materialization_follow_the_target(orders_mesh: MeshCopy, target: str) -> None:
+    """One naming rule per engine (macros/naming) and one clickstream model, materialized per engine."""
+    orders = orders_mesh.dbt_ok("orders", "parse", "--no-partial-parse", "--target", target).result
+    marketing = orders_mesh.dbt_ok("marketing", "parse", "--no-partial-parse", "--target", target).result
+    fct_orders = orders.nodes["model.orders.fct_orders"]
+    expected = {
+        "ci": ('"orders"."gold"."fct_orders"', "incremental"),
+        "spark": ("orders__gold.fct_orders", "incremental"),
+        "databricks": ("`orders_dev`.`gold`.`fct_orders`", "streaming_table"),
+    }[target]
+    assert fct_orders.relation_name == expected[0]
+    # dbt-loom hands marketing the upstream product under the name orders gave it on this target
+    assert marketing.nodes["model.orders.fct_orders"].relation_name == expected[0]
+    clickstream = marketing.nodes["model.marketing.stg_web_events"]
+    assert clickstream.config.materialized == expected[1]
+    assert clickstream.depends_on.nodes == ["source.marketing.clickstream.web_events"]
+    gold = [n for n in orders.nodes.values() if n.resource_type == "model" and n.schema.endswith("gold")]
+    properties = {"delta.enableChangeDataFeed": "true"} if target == "databricks" else None
+    assert gold and all(n.config.get("tblproperties") == properties for n in gold)
+    docs = [n.config.persist_docs for n in gold]
+    assert not any(d.get("relation") or d.get("columns") for d in docs), "the governance sync writes comments"
+
+
+def _gold_tables(mesh: MeshCopy) -> list[str]:
+    return sorted(p.stem for p in (mesh.folder("orders") / "models" / "marts").glob("*.sql"))
+
+
+def _comparable(connection: duckdb.DuckDBPyConnection, relation: str) -> str:
+    """A select of every column, doubles rounded: two engines may differ in a sum's last bits."""
+    columns = connection.execute(f"describe select * from {relation}").fetchall()
+    exprs = [
+        f'round("{name}", 9)' if kind in ("DOUBLE", "FLOAT") else f'"{name}"' for name, kind, *_ in columns
+    ]
+    return f"select {', '.join(exprs)} from {relation}"
+
+
+@pytest.mark.spark
+def test_orders_products_are_identical_on_spark_and_duckdb(
+    in_mesh: MeshCopy, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["build", "--domain", "orders", "--target", "ci"]) == 0
+    assert main(["build", "--domain", "orders", "--target", "spark"]) == 0, capsys.readouterr().out
+    spark_gold = data_dir / "spark" / "warehouse" / "orders__gold.db"
+    connection = duckdb.connect()
+    connection.execute(f"attach '{data_dir / 'warehouse' / 'orders.duckdb'}' as duck (read_only)")
+    tables = _gold_tables(in_mesh)
+    assert {"fct_orders", "fct_order_lines", "dim_products"} <= set(tables)
+    for table in tables:
+        duck = _comparable(connection, f"duck.gold.{table}")
+        spark = _comparable(connection, f"read_parquet('{spark_gold / table}/*.parquet')")
+        rows = connection.execute(f"select count(*) from ({duck})").fetchone()
+        assert rows is not None and rows[0] > 0, table
+        differences = connection.execute(
+            f"select count(*) from (({duck}) except all ({spark})) union all "
+            f"select count(*) from (({spark}) except all ({duck}))"
+        ).fetchall()
+        assert differences == [(0,), (0,)], f"{table}: rows differ between DuckDB and Spark"
+
+
+@pytest.mark.spark
+def test_duckdb_only_function_fails_the_spark_build_naming_the_model(
+    in_mesh: MeshCopy, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = in_mesh.folder("orders") / "models" / "intermediate" / "int_duckdb_dialect.sql"
+    # list_value() is DuckDB's list constructor; Spark SQL has no such function
+    model.write_text("select order_id, list_value(order_id, order_id) as pair from {{ ref('stg_orders') }}\n")
+    try:
+        assert main(["build", "--domain", "orders", "--target", "ci", "--select", "+int_duckdb_dialect"]) == 0
+        capsys.readouterr()
+        assert (
+            main(["build", "--domain", "orders", "--target", "spark", "--select", "+int_duckdb_dialect"]) == 1
+        )
+    finally:
+        model.unlink()
+    out = capsys.readouterr().out
+    assert "[orders] failed" in out
+    assert "Runtime Error in model int_duckdb_dialect" in out
+    results = orjson.loads((in_mesh.folder("orders") / "target" / "run_results.json").read_bytes())
+    failed = {r["unique_id"]: r["message"] for r in results["results"] if r["status"] == "error"}
+    assert list(failed) == ["model.orders.int_duckdb_dialect"]
+    assert "UNRESOLVED_ROUTINE" in failed["model.orders.int_duckdb_dialect"]
+    assert "list_value" in failed["model.orders.int_duckdb_dialect"]
