@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from governance.project import Platform
 
@@ -35,12 +35,51 @@ class Layer(StrEnum):
 ACCESS_RANK = {Access.PRIVATE: 0, Access.PROTECTED: 1, Access.PUBLIC: 2}
 
 
+class YamlEntry(Protocol):
+    """A resource's entry in a YAML file, whose line (or one of its columns') is looked up on demand."""
+
+    @property
+    def path(self) -> str:
+        """The file, repository-relative."""
+        ...
+
+    def line(self, column: str | None = None) -> int | None:
+        """1-based line of the entry (or of its column `column`), or None when not found."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Location:
-    """Where a user fixes something: a repository-relative file and, when known, a 1-based line."""
+    """Where a user fixes something: a repository-relative file and, when known, a 1-based line.
+
+    The loader makes YAML locations `deferred`: the line is looked up when first read. A large mesh has
+    100,000 columns, and only the few with a finding are ever read.
+    """
 
     path: str
     line: int | None = None
+    _entry: YamlEntry | None = field(default=None, init=False, repr=False, compare=False)
+    _column: str | None = field(default=None, init=False, repr=False, compare=False)
+
+    @classmethod
+    def deferred(cls, entry: YamlEntry, column: str | None = None) -> Location:
+        """The location of `entry` (or of its column `column`), its line found on first read."""
+        location = cls.__new__(cls)
+        object.__setattr__(location, "path", entry.path)
+        object.__setattr__(location, "_entry", entry)
+        object.__setattr__(location, "_column", column)
+        return location  # `line` stays unset until read: see __getattr__
+
+    if not TYPE_CHECKING:  # hidden from mypy so that misspelt attributes stay type errors
+
+        def __getattr__(self, name: str) -> Any:
+            # Python calls this only for an unset slot: `line` of a deferred location, read the first time.
+            if name != "line" or self._entry is None:
+                raise AttributeError(name)
+            line = self._entry.line(self._column)
+            object.__setattr__(self, "line", line)
+            object.__setattr__(self, "_entry", None)
+            return line
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}" if self.line else self.path
@@ -63,7 +102,12 @@ class Column:
     meta: Mapping[str, Any] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
     constraints: tuple[str, ...] = ()  # constraint types declared on the column: primary_key, not_null, ...
-    location: Location | None = None  # the column's `- name:` line in its yml
+    yml_entry: YamlEntry | None = field(default=None, repr=False, compare=False)  # its model's or source's
+
+    @property
+    def location(self) -> Location | None:
+        """The column's `- name:` line in its yml, or None without one (made when read: few are)."""
+        return Location.deferred(self.yml_entry, self.name) if self.yml_entry is not None else None
 
     @property
     def classification(self) -> str | None:
@@ -237,7 +281,7 @@ class Domain:
         return self.groups.get(model.group) if model.group else None
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, weakref_slot=True)  # weakref: the loader unfreezes the GC when it is dropped
 class MeshModel:
     """Every project of the mesh with cross-project indexes built once."""
 

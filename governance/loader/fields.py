@@ -1,4 +1,5 @@
-"""Typed access to manifest JSON: a missing or mistyped field raises `Malformed` naming the field."""
+"""Typed access to plain artifact JSON (run results, freshness, manifest metadata): a missing or
+mistyped field raises `Malformed` naming the field. Manifest entries are typed by `schema` instead."""
 
 from __future__ import annotations
 
@@ -11,15 +12,6 @@ class Malformed(Exception):  # noqa: N818 - internal signal, turned into a MeshE
     """A manifest field is missing or has the wrong type."""
 
 
-def obj(data: Mapping[str, Any], key: str, *, required: bool = True) -> dict[str, Any]:
-    value = data.get(key)
-    if value is None and not required:
-        return {}
-    if not isinstance(value, dict):
-        raise Malformed(f"`{key}` must be an object")
-    return value
-
-
 def text(data: Mapping[str, Any], key: str, *, required: bool = True) -> str:
     value = data.get(key)
     if value is None and not required:
@@ -27,24 +19,6 @@ def text(data: Mapping[str, Any], key: str, *, required: bool = True) -> str:
     if not isinstance(value, str):
         raise Malformed(f"`{key}` must be a string")
     return value
-
-
-def optional_text(data: Mapping[str, Any], key: str) -> str | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str | int | float) or isinstance(value, bool):
-        raise Malformed(f"`{key}` must be a string")
-    return str(value)
-
-
-def strings(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
-    value = data.get(key)
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise Malformed(f"`{key}` must be a list of strings")
-    return tuple(value)
 
 
 def objects(data: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
@@ -56,21 +30,16 @@ def objects(data: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
     return value
 
 
-def flag(data: Mapping[str, Any], key: str) -> bool:
-    value = data.get(key, False)
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        raise Malformed(f"`{key}` must be true or false")
-    return value
-
-
 def timestamp(data: Mapping[str, Any], key: str) -> datetime | None:
     value = data.get(key)
     if value is None:
         return None
     if not isinstance(value, str):
         raise Malformed(f"`{key}` must be an ISO timestamp")
+    return iso_timestamp(value, key)
+
+
+def iso_timestamp(value: str, key: str) -> datetime:
     try:
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:

@@ -5,11 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
+
+import msgspec
 
 from governance.errors import MeshError
 from governance.loader import fields as f
-from governance.loader.artifacts import check_manifest_schema, display, read_json
+from governance.loader import schema
+from governance.loader.artifacts import (
+    check_manifest_schema,
+    decode,
+    decoded,
+    display,
+    read_bytes,
+    sections_of,
+)
 from governance.loader.nodes import (
     ProjectFiles,
     parse_exposure,
@@ -24,6 +34,16 @@ from governance.model import Domain
 from governance.project import DbtProject
 
 T = TypeVar("T")
+E = TypeVar("E", bound=schema.Entry)
+
+_SECTION_ENTRY = {"model": "node", "test": "node"}  # how errors name an entry of each type
+
+_MANIFEST = msgspec.json.Decoder(schema.Manifest)
+_MODEL = msgspec.json.Decoder(schema.ModelNode)
+_TEST = msgspec.json.Decoder(schema.TestNode)
+_SOURCE = msgspec.json.Decoder(schema.SourceEntry)
+_EXPOSURE = msgspec.json.Decoder(schema.ExposureEntry)
+_GROUP = msgspec.json.Decoder(schema.GroupEntry)
 
 
 @dataclass(frozen=True)
@@ -43,14 +63,12 @@ def load_project(
     shown = display(paths.manifest, root)
     if not paths.manifest.is_file():
         raise MeshError(f"{shown}: manifest of {project.name!r} not found; {hint}")
-    data = read_json(paths.manifest, root, hint)
-    check_manifest_schema(data, shown, hint)
     relative = display(project.path, root)
     files = ProjectFiles(
-        project.name, project.path, "" if relative == "." else relative, project.is_hub, lines
+        project.name, str(project.path), "" if relative == "." else relative, project.is_hub, lines
     )
     try:
-        domain = _domain(data, project, files)
+        domain = _domain(_read(paths.manifest, shown, hint), project, files)
     except f.Malformed as exc:
         raise MeshError(f"{shown}: {exc}; {hint}") from None
     if paths.run_results.is_file():
@@ -60,59 +78,64 @@ def load_project(
     return domain
 
 
-def _owned(section: dict[str, Any], project: str, where: str) -> list[tuple[str, dict[str, Any]]]:
-    """Entries of one manifest section that belong to `project` (dbt-loom copies are skipped)."""
-    owned: list[tuple[str, dict[str, Any]]] = []
-    for unique_id, node in section.items():
-        if not isinstance(node, dict):
-            raise f.Malformed(f"{where} {unique_id!r} must be an object")
-        if node.get("package_name") == project:
-            owned.append((unique_id, node))
-    return owned
+def _read(path: Path, shown: str, hint: str) -> schema.Manifest:
+    content = read_bytes(path, shown, hint)
+    try:
+        manifest = decode(_MANIFEST, content)
+    except f.Malformed:
+        # Say first if it is not JSON, or not a dbt 1.11 manifest: then the fix is to rebuild it.
+        check_manifest_schema(
+            decoded(sections_of(content, shown, hint), "metadata").get("metadata"), shown, hint
+        )
+        raise
+    check_manifest_schema(manifest.metadata, shown, hint)
+    return manifest
 
 
-def _parse_section(
-    data: dict[str, Any], section: str, project: str, parse: Callable[[dict[str, Any]], T]
+def _owned(
+    entries: dict[str, msgspec.Raw],
+    kind: str,
+    project: str,
+    decoder: msgspec.json.Decoder[E],
+    parse: Callable[[E], T],
 ) -> dict[str, T]:
+    """The entries of type `kind` that belong to `project`, decoded and parsed.
+
+    dbt names every resource `<type>.<package>.<name>...`, so other entries are skipped without
+    decoding them: other packages' nodes (the upstream nodes dbt-loom copies in, most of the hub's
+    manifest) and types the mesh does not model (seeds, snapshots...).
+    """
+    prefix = f"{kind}.{project}."
     parsed: dict[str, T] = {}
-    for unique_id, node in _owned(f.obj(data, section), project, section[:-1]):
+    for unique_id, raw in entries.items():
+        if not unique_id.startswith(prefix):
+            continue
         try:
-            parsed[unique_id] = parse(node)
+            entry = decode(decoder, raw)
+            if entry.package_name == project:
+                parsed[unique_id] = parse(entry)
         except f.Malformed as exc:
-            raise f.Malformed(f"{section[:-1]} {unique_id}: {exc}") from None
+            raise f.Malformed(f"{_SECTION_ENTRY.get(kind, kind)} {unique_id}: {exc}") from None
     return parsed
 
 
-def _domain(data: dict[str, Any], project: DbtProject, files: ProjectFiles) -> Domain:
-    metadata = f.obj(data, "metadata")
+def _domain(manifest: schema.Manifest, project: DbtProject, files: ProjectFiles) -> Domain:
+    metadata = manifest.metadata  # an object: its schema version was checked
     name = f.text(metadata, "project_name")
     if name != project.name:
         raise f.Malformed(f"manifest is for project {name!r}, not {project.name!r}")
-    domain = Domain(
-        name=project.name,
+    own = project.name
+    groups = _owned(manifest.groups or {}, "group", own, _GROUP, lambda g: parse_group(g, files))
+    return Domain(
+        name=own,
         path=files.relative or ".",
         platform=project.platform,
         is_hub=project.is_hub,
         upstream=project.upstream,
         dbt_version=f.text(metadata, "dbt_version"),
+        models=_owned(manifest.nodes, "model", own, _MODEL, lambda m: parse_model(m, files)),
+        sources=_owned(manifest.sources, "source", own, _SOURCE, lambda s: parse_source(s, files)),
+        exposures=_owned(manifest.exposures, "exposure", own, _EXPOSURE, lambda e: parse_exposure(e, files)),
+        groups={group.name: group for group in groups.values()},
+        tests=_owned(manifest.nodes, "test", own, _TEST, lambda t: parse_test(t, files)),
     )
-    for unique_id, node in _owned(f.obj(data, "nodes"), project.name, "node"):
-        kind = node.get("resource_type")
-        try:
-            if kind == "model":
-                domain.models[unique_id] = parse_model(node, files)
-            elif kind == "test":
-                domain.tests[unique_id] = parse_test(node, files)
-        except f.Malformed as exc:
-            raise f.Malformed(f"node {unique_id}: {exc}") from None
-    domain.sources.update(_parse_section(data, "sources", project.name, lambda n: parse_source(n, files)))
-    domain.exposures.update(
-        _parse_section(data, "exposures", project.name, lambda n: parse_exposure(n, files))
-    )
-    for unique_id, node in _owned(f.obj(data, "groups", required=False), project.name, "group"):
-        try:
-            group = parse_group(node, files)
-        except f.Malformed as exc:
-            raise f.Malformed(f"group {unique_id}: {exc}") from None
-        domain.groups[group.name] = group
-    return domain

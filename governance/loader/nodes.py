@@ -1,14 +1,14 @@
-"""One manifest entry -> one typed object of `governance.model`, with the file and line to fix."""
+"""One decoded manifest entry (`schema`) -> one object of `governance.model`, with its file and line."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from governance.loader import fields as f
-from governance.loader.fields import Malformed
-from governance.loader.yaml_lines import YamlLines
+from governance.loader import schema as s
+from governance.loader.fields import Malformed, iso_timestamp
+from governance.loader.yaml_lines import Key, YamlLines
 from governance.model import (
     Access,
     Column,
@@ -26,64 +26,93 @@ from governance.model import (
 LAYERS = {layer.value: layer for layer in (Layer.BRONZE, Layer.SILVER, Layer.GOLD)}
 
 
+@dataclass(frozen=True, slots=True)
+class PropertyEntry:
+    """A resource's entry in a dbt property file; its line, or a column's, is looked up when asked."""
+
+    path: str  # as shown to the user
+    absolute: str
+    lines: YamlLines
+    keys: Key  # ("models", "dim_customers", "v2")
+    fallback: Key | None = None  # a versioned model's base entry: ("models", "dim_customers")
+
+    def line(self, column: str | None = None) -> int | None:
+        if column is None:
+            candidates = (self.keys, self.fallback) if self.fallback else (self.keys,)
+        elif len(self.keys) > 2:  # a version's columns usually sit on its base model, two keys up
+            candidates = ((*self.keys, column), (*self.keys[:2], column))
+        else:
+            candidates = ((*self.keys, column),)
+        return self.lines.line(self.absolute, candidates)
+
+    def location(self) -> Location:
+        return Location.deferred(self)
+
+
 @dataclass(frozen=True)
 class ProjectFiles:
     """Where one project's files are: absolute folder, repository-relative folder, shared YAML index."""
 
     name: str
-    folder: Path
+    folder: str  # absolute
     relative: str  # "" for the hub at the repository root
     is_hub: bool
     lines: YamlLines
 
-    def location(self, file: str, *keys: str) -> Location:
-        path = f"{self.relative}/{file}" if self.relative else file
-        line = self.lines.line(self.folder / file, *keys) if keys else None
-        return Location(path, line)
+    def shown(self, file: str) -> str:
+        return f"{self.relative}/{file}" if self.relative else file
+
+    def location(self, file: str) -> Location:
+        """A whole file (the SQL of a model), without a line."""
+        return Location(self.shown(file))
+
+    def entry(self, file: str, keys: Key, fallback: Key | None = None) -> PropertyEntry:
+        return PropertyEntry(self.shown(file), os.path.join(self.folder, file), self.lines, keys, fallback)
 
 
-def _meta(node: dict[str, Any]) -> dict[str, Any]:
-    config = f.obj(node, "config", required=False)
-    meta = config.get("meta")
-    return meta if isinstance(meta, dict) else f.obj(node, "meta", required=False)
+def _meta(entry: s.ColumnEntry | s.SourceEntry | s.ModelNode) -> dict[str, Any]:
+    """`config.meta` (dbt 1.10+), else the top-level `meta` of older property files."""
+    config = entry.config
+    if config is not None and isinstance(config.meta, dict):
+        return config.meta
+    if entry.meta is None:
+        return {}
+    if not isinstance(entry.meta, dict):
+        raise Malformed("`meta` must be an object")
+    return entry.meta
 
 
-def _refs(node: dict[str, Any]) -> tuple[Ref, ...]:
-    return tuple(
-        Ref(f.text(r, "name"), f.optional_text(r, "package"), f.optional_text(r, "version"))
-        for r in f.objects(node, "refs")
-    )
+def _text(value: s.Text | None) -> str | None:
+    return None if value is None else str(value)
 
 
-def _depends_on(node: dict[str, Any]) -> tuple[str, ...]:
-    return f.strings(f.obj(node, "depends_on", required=False), "nodes")
+def _refs(refs: list[s.RefEntry] | None) -> tuple[Ref, ...]:
+    return tuple(Ref(r.name, _text(r.package), _text(r.version)) for r in refs or ())
 
 
-def _columns(raw: dict[str, Any], files: ProjectFiles, file: str | None, *keys: str) -> dict[str, Column]:
+def _depends_on(depends_on: s.DependsOn | None) -> tuple[str, ...]:
+    return (depends_on.nodes or ()) if depends_on is not None else ()
+
+
+def _columns(entries: dict[str, s.ColumnEntry] | None, yml: PropertyEntry | None) -> dict[str, Column]:
+    # The hottest loop of the loader (ten columns a model): positional arguments in Column's field
+    # order (name, data_type, description, meta, tags, constraints, yml_entry), few helper calls.
     columns: dict[str, Column] = {}
-    for key, col in raw.items():
-        if not isinstance(col, dict):
-            raise Malformed(f"column `{key}` must be an object")
-        name = f.text(col, "name")
-        location = None
-        if file:
-            location = files.location(file, *keys, name)
-            if location.line is None and len(keys) > 2:  # versioned: columns usually sit on the base model
-                location = files.location(file, *keys[:2], name)
-        columns[name] = Column(
-            name=name,
-            data_type=f.optional_text(col, "data_type"),
-            description=f.text(col, "description", required=False),
-            meta=_meta(col),
-            tags=f.strings(col, "tags"),
-            constraints=tuple(f.text(c, "type") for c in f.objects(col, "constraints")),
-            location=location,
+    for entry in (entries or {}).values():
+        constraints, data_type = entry.constraints, entry.data_type
+        columns[entry.name] = Column(
+            entry.name,
+            data_type if data_type is None or type(data_type) is str else str(data_type),
+            entry.description or "",
+            _meta(entry),
+            entry.tags or (),
+            tuple([c.type for c in constraints]) if constraints else (),
+            yml,
         )
     return columns
 
 
-def _patch_file(node: dict[str, Any], project: str) -> str | None:
-    patch = f.optional_text(node, "patch_path")
+def _patch_file(patch: str | None, project: str) -> str | None:
     if not patch:
         return None
     prefix = f"{project}://"
@@ -96,128 +125,121 @@ def layer_of(files: ProjectFiles, schema: str) -> Layer:
     return LAYERS.get(schema.lower(), Layer.UNKNOWN)
 
 
-def parse_model(node: dict[str, Any], files: ProjectFiles) -> Model:
-    config = f.obj(node, "config")
-    name = f.text(node, "name")
-    version = f.optional_text(node, "version")
-    schema = f.text(node, "schema")
-    patch = _patch_file(node, files.name)
-    keys = ("models", name, f"v{version}") if version else ("models", name)
+def parse_model(node: s.ModelNode, files: ProjectFiles) -> Model:
+    config, name = node.config, node.name
+    version = _text(node.version)
+    patch = _patch_file(_text(node.patch_path), files.name)
     yml = None
-    if patch:
-        yml = files.location(patch, *keys)
-        if yml.line is None and version:
-            yml = files.location(patch, "models", name)
-    access_raw = f.text(node, "access", required=False) or "protected"
+    if patch and version:  # a version's entry, else the base model's
+        yml = files.entry(patch, ("models", name, f"v{version}"), fallback=("models", name))
+    elif patch:
+        yml = files.entry(patch, ("models", name))
+    access_raw = node.access or "protected"
     try:
         access = Access(access_raw)
     except ValueError:
         raise Malformed(f"`access` is {access_raw!r}, not private/protected/public") from None
-    grants = f.obj(config, "grants", required=False)
     return Model(
-        unique_id=f.text(node, "unique_id"),
+        unique_id=node.unique_id,
         project=files.name,
         name=name,
         version=version,
-        latest_version=f.optional_text(node, "latest_version"),
-        deprecation_date=f.timestamp(node, "deprecation_date"),
+        latest_version=_text(node.latest_version),
+        deprecation_date=(
+            iso_timestamp(node.deprecation_date, "deprecation_date")
+            if node.deprecation_date is not None
+            else None
+        ),
         access=access,
-        group=f.optional_text(node, "group"),
-        layer=layer_of(files, schema),
-        description=f.text(node, "description", required=False),
-        columns=_columns(f.obj(node, "columns", required=False), files, patch, *keys),
-        contract_enforced=f.flag(f.obj(config, "contract", required=False), "enforced"),
-        materialized=f.text(config, "materialized", required=False),
-        database=f.optional_text(node, "database"),
-        schema=schema,
-        alias=f.text(node, "alias", required=False) or name,
-        tags=f.strings(node, "tags"),
+        group=_text(node.group),
+        layer=layer_of(files, node.schema),
+        description=node.description or "",
+        columns=_columns(node.columns, yml),
+        contract_enforced=bool(config.contract and config.contract.enforced),
+        materialized=config.materialized or "",
+        database=_text(node.database),
+        schema=node.schema,
+        alias=node.alias or name,
+        tags=node.tags or (),
         meta=_meta(node),
-        grants={str(k): _grantees(v, k) for k, v in grants.items()},
-        constraints=tuple(f.objects(node, "constraints")),
-        depends_on=_depends_on(node),
-        sql_path=files.location(f.text(node, "original_file_path")),
-        yml_path=yml,
-        raw_code=f.text(node, "raw_code", required=False),
-        fqn=f.strings(node, "fqn"),
-        refs=_refs(node),
+        grants={k: (v,) if isinstance(v, str) else v for k, v in (config.grants or {}).items()},
+        constraints=node.constraints or (),
+        depends_on=_depends_on(node.depends_on),
+        sql_path=files.location(node.original_file_path),
+        yml_path=yml.location() if yml else None,
+        raw_code=node.raw_code or "",
+        fqn=node.fqn or (),
+        refs=_refs(node.refs),
     )
 
 
-def _grantees(value: Any, privilege: str) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return (value,)
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return tuple(value)
-    raise Malformed(f"grant `{privilege}` must list grantee names")
-
-
-def _period(threshold: dict[str, Any]) -> str | None:
-    count, period = threshold.get("count"), threshold.get("period")
+def _period(threshold: s.Period | None) -> str | None:
+    if threshold is None:
+        return None
+    count, period = threshold.count, threshold.period
     return f"{count} {period}" if count is not None and period else None
 
 
-def parse_source(node: dict[str, Any], files: ProjectFiles) -> Source:
-    source_name, name = f.text(node, "source_name"), f.text(node, "name")
-    file = f.text(node, "original_file_path")
-    freshness_raw = f.obj(node, "freshness", required=False)
-    loaded_at = f.optional_text(node, "loaded_at_field")
-    warn = _period(f.obj(freshness_raw, "warn_after", required=False))
-    error = _period(f.obj(freshness_raw, "error_after", required=False))
+def parse_source(node: s.SourceEntry, files: ProjectFiles) -> Source:
+    source_name, name, file = node.source_name, node.name, node.original_file_path
+    yml = files.entry(file, ("sources", source_name, name))
+    loaded_at = _text(node.loaded_at_field)
+    warn = _period(node.freshness.warn_after) if node.freshness else None
+    error = _period(node.freshness.error_after) if node.freshness else None
     freshness = Freshness(warn, error, loaded_at) if (warn or error or loaded_at) else None
     return Source(
-        unique_id=f.text(node, "unique_id"),
+        unique_id=node.unique_id,
         project=files.name,
         source_name=source_name,
         name=name,
-        description=f.text(node, "description", required=False),
-        loader=f.text(node, "loader", required=False),
+        description=node.description or "",
+        loader=node.loader or "",
         freshness=freshness,
-        columns=_columns(f.obj(node, "columns", required=False), files, file, "sources", source_name, name),
+        columns=_columns(node.columns, yml if file else None),
         meta=_meta(node),
-        relation=f.text(node, "relation_name", required=False),
-        location=files.location(file, "sources", source_name, name),
+        relation=node.relation_name or "",
+        location=yml.location(),
     )
 
 
-def parse_exposure(node: dict[str, Any], files: ProjectFiles) -> Exposure:
-    owner = f.obj(node, "owner", required=False)
-    name = f.text(node, "name")
+def parse_exposure(node: s.ExposureEntry, files: ProjectFiles) -> Exposure:
+    owner = node.owner or s.Owner()
     return Exposure(
-        unique_id=f.text(node, "unique_id"),
+        unique_id=node.unique_id,
         project=files.name,
-        name=name,
-        type=f.text(node, "type", required=False),
-        owner_name=f.optional_text(owner, "name"),
-        owner_email=f.optional_text(owner, "email"),
-        depends_on=_depends_on(node),
-        location=files.location(f.text(node, "original_file_path"), "exposures", name),
-        maturity=f.optional_text(node, "maturity"),
-        url=f.optional_text(node, "url"),
-        refs=_refs(node),
+        name=node.name,
+        type=node.type or "",
+        owner_name=_text(owner.name),
+        owner_email=_text(owner.email),
+        depends_on=_depends_on(node.depends_on),
+        location=files.entry(node.original_file_path, ("exposures", node.name)).location(),
+        maturity=_text(node.maturity),
+        url=_text(node.url),
+        refs=_refs(node.refs),
     )
 
 
-def parse_group(node: dict[str, Any], files: ProjectFiles) -> Group:
-    owner = f.obj(node, "owner", required=False)
-    name = f.text(node, "name")
+def parse_group(node: s.GroupEntry, files: ProjectFiles) -> Group:
+    owner = node.owner or s.Owner()
     return Group(
-        name=name,
+        name=node.name,
         project=files.name,
-        owner_name=f.optional_text(owner, "name"),
-        owner_email=f.optional_text(owner, "email"),
-        location=files.location(f.text(node, "original_file_path"), "groups", name),
+        owner_name=_text(owner.name),
+        owner_email=_text(owner.email),
+        location=files.entry(node.original_file_path, ("groups", node.name)).location(),
     )
 
 
-def parse_test(node: dict[str, Any], files: ProjectFiles) -> DataTest:
-    metadata = f.obj(node, "test_metadata", required=False)
+def parse_test(node: s.TestNode, files: ProjectFiles) -> DataTest:
+    metadata = node.test_metadata
+    if metadata is None and node.name is None:
+        raise Malformed("`name` must be a string")
     return DataTest(
-        unique_id=f.text(node, "unique_id"),
+        unique_id=node.unique_id,
         project=files.name,
-        name=f.text(metadata, "name") if metadata else f.text(node, "name"),
-        attached_node=f.optional_text(node, "attached_node"),
-        column_name=f.optional_text(node, "column_name"),
-        kwargs=f.obj(metadata, "kwargs", required=False),
-        depends_on=_depends_on(node),
+        name=metadata.name if metadata is not None else str(node.name),
+        attached_node=_text(node.attached_node),
+        column_name=_text(node.column_name),
+        kwargs=(metadata.kwargs or {}) if metadata is not None else {},
+        depends_on=_depends_on(node.depends_on),
     )

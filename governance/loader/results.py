@@ -11,16 +11,22 @@ from governance.loader.artifacts import (
     RUN_RESULTS_PREFIX,
     SOURCES_PREFIX,
     check_optional_schema,
+    decoded,
     display,
-    read_json,
+    read_bytes,
+    sections_of,
 )
 from governance.model import DataTest, Source, TestResult
 
 
 def _results(path: Path, root: Path, prefix: str, hint: str) -> list[dict[str, Any]]:
-    data = read_json(path, root, hint)
     shown = display(path, root)
-    check_optional_schema(data, shown, prefix, hint)
+    sections = sections_of(read_bytes(path, shown, hint), shown, hint)
+    try:
+        data = decoded(sections, "metadata", "results")
+    except f.Malformed as exc:
+        raise MeshError(f"{shown}: {exc}; {hint}") from None
+    check_optional_schema(data.get("metadata"), shown, prefix, hint)
     try:
         return f.objects(data, "results")
     except f.Malformed as exc:
