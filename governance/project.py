@@ -22,6 +22,9 @@ from governance.errors import MeshError
 
 HUB = "hub"
 
+# libyaml's loader when present: discovery reads every project's YAML on each command.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class Platform(StrEnum):
     """Where a domain runs in production."""
@@ -65,7 +68,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)

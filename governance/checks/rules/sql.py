@@ -17,8 +17,13 @@ _IDENT = r'(?:"[^"\n]+"|`[^`\n]+`|[A-Za-z_][\w$]*)'
 _HARD_CODED = re.compile(rf"\b(?:from|join)\s+({_IDENT}(?:\s*\.\s*{_IDENT}){{1,2}})(?!\s*\()", re.IGNORECASE)
 
 
+_NOT_NEWLINE = re.compile(r"[^\n]")
+
+
 def _blank(match: re.Match[str]) -> str:
-    return re.sub(r"[^\n]", " ", match.group(0))
+    """Spaces in place of the match, keeping its newlines so line numbers stay right."""
+    text = match.group(0)
+    return " " * len(text) if "\n" not in text else _NOT_NEWLINE.sub(" ", text)
 
 
 def hard_coded_relations(sql: str) -> list[tuple[str, int]]:
