@@ -13,9 +13,9 @@ from governance.checks.config import load_policy, resolve_codes
 from governance.checks.evaluation import evaluate
 from governance.checks.registry import all_rules
 from governance.errors import ExitCode
+from governance.files import write_atomic
 from governance.findings import Finding
 from governance.formatters import FORMATS, render
-from governance.formatters.output import write_atomic
 from governance.loader import load_mesh, load_state
 from governance.project import Projects, find_root
 

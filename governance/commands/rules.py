@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from governance.checks.catalog import entries, render_markdown
-from governance.formatters.output import write_atomic
+from governance.files import write_atomic
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

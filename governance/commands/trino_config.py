@@ -6,12 +6,11 @@ Everything is rendered before anything is written; files are replaced atomically
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from governance.errors import ExitCode, MeshError
+from governance.files import write_atomic
 from governance.iceberg.config import load_catalog_settings
 from governance.loader import load_mesh
 from governance.project import Projects, find_root
@@ -24,18 +23,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(run=run)
 
 
-def _write_atomically(path: Path, content: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(content)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def run(args: argparse.Namespace) -> int:
     root = find_root()
     out: Path = args.out
@@ -46,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         for relative, content in sorted(bundle.files.items()):
-            _write_atomically(out / relative, content)
+            write_atomic(out / relative, content)
     except OSError as error:
         raise MeshError(f"cannot write {out}: {error.strerror}; choose a writable --out folder") from None
     for warning in bundle.warnings:

@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from governance.errors import MeshError
+from governance.files import mapping
 from governance.project import read_yaml
 
 CONFIG_FILE = Path(__file__).resolve().parent.parent / "publish.yml"
@@ -47,13 +48,6 @@ def redact_uri(uri: str) -> str:
         return make_url(uri).render_as_string(hide_password=True)
     except ArgumentError:
         return "<unparseable catalog URI>"
-
-
-def _section(data: dict[str, Any], key: str, path: Path) -> dict[str, Any]:
-    value = data.get(key) or {}
-    if not isinstance(value, dict):
-        raise MeshError(f"{path}: `{key}` must be a mapping")
-    return value
 
 
 def _positive_int(section: dict[str, Any], key: str, default: int, path: Path) -> int:
@@ -92,9 +86,9 @@ def _resolve_warehouse(raw: str, root: Path) -> str:
 def load_catalog_settings(root: Path, config_file: Path | None = None) -> CatalogSettings:
     path = config_file or CONFIG_FILE
     data = read_yaml(path)
-    catalog = _section(data, "catalog", path)
-    publisher = _section(data, "publisher", path)
-    source = _section(data, "source", path)
+    catalog = mapping(data.get("catalog"), f"{path}: `catalog`")
+    publisher = mapping(data.get("publisher"), f"{path}: `publisher`")
+    source = mapping(data.get("source"), f"{path}: `source`")
     name = catalog.get("name", "mesh")
     if not isinstance(name, str) or not name or name != name.lower():
         raise MeshError(f"{path}: catalog.name must be a non-empty lower-case name, got {name!r}")

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from governance.errors import MeshError
+from governance.files import mapping
 from governance.project import read_yaml
 
 CONFIG_FILE = Path(__file__).resolve().parent.parent / "trino.yml"
@@ -31,13 +32,6 @@ class TrinoSettings:
     groups: dict[str, tuple[str, ...]]
 
 
-def _mapping(data: dict[str, Any], key: str, path: Path) -> dict[str, Any]:
-    value = data.get(key) or {}
-    if not isinstance(value, dict):
-        raise MeshError(f"{path}: `{key}` must be a mapping")
-    return value
-
-
 def _text(section: dict[str, Any], key: str, default: str, path: Path) -> str:
     value = section.get(key, default)
     if not isinstance(value, str) or not value:
@@ -46,7 +40,7 @@ def _text(section: dict[str, Any], key: str, default: str, path: Path) -> str:
 
 
 def _groups(data: dict[str, Any], path: Path) -> dict[str, tuple[str, ...]]:
-    groups = _mapping(data, "groups", path)
+    groups = mapping(data.get("groups"), f"{path}: `groups`")
     result: dict[str, tuple[str, ...]] = {}
     for group, members in groups.items():
         if not isinstance(members, list) or not all(isinstance(m, str) and m for m in members):
@@ -60,9 +54,9 @@ def _groups(data: dict[str, Any], path: Path) -> dict[str, tuple[str, ...]]:
 def load_trino_settings(config_file: Path | None = None) -> TrinoSettings:
     path = config_file or CONFIG_FILE
     data = read_yaml(path)
-    connection = _mapping(data, "connection", path)
-    jdbc = _mapping(data, "jdbc", path)
-    databricks = _mapping(data, "databricks", path)
+    connection = mapping(data.get("connection"), f"{path}: `connection`")
+    jdbc = mapping(data.get("jdbc"), f"{path}: `jdbc`")
+    databricks = mapping(data.get("databricks"), f"{path}: `databricks`")
     port_text = os.environ.get("TRINO_PORT") or str(connection.get("port", 8080))
     if not port_text.isdigit():
         raise MeshError(

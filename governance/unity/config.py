@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from governance.errors import MeshError
+from governance.files import mapping
 from governance.project import read_yaml
 
 CONFIG_FILE = Path("governance") / "unity.yml"
@@ -67,14 +68,6 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _mapping(value: Any, where: str) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise MeshError(f"{where}: expected a mapping")
-    return {str(k): v for k, v in value.items()}
-
-
 def _positive_int(value: Any, where: str, default: int) -> int:
     if value is None:
         return default
@@ -96,11 +89,11 @@ def load_config(root: Path, path: Path | None = None) -> UnityConfig:
     unknown = sorted(set(data) - known)
     if unknown:
         raise MeshError(f"{path}: unknown key {unknown[0]!r}; known keys: {', '.join(sorted(known))}")
-    principals = _mapping(data.get("principals"), f"{path}: principals")
+    principals = mapping(data.get("principals"), f"{path}: principals")
     for group, principal in principals.items():
         if not isinstance(principal, str) or not principal:
             raise MeshError(f"{path}: principals.{group} must be a principal name")
-    tags = _mapping(data.get("managed_tags"), f"{path}: managed_tags")
+    tags = mapping(data.get("managed_tags"), f"{path}: managed_tags")
     tag_keys = _strings(tags.get("keys"), f"{path}: managed_tags.keys")
     for key in tag_keys:
         if _TAG_KEY_UNSAFE.search(key):
@@ -110,11 +103,11 @@ def load_config(root: Path, path: Path | None = None) -> UnityConfig:
         raise MeshError(f"{path}: managed_tags.dbt_tag_prefix must be a plain string like 'dbt_'")
     readers = {
         str(c): _strings(groups, f"{path}: restricted_readers.{c}")
-        for c, groups in _mapping(data.get("restricted_readers"), f"{path}: restricted_readers").items()
+        for c, groups in mapping(data.get("restricted_readers"), f"{path}: restricted_readers").items()
     }
     shares: dict[str, tuple[str, ...]] = {}
-    for share, spec in _mapping(data.get("sharing"), f"{path}: sharing").items():
-        spec_map = _mapping(spec, f"{path}: sharing.{share}")
+    for share, spec in mapping(data.get("sharing"), f"{path}: sharing").items():
+        spec_map = mapping(spec, f"{path}: sharing.{share}")
         shares[share] = _strings(spec_map.get("recipients"), f"{path}: sharing.{share}.recipients")
     consumer = data.get("consumer_group")
     if consumer is not None and not isinstance(consumer, str):

@@ -1,15 +1,26 @@
-"""Writing a report or page all-or-nothing: a temp file in the same folder, renamed over the target."""
+"""Reading and writing the mesh's own files: config sections, and outputs written all-or-nothing."""
 
 from __future__ import annotations
 
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from governance.errors import MeshError
 
 
+def mapping(value: Any, where: str) -> dict[str, Any]:
+    """A config section that must be a mapping (absent = empty); `where` names the file and key."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise MeshError(f"{where} must be a mapping")
+    return {str(k): v for k, v in value.items()}
+
+
 def write_atomic(path: Path, text: str) -> None:
+    """Write a temp file in the same folder and rename it over `path`: readers never see half a file."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
