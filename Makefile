@@ -44,6 +44,8 @@ lint-python: install
 	$(BIN)/ruff format --check governance tests scripts
 	$(BIN)/mypy
 
+# Needs the mesh built (`make test-dbt` or `make demo`): the templater opens each project's DuckDB
+# connection, which attaches the upstream domains' database files.
 # sqlfluff's dbt templater compiles one dbt project per run, so each project is linted from its own
 # folder (where dbt-loom finds its config), in dependency order, after `dbt parse` wrote its manifest.
 lint-sql: install
@@ -62,7 +64,7 @@ test-python: install
 
 # Spark last: its build rewrites the projects' target/ manifests with Spark relation names
 # (the next `mesh build` on DuckDB writes them back).
-test: lint test-dbt test-python test-spark
+test: lint-python test-dbt lint-sql test-python test-spark
 
 clean:
 	rm -rf data domains/*/target target .mesh
