@@ -20,7 +20,9 @@ source as (
     {% else %}
         select * from {{ source('clickstream', 'web_events') }}
         {% if is_incremental() %}
-            where received_at > (select max(received_at) from {{ this }})
+            where received_at > (
+                select max(loaded.received_at) as newest_received_at from {{ this }} as loaded
+            )
         {% endif %}
     {% endif %}
 
