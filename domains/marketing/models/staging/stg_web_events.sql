@@ -21,8 +21,8 @@ source as (
         select * from {{ source('clickstream', 'web_events') }}
         {% if is_incremental() %}
             where received_at > (
-                select max(loaded.received_at) as newest_received_at from {{ this }} as loaded
-            )
+                    select max(loaded.received_at) as newest_received_at from {{ this }} as loaded
+                )
         {% endif %}
     {% endif %}
 
