@@ -52,6 +52,14 @@ class DbtProject:
         return self.target_dir / "manifest.json"
 
 
+def data_dir(root: Path) -> Path:
+    """Where raw data and warehouses live: `MESH_DATA_DIR` (made absolute), else `<root>/data`.
+
+    Absolute because engines resolve relative paths against their own folders (Spark: its warehouse).
+    """
+    return Path(os.environ.get("MESH_DATA_DIR") or root / "data").resolve()
+
+
 def find_root(start: Path | None = None) -> Path:
     """The repository root: `MESH_ROOT`, else the nearest folder holding `domains/` and `dbt_project.yml`."""
     env = os.environ.get("MESH_ROOT")

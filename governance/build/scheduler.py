@@ -9,7 +9,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from governance.build.results import Outcome, ProjectResult
 from governance.build.runner import NodeEvent, build_project
 from governance.errors import MeshError
-from governance.project import DbtProject, Projects
+from governance.project import DbtProject, Projects, data_dir
 
 BuildFn = Callable[[DbtProject], ProjectResult]
 
@@ -73,6 +73,7 @@ def build_mesh(
 ) -> list[ProjectResult]:
     check_upstream_manifests(projects, selected)
     profiles_dir = projects.root / "profiles"
+    env = {"MESH_DATA_DIR": str(data_dir(projects.root)), **(env or {})}
 
     def build(project: DbtProject) -> ProjectResult:
         on_start(project.name)
