@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -55,10 +54,6 @@ def build_once(projects: Projects, jobs: int) -> tuple[float, list[ProjectResult
     if failed:
         raise SystemExit(f"build failed in {failed[0].project}: {failed[0].reason}")
     return wall, results
-
-
-def peak_child_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def in_process_vs_subprocess(projects: Projects, repeat: int) -> tuple[float, float]:
@@ -122,11 +117,12 @@ def main() -> None:
         for _, results in sequential:
             for r in results:
                 by_project.setdefault(r.project, []).append(r)
+        peak_rss = max(r.peak_rss_mb for _, results in concurrent + sequential for r in results)
         sql = sum(statistics.median(r.sql_seconds for r in rs) for rs in by_project.values())
         overhead = sum(statistics.median(r.overhead_seconds for r in rs) for rs in by_project.values())
         lines.append(
             f"| {scale:g} | {gen:.1f}s | {wall2:.1f}s | {wall1:.1f}s | {wall1 / wall2:.2f}x | "
-            f"{sql:.1f}s | {overhead:.1f}s | {peak_child_rss_mb():.0f} MB |"
+            f"{sql:.1f}s | {overhead:.1f}s | {peak_rss:.0f} MB |"
         )
         for name, rs in by_project.items():
             per_project_rows.append(

@@ -76,7 +76,8 @@ class BuildProgress:
 def summary_table(results: Sequence[ProjectResult], target: str) -> Table:
     table = Table(title=f"mesh build (target {target})", title_justify="left")
     for column, justify in (("domain", "left"), ("status", "left"), ("models", "right"),
-                            ("tests", "right"), ("time", "right"), ("note", "left")):  # fmt: skip
+                            ("tests", "right"), ("time", "right"), ("peak mem", "right"),
+                            ("note", "left")):  # fmt: skip
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for result in results:
         table.add_row(
@@ -85,6 +86,7 @@ def summary_table(results: Sequence[ProjectResult], target: str) -> Table:
             str(result.models),
             str(result.tests),
             f"{result.seconds:.1f}s",
+            f"{result.peak_rss_mb:.0f} MB" if result.peak_rss_mb else "",
             result.reason,
         )
     return table

@@ -26,6 +26,7 @@ class ProjectResult:
     tests: int = 0  # data tests and unit tests
     failed_nodes: list[str] = field(default_factory=list)
     sql_seconds: float = 0.0  # time dbt spent in node execution (adapter + SQL), summed over nodes
+    peak_rss_mb: float = 0.0  # peak memory of the project's dbt process (and the engine inside it)
     reason: str = ""  # why it failed or was skipped, one line
 
     @property

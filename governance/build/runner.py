@@ -86,6 +86,16 @@ def last_error(lines: Sequence[bytes]) -> str:
     return ""
 
 
+def wait_with_usage(process: subprocess.Popen[bytes]) -> tuple[int, float]:
+    """Reap the dbt process and return (exit code, its own peak RSS in MB).
+
+    `os.wait4` gives this one child's resource usage; `RUSAGE_CHILDREN` would mix in every other child.
+    """
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return process.returncode, usage.ru_maxrss / 1024
+
+
 def build_project(
     project: DbtProject,
     *,
@@ -113,12 +123,15 @@ def build_project(
             event = parse_event(project.name, line)
             if event is not None:
                 on_progress(event)
-        returncode = process.wait()
+        returncode, peak_rss_mb = wait_with_usage(process)
     seconds = time.perf_counter() - started
     if not run_results.is_file():
         reason = last_error(lines) or f"dbt exited with {returncode} before running any node"
-        return ProjectResult(project.name, Outcome.FAILED, seconds, reason=reason)
+        return ProjectResult(project.name, Outcome.FAILED, seconds, reason=reason, peak_rss_mb=peak_rss_mb)
     models, tests, failed, sql_seconds = read_run_results(run_results)
     outcome = Outcome.SUCCESS if returncode == 0 and not failed else Outcome.FAILED
     reason = "" if outcome is Outcome.SUCCESS else (last_error(lines) or f"{len(failed)} node(s) failed")
-    return ProjectResult(project.name, outcome, seconds, models, tests, failed, sql_seconds, reason)
+    return ProjectResult(
+        project.name, outcome, seconds, models, tests, failed, sql_seconds,
+        reason=reason, peak_rss_mb=peak_rss_mb,
+    )  # fmt: skip
