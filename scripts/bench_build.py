@@ -6,7 +6,7 @@ Reports medians: per-project dbt wall time, time inside nodes (SQL) vs dbt overh
 time, the concurrency speedup, peak memory of the largest dbt process, and how wall time grows with scale.
 Also compares one project's build as a subprocess (what `mesh build` does) with in-process `dbtRunner`.
 
-    .venv/bin/python scripts/bench_build.py --scales 1 5 --repeat 3 --markdown docs/bench_build.md
+    .venv/bin/python scripts/bench_build.py --scales 1 5 --repeat 2   (section of docs/benchmarks.md)
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Benchmark `mesh check` against dbt-bouncer on synthetic meshes, side by side in one run.
 
-    .venv/bin/python scripts/bench_check.py --write docs/bench_check.md
+    .venv/bin/python scripts/bench_check.py   (section of docs/benchmarks.md)
 
 For each size (default 1,000 models / 10 domains and 10,000 models / 50 domains) it writes a synthetic
 repository (scripts/generate_manifests.py), then alternates, `--repeat` times:

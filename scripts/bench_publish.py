@@ -13,7 +13,7 @@ Part 2: `mesh query` (embedded engine, whole CLI process) for a join of orders, 
 published logistics products at scale 1, against the same join in plain DuckDB on the three files.
 The scale-1 mesh is read from --mesh-data (default $MESH_DATA_DIR, else .mesh/bench/scale1, which is
 generated and built with `mesh build` when absent: several minutes).
-Prints a markdown section (medians) for docs/bench_publish.md.
+Prints a markdown section (medians) for docs/benchmarks.md.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ both engines (Spark's embedded Derby metastore admits one process). Reports medi
 time, the Spark/DuckDB ratio, and the fixed cost of one dbt process that only connects (for Spark: JVM,
 session, metastore) and registers the raw sources.
 
-    .venv/bin/python scripts/bench_spark.py --scales 0.02 --repeat 3 --markdown docs/bench_spark.md
+    .venv/bin/python scripts/bench_spark.py --scales 0.02 --repeat 3   (section of docs/benchmarks.md)
 """
 
 from __future__ import annotations

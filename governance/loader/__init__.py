@@ -6,7 +6,7 @@ artifacts) for breaking-change comparison. dbt-loom copies upstream nodes into a
 only nodes whose package is the manifest's own project are kept, so each node has exactly one owner.
 Bad artifacts end in one `MeshError` line naming the file and what to do.
 
-Speed (docs/bench_check.md): only what the model reads is decoded (`artifacts`, `schema`), YAML lines
+Speed (docs/benchmarks.md): only what the model reads is decoded (`artifacts`, `schema`), YAML lines
 are found when a location is read (`yaml_lines`), and the cyclic GC stays off the mesh (`gc_pause`).
 """
 
