@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,8 @@ def mapping(value: Any, where: str) -> dict[str, Any]:
 
 def write_atomic(path: Path, text: str) -> None:
     """Write a temp file in the same folder and rename it over `path`: readers never see half a file."""
+    import tempfile  # ~2 ms to import (with random): only writers pay, not every reader of `mapping`
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)

@@ -13,6 +13,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
+import msgspec
+
 from governance.project import Platform
 
 
@@ -94,20 +96,43 @@ class Ref:
     version: str | None = None
 
 
-@dataclass(slots=True)
-class Column:
+class ColumnConstraint(msgspec.Struct, frozen=True):
+    type: str  # primary_key, not_null, unique, foreign_key, check
+
+
+class ColumnConfig(msgspec.Struct):
+    meta: dict[str, Any] | None = None
+
+
+class Column(msgspec.Struct):
+    """A column as dbt's manifest declares it; the loader decodes manifest JSON straight into it.
+
+    A large mesh has 100,000 columns, so there is no per-column Python work at load: the fields are
+    dbt's own, and its line in the yml is found through the owning model (`Model.column_location`).
+    """
+
     name: str
-    data_type: str | None
-    description: str
-    meta: Mapping[str, Any] = field(default_factory=dict)
+    data_type: str | None = None
+    description: str = ""
+    meta: dict[str, Any] = {}  # the effective meta: `config.meta` (dbt 1.10+) when set, else `meta`
     tags: tuple[str, ...] = ()
-    constraints: tuple[str, ...] = ()  # constraint types declared on the column: primary_key, not_null, ...
-    yml_entry: YamlEntry | None = field(default=None, repr=False, compare=False)  # its model's or source's
+    constraints: tuple[ColumnConstraint, ...] = ()
+    config: ColumnConfig | None = None  # only while decoding: its meta moves to `meta`
+
+    def __post_init__(self) -> None:
+        config = self.config
+        if config is not None:
+            if config.meta is not None:
+                self.meta = config.meta
+            self.config = None
 
     @property
-    def location(self) -> Location | None:
-        """The column's `- name:` line in its yml, or None without one (made when read: few are)."""
-        return Location.deferred(self.yml_entry, self.name) if self.yml_entry is not None else None
+    def constraint_types(self) -> tuple[str, ...]:
+        return tuple(c.type for c in self.constraints)
+
+    @property
+    def is_primary_key(self) -> bool:
+        return any(c.type == "primary_key" for c in self.constraints) if self.constraints else False
 
     @property
     def classification(self) -> str | None:
@@ -168,7 +193,7 @@ class Model:
     constraints: tuple[Mapping[str, Any], ...]  # model-level constraints
     depends_on: tuple[str, ...]  # unique_ids, including other projects' models
     sql_path: Location  # the .sql file
-    yml_path: Location | None  # the .yml patch where the model is described, with its line
+    yml_entry: YamlEntry | None = None  # its entry in the .yml patch where it is described
     raw_code: str = ""
     fqn: tuple[str, ...] = ()
     refs: tuple[Ref, ...] = ()
@@ -188,8 +213,17 @@ class Model:
         return f"{self.project}.{self.name}" + (f".v{self.version}" if self.version else "")
 
     @property
+    def yml_path(self) -> Location | None:
+        """The model's entry in its .yml, its line looked up when read."""
+        return Location.deferred(self.yml_entry) if self.yml_entry is not None else None
+
+    def column_location(self, column: str) -> Location | None:
+        """The column's `- name:` line in the model's yml, or None without one."""
+        return Location.deferred(self.yml_entry, column) if self.yml_entry is not None else None
+
+    @property
     def primary_key(self) -> list[str]:
-        cols = [c.name for c in self.columns.values() if "primary_key" in c.constraints]
+        cols = [c.name for c in self.columns.values() if c.is_primary_key]
         for constraint in self.constraints:
             if constraint.get("type") == "primary_key":
                 cols.extend(str(c) for c in constraint.get("columns") or [])
@@ -230,7 +264,14 @@ class Source:
     columns: dict[str, Column]
     meta: Mapping[str, Any]
     relation: str
-    location: Location
+    yml_entry: YamlEntry  # the source table's entry in its .yml
+
+    @property
+    def location(self) -> Location:
+        return Location.deferred(self.yml_entry)
+
+    def column_location(self, column: str) -> Location:
+        return Location.deferred(self.yml_entry, column)
 
 
 @dataclass(slots=True)
@@ -275,7 +316,8 @@ class Domain:
 
     @property
     def products(self) -> list[Model]:
-        return [m for m in self.models.values() if m.is_product]
+        # `is_product`, inlined: rules ask for every domain's products many times over.
+        return [m for m in self.models.values() if m.access is Access.PUBLIC and m.layer is Layer.GOLD]
 
     def owner_of(self, model: Model) -> Group | None:
         return self.groups.get(model.group) if model.group else None

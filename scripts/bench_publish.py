@@ -91,7 +91,6 @@ def _bench_model() -> Any:
         constraints=(),
         depends_on=(),
         sql_path=Location("bench.sql"),
-        yml_path=None,
     )
 
 

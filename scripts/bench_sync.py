@@ -65,7 +65,7 @@ def synthetic_mesh(products: int, columns: int) -> MeshModel:
             materialized="table", database=d, schema="gold", alias=name, tags=("daily", "finance"),
             meta={"domain": d, "owner": f"{d}-team", "classification": "internal"},
             grants={"select": ("data-consumers", "data-analysts")}, constraints=(), depends_on=(),
-            sql_path=Location(f"domains/{d}/models/marts/{name}.sql"), yml_path=None,
+            sql_path=Location(f"domains/{d}/models/marts/{name}.sql"),
         )  # fmt: skip
     return MeshModel(root=".", domains=domains)
 

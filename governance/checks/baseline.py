@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-import orjson
-
 from governance.errors import MeshError
 from governance.findings import Finding
 
@@ -18,6 +16,8 @@ FORMAT_VERSION = 1
 
 
 def write_baseline(path: Path, findings: Iterable[Finding]) -> int:
+    import orjson  # here, not at the top: a check without a baseline never pays its import
+
     entries = {f.fingerprint: {"code": f.code, "domain": f.domain, "message": f.message} for f in findings}
     document = {"version": FORMAT_VERSION, "findings": dict(sorted(entries.items()))}
     try:
@@ -30,6 +30,8 @@ def write_baseline(path: Path, findings: Iterable[Finding]) -> int:
 
 def read_baseline(path: Path) -> frozenset[str]:
     """Fingerprints accepted by a baseline file written by `--write-baseline`."""
+    import orjson
+
     hint = "write one with `mesh check --write-baseline FILE`"
     try:
         document = orjson.loads(path.read_bytes())

@@ -6,7 +6,6 @@ Validated up front: an unknown code or key, a mistyped parameter or a malformed 
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ import yaml
 from governance.checks.registry import Rule, all_rules
 from governance.errors import MeshError
 from governance.findings import Finding, Severity
+from governance.project import SAFE_LOADER
 
 DEFAULT_POLICY = Path(__file__).resolve().parent.parent / "policies.yml"
 
@@ -30,6 +30,8 @@ EXCEPTION_KEYS = ("code", "node", "path", "domain", "reason", "expires")
 
 
 def did_you_mean(word: str, options: Iterable[str]) -> str:
+    import difflib  # only error messages need it
+
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -232,7 +234,7 @@ class _Reader:
 def _exception_lines(text: str) -> list[int | None]:
     """Line of each `exceptions:` entry, for pointing at an expired one."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=SAFE_LOADER)
     except yaml.YAMLError:
         return []
     if not isinstance(root, yaml.MappingNode):
@@ -256,7 +258,7 @@ def load_policy(
     except (OSError, UnicodeDecodeError) as exc:
         raise MeshError(f"{shown}: cannot read policy file ({exc})") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{shown}:{mark.line + 1}" if mark is not None else shown

@@ -30,13 +30,17 @@ class RuleContext:
         self, model: Model, message: str, column: Column | None = None, *, at_sql: bool = False
     ) -> Finding:
         """A finding on a model: at the column's line, the model's yml entry, or (`at_sql`) its SQL file."""
-        location = model.sql_path if at_sql else (column.location if column else None) or model.fix_location
+        location = (
+            model.sql_path
+            if at_sql
+            else (model.column_location(column.name) if column else None) or model.fix_location
+        )
         return self._finding(
             f"{model.display_name}: {message}", model.project, self.owner_of(model), location, model.unique_id
         )
 
     def source(self, source: Source, message: str, column: Column | None = None) -> Finding:
-        location = (column.location if column else None) or source.location
+        location = source.column_location(column.name) if column else source.location
         name = f"source {source.project}.{source.source_name}.{source.name}"
         return self._finding(
             f"{name}: {message}",

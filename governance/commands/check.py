@@ -6,18 +6,12 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from governance.checks.baseline import read_baseline, write_baseline
-from governance.checks.catalog import breaking_entries
-from governance.checks.config import load_policy, resolve_codes
-from governance.checks.evaluation import evaluate
-from governance.checks.registry import all_rules
-from governance.errors import ExitCode
-from governance.files import write_atomic
-from governance.findings import Finding
-from governance.formatters import FORMATS, render
-from governance.loader import load_mesh, load_state
-from governance.project import Projects, find_root
+from governance.formatters import FORMATS
+
+if TYPE_CHECKING:
+    from governance.findings import Finding
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -61,6 +55,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: `mesh check --help` and usage errors need none of them.
+    from governance.checks.baseline import read_baseline, write_baseline
+    from governance.checks.catalog import breaking_entries
+    from governance.checks.config import load_policy, resolve_codes
+    from governance.checks.evaluation import evaluate
+    from governance.checks.registry import all_rules
+    from governance.errors import ExitCode
+    from governance.files import write_atomic
+    from governance.formatters import render
+    from governance.loader import load_mesh, load_state
+    from governance.project import Projects, find_root
+
     projects = Projects.discover(find_root())
     projects.select(args.domain)  # unknown domain names fail before anything is read
     breaking_codes = [e.code for e in breaking_entries()]

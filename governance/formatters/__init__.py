@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
-from governance.checks.catalog import Entry, by_code
-from governance.checks.evaluation import Report
+if TYPE_CHECKING:  # `FORMATS` alone (`mesh check --help`) must not import the checks
+    from governance.checks.catalog import Entry
+    from governance.checks.evaluation import Report
 
-Renderer = Callable[[Report, Mapping[str, Entry]], str]
+Renderer = Callable[["Report", Mapping[str, "Entry"]], str]
 
 FORMATS: dict[str, str] = {
     "console": "governance.formatters.console",
@@ -24,6 +26,8 @@ FORMATS: dict[str, str] = {
 
 
 def render(name: str, report: Report, *, color: bool = False) -> str:
+    from governance.checks.catalog import by_code
+
     module = importlib.import_module(FORMATS[name])
     rules = by_code()
     if name == "console":

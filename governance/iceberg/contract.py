@@ -25,7 +25,7 @@ def contract_fingerprint(model: Model) -> str:
     """sha256 over column names, declared types and constraints (order-independent for constraints)."""
     payload = {
         "columns": [
-            [column.name, _normalised_type(column.data_type), sorted(column.constraints)]
+            [column.name, _normalised_type(column.data_type), sorted(column.constraint_types)]
             for column in model.columns.values()
         ],
         "constraints": sorted(json.dumps(c, sort_keys=True, default=str) for c in model.constraints),

@@ -92,6 +92,22 @@ def _read(path: Path, shown: str, hint: str) -> schema.Manifest:
     return manifest
 
 
+def _of_project(entries: dict[str, msgspec.Raw], project: str) -> dict[str, dict[str, msgspec.Raw]]:
+    """The entries that belong to `project`, by type (`model`, `test`, ...), still undecoded.
+
+    dbt names every resource `<type>.<package>.<name>...`, so other entries are skipped without
+    decoding them: other packages' nodes (the upstream nodes dbt-loom copies in, most of the hub's
+    manifest) and types the mesh does not model (seeds, snapshots...).
+    """
+    infix = f".{project}."
+    by_type: dict[str, dict[str, msgspec.Raw]] = {}
+    for unique_id, raw in entries.items():
+        kind, dot, _ = unique_id.partition(infix)
+        if dot and "." not in kind:
+            by_type.setdefault(kind, {})[unique_id] = raw
+    return by_type
+
+
 def _owned(
     entries: dict[str, msgspec.Raw],
     kind: str,
@@ -99,17 +115,9 @@ def _owned(
     decoder: msgspec.json.Decoder[E],
     parse: Callable[[E], T],
 ) -> dict[str, T]:
-    """The entries of type `kind` that belong to `project`, decoded and parsed.
-
-    dbt names every resource `<type>.<package>.<name>...`, so other entries are skipped without
-    decoding them: other packages' nodes (the upstream nodes dbt-loom copies in, most of the hub's
-    manifest) and types the mesh does not model (seeds, snapshots...).
-    """
-    prefix = f"{kind}.{project}."
+    """`entries` (all of type `kind`, named for `project`) decoded and parsed, if `project` owns them."""
     parsed: dict[str, T] = {}
     for unique_id, raw in entries.items():
-        if not unique_id.startswith(prefix):
-            continue
         try:
             entry = decode(decoder, raw)
             if entry.package_name == project:
@@ -125,7 +133,16 @@ def _domain(manifest: schema.Manifest, project: DbtProject, files: ProjectFiles)
     if name != project.name:
         raise f.Malformed(f"manifest is for project {name!r}, not {project.name!r}")
     own = project.name
-    groups = _owned(manifest.groups or {}, "group", own, _GROUP, lambda g: parse_group(g, files))
+    nodes = _of_project(manifest.nodes, own)
+    named = {  # sources, exposures and groups of this project
+        kind: _of_project(section or {}, own).get(kind, {})
+        for kind, section in (
+            ("source", manifest.sources),
+            ("exposure", manifest.exposures),
+            ("group", manifest.groups),
+        )
+    }
+    groups = _owned(named["group"], "group", own, _GROUP, lambda g: parse_group(g, files))
     return Domain(
         name=own,
         path=files.relative or ".",
@@ -133,9 +150,9 @@ def _domain(manifest: schema.Manifest, project: DbtProject, files: ProjectFiles)
         is_hub=project.is_hub,
         upstream=project.upstream,
         dbt_version=f.text(metadata, "dbt_version"),
-        models=_owned(manifest.nodes, "model", own, _MODEL, lambda m: parse_model(m, files)),
-        sources=_owned(manifest.sources, "source", own, _SOURCE, lambda s: parse_source(s, files)),
-        exposures=_owned(manifest.exposures, "exposure", own, _EXPOSURE, lambda e: parse_exposure(e, files)),
+        models=_owned(nodes.get("model", {}), "model", own, _MODEL, lambda m: parse_model(m, files)),
+        sources=_owned(named["source"], "source", own, _SOURCE, lambda s: parse_source(s, files)),
+        exposures=_owned(named["exposure"], "exposure", own, _EXPOSURE, lambda e: parse_exposure(e, files)),
         groups={group.name: group for group in groups.values()},
-        tests=_owned(manifest.nodes, "test", own, _TEST, lambda t: parse_test(t, files)),
+        tests=_owned(nodes.get("test", {}), "test", own, _TEST, lambda t: parse_test(t, files)),
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +10,6 @@ from governance.loader.fields import Malformed, iso_timestamp
 from governance.loader.yaml_lines import Key, YamlLines
 from governance.model import (
     Access,
-    Column,
     DataTest,
     Exposure,
     Freshness,
@@ -26,7 +24,7 @@ from governance.model import (
 LAYERS = {layer.value: layer for layer in (Layer.BRONZE, Layer.SILVER, Layer.GOLD)}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs 2x, and there are 15,000 per mesh
 class PropertyEntry:
     """A resource's entry in a dbt property file; its line, or a column's, is looked up when asked."""
 
@@ -67,10 +65,10 @@ class ProjectFiles:
         return Location(self.shown(file))
 
     def entry(self, file: str, keys: Key, fallback: Key | None = None) -> PropertyEntry:
-        return PropertyEntry(self.shown(file), os.path.join(self.folder, file), self.lines, keys, fallback)
+        return PropertyEntry(self.shown(file), f"{self.folder}/{file}", self.lines, keys, fallback)
 
 
-def _meta(entry: s.ColumnEntry | s.SourceEntry | s.ModelNode) -> dict[str, Any]:
+def _meta(entry: s.SourceEntry | s.ModelNode) -> dict[str, Any]:
     """`config.meta` (dbt 1.10+), else the top-level `meta` of older property files."""
     config = entry.config
     if config is not None and isinstance(config.meta, dict):
@@ -83,33 +81,15 @@ def _meta(entry: s.ColumnEntry | s.SourceEntry | s.ModelNode) -> dict[str, Any]:
 
 
 def _text(value: s.Text | None) -> str | None:
-    return None if value is None else str(value)
+    return value if value is None or type(value) is str else str(value)
 
 
 def _refs(refs: list[s.RefEntry] | None) -> tuple[Ref, ...]:
-    return tuple(Ref(r.name, _text(r.package), _text(r.version)) for r in refs or ())
+    return tuple([Ref(r.name, _text(r.package), _text(r.version)) for r in refs]) if refs else ()
 
 
 def _depends_on(depends_on: s.DependsOn | None) -> tuple[str, ...]:
     return (depends_on.nodes or ()) if depends_on is not None else ()
-
-
-def _columns(entries: dict[str, s.ColumnEntry] | None, yml: PropertyEntry | None) -> dict[str, Column]:
-    # The hottest loop of the loader (ten columns a model): positional arguments in Column's field
-    # order (name, data_type, description, meta, tags, constraints, yml_entry), few helper calls.
-    columns: dict[str, Column] = {}
-    for entry in (entries or {}).values():
-        constraints, data_type = entry.constraints, entry.data_type
-        columns[entry.name] = Column(
-            entry.name,
-            data_type if data_type is None or type(data_type) is str else str(data_type),
-            entry.description or "",
-            _meta(entry),
-            entry.tags or (),
-            tuple([c.type for c in constraints]) if constraints else (),
-            yml,
-        )
-    return columns
 
 
 def _patch_file(patch: str | None, project: str) -> str | None:
@@ -125,7 +105,12 @@ def layer_of(files: ProjectFiles, schema: str) -> Layer:
     return LAYERS.get(schema.lower(), Layer.UNKNOWN)
 
 
+ACCESS = {access.value: access for access in Access}
+
+
 def parse_model(node: s.ModelNode, files: ProjectFiles) -> Model:
+    # Called for every model of the mesh: columns come decoded as `Column`s (no per-column work),
+    # and the arguments are positional, in `Model`'s field order.
     config, name = node.config, node.name
     version = _text(node.version)
     patch = _patch_file(_text(node.patch_path), files.name)
@@ -134,42 +119,41 @@ def parse_model(node: s.ModelNode, files: ProjectFiles) -> Model:
         yml = files.entry(patch, ("models", name, f"v{version}"), fallback=("models", name))
     elif patch:
         yml = files.entry(patch, ("models", name))
-    access_raw = node.access or "protected"
-    try:
-        access = Access(access_raw)
-    except ValueError:
-        raise Malformed(f"`access` is {access_raw!r}, not private/protected/public") from None
+    access = ACCESS.get(node.access or "protected")
+    if access is None:
+        raise Malformed(f"`access` is {node.access!r}, not private/protected/public")
+    contract, grants = config.contract, config.grants
     return Model(
-        unique_id=node.unique_id,
-        project=files.name,
-        name=name,
-        version=version,
-        latest_version=_text(node.latest_version),
-        deprecation_date=(
+        node.unique_id,
+        files.name,
+        name,
+        version,
+        _text(node.latest_version),
+        (
             iso_timestamp(node.deprecation_date, "deprecation_date")
             if node.deprecation_date is not None
             else None
         ),
-        access=access,
-        group=_text(node.group),
-        layer=layer_of(files, node.schema),
-        description=node.description or "",
-        columns=_columns(node.columns, yml),
-        contract_enforced=bool(config.contract and config.contract.enforced),
-        materialized=config.materialized or "",
-        database=_text(node.database),
-        schema=node.schema,
-        alias=node.alias or name,
-        tags=node.tags or (),
-        meta=_meta(node),
-        grants={k: (v,) if isinstance(v, str) else v for k, v in (config.grants or {}).items()},
-        constraints=node.constraints or (),
-        depends_on=_depends_on(node.depends_on),
-        sql_path=files.location(node.original_file_path),
-        yml_path=yml.location() if yml else None,
-        raw_code=node.raw_code or "",
-        fqn=node.fqn or (),
-        refs=_refs(node.refs),
+        access,
+        _text(node.group),
+        layer_of(files, node.schema),
+        node.description or "",
+        node.columns or {},
+        bool(contract and contract.enforced),
+        config.materialized or "",
+        _text(node.database),
+        node.schema,
+        node.alias or name,
+        node.tags or (),
+        _meta(node),
+        {k: (v,) if isinstance(v, str) else v for k, v in grants.items()} if grants else {},
+        node.constraints or (),
+        _depends_on(node.depends_on),
+        files.location(node.original_file_path),
+        yml,
+        node.raw_code or "",
+        node.fqn or (),
+        _refs(node.refs),
     )
 
 
@@ -195,10 +179,10 @@ def parse_source(node: s.SourceEntry, files: ProjectFiles) -> Source:
         description=node.description or "",
         loader=node.loader or "",
         freshness=freshness,
-        columns=_columns(node.columns, yml if file else None),
+        columns=node.columns or {},
         meta=_meta(node),
         relation=node.relation_name or "",
-        location=yml.location(),
+        yml_entry=yml,
     )
 
 

@@ -15,6 +15,8 @@ from typing import Any
 import msgspec
 from msgspec import inspect
 
+from governance.model import Column
+
 Text = str | int | float  # dbt writes versions (and some names) as numbers or strings; read as text
 
 
@@ -39,20 +41,6 @@ class Owner(msgspec.Struct, kw_only=True):
 
 class MetaConfig(msgspec.Struct, kw_only=True):
     meta: Any = None  # dbt 1.10+ puts meta under config; `nodes._meta` falls back to the top level
-
-
-class Constraint(msgspec.Struct, kw_only=True):
-    type: str
-
-
-class ColumnEntry(msgspec.Struct, kw_only=True):
-    name: str
-    data_type: Text | None = None
-    description: str | None = None
-    meta: Any = None
-    config: MetaConfig | None = None
-    tags: tuple[str, ...] | None = None
-    constraints: list[Constraint] | None = None
 
 
 class DependsOn(msgspec.Struct, kw_only=True):
@@ -88,7 +76,7 @@ class ModelNode(Entry, kw_only=True):
     access: str | None = None
     group: Text | None = None
     description: str | None = None
-    columns: dict[str, ColumnEntry] | None = None
+    columns: dict[str, Column] | None = None
     database: Text | None = None
     alias: str | None = None
     tags: tuple[str, ...] | None = None
@@ -134,7 +122,7 @@ class SourceEntry(Entry, kw_only=True):
     loader: str | None = None
     freshness: FreshnessEntry | None = None
     loaded_at_field: Text | None = None
-    columns: dict[str, ColumnEntry] | None = None
+    columns: dict[str, Column] | None = None
     meta: Any = None
     config: MetaConfig | None = None
     relation_name: str | None = None

@@ -98,14 +98,14 @@ def test_locations_point_at_the_yaml_lines(mesh: MeshModel, root: Path):
     model = mesh.model("model.orders.fct_orders")
     assert model is not None
     assert str(model.yml_path) == f"{yml}:{line_of(root, yml, '- name: fct_orders')}"
-    assert str(model.columns["amount"].location) == f"{yml}:{line_of(root, yml, '- name: amount')}"
+    assert str(model.column_location("amount")) == f"{yml}:{line_of(root, yml, '- name: amount')}"
     assert str(model.sql_path) == "domains/orders/models/marts/fct_orders.sql"
     versioned = "domains/orders/models/marts/dim_customers.yml"
     v1 = mesh.model("model.orders.dim_customers.v1")
     assert v1 is not None and v1.yml_path is not None
     assert v1.yml_path.line == line_of(root, versioned, "- v: 1")
-    assert v1.columns["email"].location is not None
-    assert v1.columns["email"].location.line == line_of(root, versioned, "- name: email")
+    assert v1.column_location("email") is not None
+    assert v1.column_location("email").line == line_of(root, versioned, "- name: email")
     hub = mesh.model("model.hub.customer_revenue")
     assert hub is not None and str(hub.yml_path) == "models/marts/customer_revenue.yml:2"
 

@@ -55,7 +55,7 @@ def product_columns_typed(ctx: RuleContext) -> Iterator[Finding]:
 )
 def product_single_primary_key(ctx: RuleContext) -> Iterator[Finding]:
     for model in ctx.mesh.products():
-        column_keys = [c.name for c in model.columns.values() if "primary_key" in c.constraints]
+        column_keys = [c.name for c in model.columns.values() if c.is_primary_key]
         model_keys = [c for c in model.constraints if c.get("type") == "primary_key"]
         declared = len(column_keys) + len(model_keys)
         if declared == 0:
@@ -135,7 +135,7 @@ def classification_vocabulary(ctx: RuleContext) -> Iterator[Finding]:
         if model.classification is not None and model.classification not in allowed:
             yield ctx.model(model, f"classification {model.classification!r} is not one of {sorted(allowed)}")
         for column in model.columns.values():
-            if column.classification is not None and column.classification not in allowed:
+            if column.meta and column.classification is not None and column.classification not in allowed:
                 yield ctx.model(
                     model, f"column {column.name} classification {column.classification!r} is unknown", column
                 )

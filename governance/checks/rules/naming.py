@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import PurePosixPath
 
 from governance.checks.context import RuleContext
 from governance.checks.queries import domain_models
@@ -30,7 +29,7 @@ from governance.findings import Finding, Severity
 def layer_prefix(ctx: RuleContext) -> Iterator[Finding]:
     prefixes: dict[str, list[str]] = ctx.params["prefixes"]
     for model in domain_models(ctx.mesh):
-        allowed = prefixes.get(model.layer.value)
+        allowed = prefixes.get(model.layer)  # a StrEnum: the value is the key
         if allowed and not any(model.name.startswith(p) for p in allowed):
             yield ctx.model(model, f"is in {model.layer.value} but its name has none of {', '.join(allowed)}")
 
@@ -55,9 +54,8 @@ def layer_prefix(ctx: RuleContext) -> Iterator[Finding]:
 def layer_matches_folder(ctx: RuleContext) -> Iterator[Finding]:
     folders: dict[str, str] = ctx.params["folders"]
     for model in domain_models(ctx.mesh):
-        parts = PurePosixPath(model.sql_path.path).parts
-        folder = next((p for p in parts if p in folders), None)
-        if folder and folders[folder] != model.layer.value:
+        folder = next((p for p in model.sql_path.path.split("/") if p in folders), None)
+        if folder and folders[folder] != model.layer:
             yield ctx.model(
                 model, f"is in models/{folder}/ (layer {folders[folder]}) but builds into {model.schema!r}"
             )

@@ -37,10 +37,15 @@ PII_PATTERNS = [
     ),
 )
 def pii_classified(ctx: RuleContext) -> Iterator[Finding]:
-    patterns = [re.compile(str(p), re.IGNORECASE) for p in ctx.params["patterns"]]
+    # One alternation instead of a search per pattern, and one search per distinct column name.
+    personal = re.compile("|".join(f"(?:{p})" for p in ctx.params["patterns"]), re.IGNORECASE)
+    seen: dict[str, bool] = {}
 
     def looks_personal(name: str) -> bool:
-        return any(p.search(name) for p in patterns)
+        found = seen.get(name)
+        if found is None:
+            found = seen[name] = personal.search(name) is not None
+        return found
 
     for model in ctx.mesh.models():
         for column in model.columns.values():

@@ -29,6 +29,8 @@ def _blank(match: re.Match[str]) -> str:
 def hard_coded_relations(sql: str) -> list[tuple[str, int]]:
     """(relation, 1-based line) of each `schema.table` or `catalog.schema.table` after FROM/JOIN."""
     code = _NOISE.sub(_blank, sql)
+    if "." not in code:  # no qualified name outside Jinja, comments and strings: nothing to find
+        return []
     return [(m.group(1), code.count("\n", 0, m.start(1)) + 1) for m in _HARD_CODED.finditer(code)]
 
 

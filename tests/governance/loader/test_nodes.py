@@ -16,7 +16,7 @@ def test_lines_are_looked_up_when_first_read(clean_root: Path, tmp_path: Path):
     root = copy_tree(clean_root, tmp_path / "mesh")
     model = load_mesh(root).model("model.orders.fct_orders")
     assert model is not None and model.yml_path is not None
-    column = model.columns["amount"].location
+    column = model.column_location("amount")
     assert column is not None and column.path == YML
     original = line_of(root, YML, "- name: amount")
     yml = root / YML
@@ -30,9 +30,9 @@ def test_lines_are_looked_up_when_first_read(clean_root: Path, tmp_path: Path):
 def test_a_deferred_location_compares_like_a_plain_one(clean_root: Path):
     model = load_mesh(clean_root).model("model.orders.fct_orders")
     assert model is not None
-    deferred = model.columns["amount"].location
+    deferred = model.column_location("amount")
     assert deferred is not None
     plain = Location(YML, line_of(clean_root, YML, "- name: amount"))
     assert deferred == plain and hash(deferred) == hash(plain) and repr(deferred) == repr(plain)
     assert replace(deferred, line=999) == Location(YML, 999)
-    assert model.columns["amount"].location == deferred  # each read makes an equal location
+    assert model.column_location("amount") == deferred  # each read makes an equal location
