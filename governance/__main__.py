@@ -1,5 +1,3 @@
-import sys
+from governance.cli import entry
 
-from governance.cli import main
-
-sys.exit(main())
+entry()

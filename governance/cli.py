@@ -11,8 +11,10 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from governance.errors import MeshError
+from governance.fast_exit import run_and_exit
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("governance.commands.build", "run dbt build for each domain in dependency order"),
@@ -55,5 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def entry() -> NoReturn:
+    """The `mesh` executable: `main()`, then exit (see `fast_exit`)."""
+    run_and_exit(main)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -100,31 +100,21 @@ class ColumnConstraint(msgspec.Struct, frozen=True):
     type: str  # primary_key, not_null, unique, foreign_key, check
 
 
-class ColumnConfig(msgspec.Struct):
-    meta: dict[str, Any] | None = None
-
-
 class Column(msgspec.Struct):
     """A column as dbt's manifest declares it; the loader decodes manifest JSON straight into it.
 
     A large mesh has 100,000 columns, so there is no per-column Python work at load: the fields are
     dbt's own, and its line in the yml is found through the owning model (`Model.column_location`).
+    dbt 1.10+ also writes `config: {meta, tags}` per column, equal to the top-level `meta` and `tags`
+    (it merges both spellings into each, `dbt/parser/common.py`), so `config` is not read.
     """
 
     name: str
     data_type: str | None = None
     description: str = ""
-    meta: dict[str, Any] = {}  # the effective meta: `config.meta` (dbt 1.10+) when set, else `meta`
+    meta: dict[str, Any] = {}
     tags: tuple[str, ...] = ()
     constraints: tuple[ColumnConstraint, ...] = ()
-    config: ColumnConfig | None = None  # only while decoding: its meta moves to `meta`
-
-    def __post_init__(self) -> None:
-        config = self.config
-        if config is not None:
-            if config.meta is not None:
-                self.meta = config.meta
-            self.config = None
 
     @property
     def constraint_types(self) -> tuple[str, ...]:
@@ -333,14 +323,18 @@ class MeshModel:
     parents: dict[str, tuple[str, ...]] = field(default_factory=dict)
     children: dict[str, list[str]] = field(default_factory=dict)
     tests_by_node: dict[str, list[DataTest]] = field(default_factory=dict)
+    _products: list[Model] | None = field(default=None, init=False, repr=False, compare=False)
 
     def models(self) -> Iterator[Model]:
         for domain in self.domains.values():
             yield from domain.models.values()
 
     def products(self) -> Iterator[Model]:
-        for domain in self.domains.values():
-            yield from domain.products
+        """Every domain's products, listed on the first call: most rules ask, and a loaded mesh is not
+        edited (a mesh being put together by hand is asked only once it is whole)."""
+        if self._products is None:
+            self._products = [model for domain in self.domains.values() for model in domain.products]
+        return iter(self._products)
 
     def exposures(self) -> Iterator[Exposure]:
         for domain in self.domains.values():

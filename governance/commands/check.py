@@ -62,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
     from governance.checks.evaluation import evaluate
     from governance.checks.registry import all_rules
     from governance.errors import ExitCode
+    from governance.fast_exit import keep
     from governance.files import write_atomic
     from governance.formatters import render
     from governance.loader import load_mesh, load_state
@@ -74,9 +75,11 @@ def run(args: argparse.Namespace) -> int:
     selected = resolve_codes(args.select, all_rules(), breaking_codes) if args.select else None
     baseline = read_baseline(args.baseline) if args.baseline else frozenset()
     mesh = load_mesh(projects=projects)
+    keep(mesh)  # freed by the OS at exit, not object by object
     extra: list[Finding] = []
     if args.state is not None:
         previous = load_state(args.state, projects)
+        keep(previous)
         from governance.breaking import find_breaking_changes  # only this path needs it
 
         extra = find_breaking_changes(mesh, previous)

@@ -8,6 +8,7 @@ import sys
 import orjson
 
 from governance.errors import ExitCode
+from governance.fast_exit import keep
 from governance.lineage import RENDERERS, build_lineage, to_json
 from governance.loader import load_mesh
 from governance.project import find_root
@@ -29,7 +30,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    graph = build_lineage(load_mesh(find_root()))
+    mesh = load_mesh(find_root())
+    keep(mesh)  # freed by the OS at exit, not object by object
+    graph = build_lineage(mesh)
     if args.domain:
         graph = graph.for_domain(args.domain)
     if args.format == "json":
