@@ -213,7 +213,7 @@ class Model:
 
     @property
     def primary_key(self) -> list[str]:
-        cols = [c.name for c in self.columns.values() if c.is_primary_key]
+        cols = [c.name for c in self.columns.values() if c.constraints and c.is_primary_key]
         for constraint in self.constraints:
             if constraint.get("type") == "primary_key":
                 cols.extend(str(c) for c in constraint.get("columns") or [])
