@@ -151,6 +151,60 @@ def run_bouncer(exe: Path, configs: list[Path], work: Path) -> Run:
     return Run(wall, rss, evaluated, failures)
 
 
+# One `mesh check` in a fresh interpreter, CPU seconds (time.process_time) per phase, as JSON on stdout.
+PHASES = """
+import time, sys, json
+started = time.process_time()
+from pathlib import Path
+from governance.checks.catalog import breaking_entries
+from governance.checks.config import load_policy
+from governance.checks.evaluation import evaluate
+from governance.formatters import render
+from governance.loader import load_mesh
+from governance.project import Projects
+marks = {"imports": time.process_time()}
+projects = Projects.discover(Path(sys.argv[1]))
+marks["discover"] = time.process_time()
+policy = load_policy(None, root=projects.root, extra_codes=[e.code for e in breaking_entries()])
+marks["policy"] = time.process_time()
+mesh = load_mesh(projects=projects)
+marks["load"] = time.process_time()
+selected = set(sys.argv[2:]) or None
+report = evaluate(mesh, policy, selected=selected)
+marks["rules + sort"] = time.process_time()
+render("json", report)
+marks["render"] = time.process_time()
+previous, spent = started, {}
+for phase, mark in marks.items():
+    spent[phase], previous = mark - previous, mark
+print(json.dumps(spent))
+"""
+
+
+def phases(mesh_dir: Path, repeat: int, selected: list[str]) -> dict[str, float]:
+    """Median CPU seconds per phase of `mesh check` over `repeat` fresh interpreters."""
+    runs = []
+    for _ in range(repeat):
+        cmd = [sys.executable, "-c", PHASES, str(mesh_dir), *selected]
+        out = subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True).stdout
+        runs.append(orjson.loads(out))
+    return {phase: statistics.median(run[phase] for run in runs) for phase in runs[0]}
+
+
+def phases_markdown(mesh_dir: Path, repeat: int) -> str:
+    overlap, every = phases(mesh_dir, repeat, list(OVERLAP)), phases(mesh_dir, repeat, [])
+    lines = [
+        f"CPU seconds per phase, median of {repeat} fresh interpreters each "
+        f"(`python scripts/bench_check.py --phases {repeat}`, mesh `{mesh_dir.name}`):",
+        "",
+        f"| phase | {len(OVERLAP)} overlapping rules | every rule |",
+        "|---|---|---|",
+    ]
+    lines += [f"| {phase} | {overlap[phase]:.3f} s | {every[phase]:.3f} s |" for phase in overlap]
+    lines.append(f"| total | {sum(overlap.values()):.3f} s | {sum(every.values()):.3f} s |")
+    return "\n".join(lines) + "\n"
+
+
 def median_run(runs: list[Run]) -> Run:
     return Run(
         statistics.median(r.wall for r in runs),
@@ -239,7 +293,21 @@ def main() -> int:
     parser.add_argument("--columns", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--write", type=Path, help="also write the markdown section to this file")
+    parser.add_argument(
+        "--phases",
+        type=int,
+        metavar="N",
+        help="instead: CPU per phase of `mesh check` on the last size's mesh, median of N runs",
+    )
     args = parser.parse_args()
+    if args.phases:
+        models, domains = args.sizes[-1].split("x")
+        mesh_dir = BENCH / f"mesh-{models}x{domains}"
+        if not (mesh_dir / "target" / "manifest.json").exists():
+            raise SystemExit(f"{mesh_dir}: no synthetic mesh yet; run this script without --phases first")
+        compile_package()
+        print(phases_markdown(mesh_dir, args.phases))
+        return 0
     exe = ensure_bouncer()
     compile_package()
     results = []
