@@ -4,7 +4,8 @@ Decoding an entry into these types checks every field's type in C and skips all 
 (compiled code, checksums, unrendered config...) without building them, which is most of each node.
 A wrong type is a `msgspec.ValidationError`, which `explain` words like the rest of the loader:
 "`name` must be a string". Fields dbt may leave out or null default to None; `Any` marks what the
-loader checks itself.
+loader checks itself. Columns are decoded straight into `governance.model.Column` (there are ten per
+model, and no Python code runs per column); dbt always writes their fields, so they are not nullable.
 """
 
 from __future__ import annotations
