@@ -213,7 +213,7 @@ class Model:
 
     @property
     def primary_key(self) -> list[str]:
-        cols = [c.name for c in self.columns.values() if c.constraints and c.is_primary_key]
+        cols = [c.name for c in self.columns.values() if c.is_primary_key]
         for constraint in self.constraints:
             if constraint.get("type") == "primary_key":
                 cols.extend(str(c) for c in constraint.get("columns") or [])
@@ -306,8 +306,7 @@ class Domain:
 
     @property
     def products(self) -> list[Model]:
-        # `is_product`, inlined: rules ask for every domain's products many times over.
-        return [m for m in self.models.values() if m.access is Access.PUBLIC and m.layer is Layer.GOLD]
+        return [m for m in self.models.values() if m.is_product]
 
     def owner_of(self, model: Model) -> Group | None:
         return self.groups.get(model.group) if model.group else None

@@ -59,6 +59,16 @@ def _macros(seed: int) -> list[str]:
     ]
 
 
+def with_exact_duplicates(salt: str, order_by: str) -> str:
+    """The CTE `rendered` plus about 1% of its rows again (an upstream re-extract), in shuffled order,
+    without its `row_key` column. `salt` names which rows repeat; `order_by` fixes the file order."""
+    return f"""select * exclude (row_key) from (
+            select * from rendered
+            union all
+            select * from rendered where u(row_key, '{salt}') < 0.01
+        ) order by {order_by}"""
+
+
 def connect(seed: int, threads: int | None = None) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("set TimeZone = 'UTC'")

@@ -7,7 +7,7 @@ time, not arrival), duplicate events, mixed-case event types, timestamps in mixe
 
 from __future__ import annotations
 
-from datagen.engine import END, Sizes
+from datagen.engine import END, Sizes, with_exact_duplicates
 from datagen.output import Writer
 
 CARRIERS = """
@@ -66,7 +66,7 @@ def write(sizes: Sizes, out: Writer) -> None:
         from split
     """)
 
-    shipments = """
+    shipments = f"""
         with versions as (
             select *, 1 as version, shipped_ts as updated_ts from t_shipments
             union all
@@ -83,11 +83,7 @@ def write(sizes: Sizes, out: Writer) -> None:
                    shipment_id * 10 + version as row_key
             from versions
         )
-        select * exclude (row_key) from (
-            select * from rendered
-            union all
-            select * from rendered where u(row_key, 'ship_dupe') < 0.01
-        ) order by hash(row_key, 'order'), row_key
+        {with_exact_duplicates("ship_dupe", "hash(row_key, 'order'), row_key")}
     """
     out.table("logistics", "shipments", shipments)
 

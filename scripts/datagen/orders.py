@@ -8,7 +8,7 @@ quantities, timestamps as text in mixed time zones, rows not in time order.
 from __future__ import annotations
 
 import duckdb
-from datagen.engine import END, START, Sizes
+from datagen.engine import END, START, Sizes, with_exact_duplicates
 from datagen.output import Writer
 
 FIRST_NAMES = "['Ada','Ben','Chloe','Dmitri','Elena','Farid','Grace','Hiro','Ines','Jonas','Keiko','Liam','Maya','Noah','Olga','Pablo','Quinn','Rosa','Sven','Tara']"  # noqa: E501
@@ -112,13 +112,8 @@ def write(sizes: Sizes, out: Writer) -> None:
                    {_loaded_at("updated_ts")} as _loaded_at,
                    customer_id * 10 + version as row_key
             from versions
-        ),
-        with_dupes as (
-            select * from rendered
-            union all
-            select * from rendered where u(row_key, 'exact_dupe') < 0.01
         )
-        select * exclude (row_key) from with_dupes order by hash(row_key, 'order'), customer_id
+        {with_exact_duplicates("exact_dupe", "hash(row_key, 'order'), customer_id")}
     """
     out.table("orders", "customers", customers)
 
@@ -147,11 +142,7 @@ def write(sizes: Sizes, out: Writer) -> None:
                    product_id * 10 + version as row_key
             from versions
         )
-        select * exclude (row_key) from (
-            select * from rendered
-            union all
-            select * from rendered where u(row_key, 'p_dupe') < 0.01
-        ) order by hash(row_key, 'order'), product_id
+        {with_exact_duplicates("p_dupe", "hash(row_key, 'order'), product_id")}
     """
     out.table("orders", "products", products)
 
@@ -182,11 +173,7 @@ def write(sizes: Sizes, out: Writer) -> None:
                    c.order_id * 10 + c.seq as row_key
             from changes c join t_orders o using (order_id)
         )
-        select * exclude (row_key) from (
-            select * from rendered
-            union all
-            select * from rendered where u(row_key, 'o_dupe') < 0.01
-        ) order by hash(row_key, 'order'), row_key
+        {with_exact_duplicates("o_dupe", "hash(row_key, 'order'), row_key")}
     """
     out.table("orders", "orders", orders)
 

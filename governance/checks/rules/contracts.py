@@ -134,9 +134,8 @@ def classification_vocabulary(ctx: RuleContext) -> Iterator[Finding]:
     for model in ctx.mesh.models():
         if model.classification is not None and model.classification not in allowed:
             yield ctx.model(model, f"classification {model.classification!r} is not one of {sorted(allowed)}")
-        for column in model.columns.values():  # every column of the mesh: `meta` read directly
-            value = column.meta.get("classification")
-            if value is not None and str(value) not in allowed:
+        for column in model.columns.values():
+            if column.classification is not None and column.classification not in allowed:
                 yield ctx.model(
-                    model, f"column {column.name} classification {str(value)!r} is unknown", column
+                    model, f"column {column.name} classification {column.classification!r} is unknown", column
                 )

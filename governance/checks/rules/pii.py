@@ -48,8 +48,8 @@ def pii_classified(ctx: RuleContext) -> Iterator[Finding]:
         return found
 
     for model in ctx.mesh.models():
-        for column in model.columns.values():  # every column of the mesh: `meta` read directly
-            if column.meta.get("classification") is None and looks_personal(column.name):
+        for column in model.columns.values():
+            if column.classification is None and looks_personal(column.name):
                 yield ctx.model(
                     model, f"column {column.name} looks personal but has no classification", column
                 )
