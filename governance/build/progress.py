@@ -9,6 +9,7 @@ from types import TracebackType
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from governance.build.results import Outcome, ProjectResult
 from governance.build.runner import NodeEvent
@@ -70,23 +71,27 @@ class BuildProgress:
                 self.progress.update(task, node=result.outcome.value, completed=completed)
         if not self.live:
             line = f"[{result.project}] {result.outcome.value} in {result.seconds:.1f}s"
-            self.console.print(line + (f": {result.reason}" if result.reason else ""), markup=False)
+            first, *rest = result.reason.splitlines() or [""]
+            self.console.print(line + (f": {first}" if first else ""), markup=False)
+            for cause in rest:  # dbt's error lines, each on its own line under the project's
+                self.console.print(f"[{result.project}]   {cause}", markup=False)
 
 
 def summary_table(results: Sequence[ProjectResult], target: str) -> Table:
     table = Table(title=f"mesh build (target {target})", title_justify="left")
     for column, justify in (("domain", "left"), ("status", "left"), ("models", "right"),
-                            ("tests", "right"), ("time", "right"), ("peak mem", "right"),
+                            ("seeds", "right"), ("tests", "right"), ("time", "right"), ("peak mem", "right"),
                             ("note", "left")):  # fmt: skip
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for result in results:
         table.add_row(
-            result.project,
+            Text(result.project),
             f"[{STYLE[result.outcome]}]{result.outcome.value}[/]",
             str(result.models),
+            str(result.seeds),
             str(result.tests),
             f"{result.seconds:.1f}s",
             f"{result.peak_rss_mb:.0f} MB" if result.peak_rss_mb else "",
-            result.reason,
+            Text(result.reason),  # dbt's text, never console markup
         )
     return table

@@ -9,6 +9,8 @@ from pathlib import Path
 import orjson
 
 FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
+BUILT_KINDS = ("model", "seed", "snapshot")  # nodes that write a relation
+TEST_KINDS = ("test", "unit_test")
 
 
 class Outcome(StrEnum):
@@ -22,12 +24,14 @@ class ProjectResult:
     project: str
     outcome: Outcome
     seconds: float = 0.0
-    models: int = 0
+    models: int = 0  # models and snapshots built
     tests: int = 0  # data tests and unit tests
     failed_nodes: list[str] = field(default_factory=list)
     sql_seconds: float = 0.0  # time dbt spent in node execution (adapter + SQL), summed over nodes
     peak_rss_mb: float = 0.0  # peak memory of the project's dbt process (and the engine inside it)
-    reason: str = ""  # why it failed or was skipped, one line
+    reason: str = ""  # why it failed or was skipped: dbt's error lines
+    seeds: int = 0
+    built: list[str] = field(default_factory=list)  # unique ids of models, seeds and snapshots built
 
     @property
     def overhead_seconds(self) -> float:
@@ -35,20 +39,35 @@ class ProjectResult:
         return max(self.seconds - self.sql_seconds, 0.0)
 
 
-def read_run_results(path: Path) -> tuple[int, int, list[str], float]:
-    """(models built, tests run, failed node ids, summed node execution seconds) from run_results.json."""
+@dataclass(frozen=True)
+class RunCounts:
+    models: int
+    seeds: int
+    tests: int
+    failed: list[str]
+    sql_seconds: float
+    built: list[str]
+
+
+def read_run_results(path: Path) -> RunCounts:
+    """Counts, failed node ids, summed node execution seconds and built node ids from run_results.json."""
     data = orjson.loads(path.read_bytes())
-    models = tests = 0
+    models = seeds = tests = 0
     failed: list[str] = []
+    built: list[str] = []
     sql_seconds = 0.0
     for result in data.get("results", []):
         unique_id = str(result.get("unique_id", ""))
         kind = unique_id.split(".", 1)[0]
-        if kind in ("model", "seed", "snapshot"):
+        if kind == "seed":
+            seeds += 1
+        elif kind in BUILT_KINDS:
             models += 1
-        elif kind in ("test", "unit_test"):
+        elif kind in TEST_KINDS:
             tests += 1
+        if kind in BUILT_KINDS and result.get("status") == "success":
+            built.append(unique_id)
         if result.get("status") in FAILED_STATUSES:
             failed.append(unique_id)
         sql_seconds += float(result.get("execution_time") or 0.0)
-    return models, tests, failed, sql_seconds
+    return RunCounts(models, seeds, tests, failed, sql_seconds, sorted(built))

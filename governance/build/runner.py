@@ -1,4 +1,4 @@
-"""Run `dbt build` for one project in its own process.
+"""Run one project's dbt steps (`dbt deps` when it declares packages, then `dbt build`) in their own process.
 
 A subprocess per project, not in-process `dbtRunner`: dbt keeps global flags and adapter state, and
 dbt-loom patches dbt internals per consumer project, so two projects cannot safely build concurrently
@@ -7,18 +7,24 @@ in one interpreter. `scripts/bench_build.py` measures what the process start cos
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
 
-from governance.build.results import Outcome, ProjectResult, read_run_results
-from governance.project import DbtProject
+from governance.build.results import FAILED_STATUSES, Outcome, ProjectResult, read_run_results
+from governance.project import DbtProject, read_yaml
+
+# Lines of dbt's error output that carry no cause: headers, separators, hints to read the logs.
+NOISE_PREFIXES = ("Encountered an error", "Completed with", "Done.", "Finished running", "See the log")
+MAX_REASON_LINES = 6
+DEPS_MARKER = ".mesh-deps"  # in dbt_packages/: the packages declaration that was last installed
 
 
 @dataclass(frozen=True)
@@ -35,20 +41,83 @@ class NodeEvent:
 ProgressCallback = Callable[[NodeEvent], None]
 
 
-def dbt_command(project: DbtProject, target: str, select: Sequence[str], profiles_dir: Path) -> list[str]:
-    """The `dbt build` invocation for one project, using the dbt installed beside this interpreter."""
+@dataclass(frozen=True)
+class BuildOptions:
+    """What `mesh build` passes to every project's `dbt build`, as a dbt user would type it."""
+
+    target: str = "ci"
+    select: Sequence[str] = ()
+    exclude: Sequence[str] = ()
+    vars: str | None = None  # YAML mapping, validated by the command
+    full_refresh: bool = False
+    # per-project extras (slim CI): explicit node selection, deferral state, environment
+    project_select: dict[str, Sequence[str]] = field(default_factory=dict)
+    defer_state: dict[str, Path] = field(default_factory=dict)
+    project_env: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+def dbt_executable() -> str:
+    """The dbt installed beside this interpreter (a virtualenv's), else the one on PATH."""
     dbt = Path(sys.executable).with_name("dbt")
+    return str(dbt) if dbt.exists() else "dbt"
+
+
+def dbt_command(project: DbtProject, options: BuildOptions, profiles_dir: Path) -> list[str]:
+    """The `dbt build` invocation for one project."""
     command = [
-        str(dbt) if dbt.exists() else "dbt",
+        dbt_executable(),
         "build",
         "--project-dir", str(project.path),
         "--profiles-dir", str(profiles_dir),
-        "--target", target,
+        "--target", options.target,
         "--log-format", "json",
     ]  # fmt: skip
+    select = options.project_select.get(project.name, options.select)
     if select:
         command += ["--select", *select]
+    if options.exclude:
+        command += ["--exclude", *options.exclude]
+    if options.vars is not None:
+        command += ["--vars", options.vars]
+    if options.full_refresh:
+        command.append("--full-refresh")
+    state = options.defer_state.get(project.name)
+    if state is not None:
+        # unselected refs read production's relations, even where a stale pull-request copy exists
+        command += ["--defer", "--favor-state", "--state", str(state)]
     return command
+
+
+def packages_declaration(project: DbtProject) -> bytes:
+    """The project's declared dbt packages (packages.yml, dependencies.yml `packages:`), b'' when none."""
+    parts: list[bytes] = []
+    packages = read_yaml(project.path / "packages.yml").get("packages")
+    if packages:
+        parts.append(orjson.dumps(packages, option=orjson.OPT_SORT_KEYS))
+    dependencies = read_yaml(project.path / "dependencies.yml").get("packages")
+    if dependencies:
+        parts.append(orjson.dumps(dependencies, option=orjson.OPT_SORT_KEYS))
+    if not parts:
+        return b""
+    lock = project.path / "package-lock.yml"
+    if lock.is_file():
+        parts.append(lock.read_bytes())
+    return b"\n".join(parts)
+
+
+def deps_needed(project: DbtProject) -> bool:
+    """Whether `dbt deps` must run: packages declared, and not installed for this declaration yet."""
+    declared = packages_declaration(project)
+    if not declared:
+        return False
+    marker = project.path / "dbt_packages" / DEPS_MARKER
+    return not marker.is_file() or marker.read_text() != hashlib.sha256(declared).hexdigest()
+
+
+def record_deps(project: DbtProject) -> None:
+    marker = project.path / "dbt_packages" / DEPS_MARKER
+    marker.parent.mkdir(exist_ok=True)
+    marker.write_text(hashlib.sha256(packages_declaration(project)).hexdigest())
 
 
 def parse_event(project: str, line: bytes) -> NodeEvent | None:
@@ -73,16 +142,48 @@ def parse_event(project: str, line: bytes) -> NodeEvent | None:
     )
 
 
-def last_error(lines: Sequence[bytes]) -> str:
-    """The most useful one-line reason from dbt's JSON log when a build fails."""
-    for line in reversed(lines):
+def cause_lines(text: str) -> list[str]:
+    """The lines of a dbt error message that say what went wrong (headers and blank lines dropped)."""
+    lines = [line.strip() for line in text.splitlines()]
+    return [line for line in lines if line and not line.startswith(NOISE_PREFIXES)]
+
+
+def error_from_log(lines: Sequence[bytes]) -> str:
+    """The cause of a failure that stopped dbt before or outside any node: its error-level log lines."""
+    causes: list[str] = []
+    for line in lines:
         try:
             event = orjson.loads(line)
         except orjson.JSONDecodeError:
+            text = line.decode("utf-8", "replace").strip()  # plain text: a crash before logging started
+            if text:
+                causes.append(text)
             continue
         info = event.get("info", {}) if isinstance(event, dict) else {}
-        if info.get("level") == "error" and info.get("msg"):
-            return str(info["msg"]).strip().splitlines()[0][:300]
+        if isinstance(info, dict) and info.get("level") == "error" and info.get("msg"):
+            causes += [c for c in cause_lines(str(info["msg"])) if c not in causes]
+    return "\n".join(causes[-MAX_REASON_LINES:])
+
+
+def node_name(unique_id: str) -> str:
+    """`model.orders.dim_customers.v2` -> `dim_customers.v2`; a test's trailing hash is dropped."""
+    kind, _, rest = unique_id.partition(".")
+    parts = rest.split(".")[1:]
+    if kind == "test" and len(parts) > 1:
+        parts = parts[:-1]
+    return ".".join(parts) or unique_id
+
+
+def error_from_results(run_results: Path) -> str:
+    """The cause of the first failed node: its name and dbt's message for it, from run_results.json."""
+    data = orjson.loads(run_results.read_bytes())
+    for result in data.get("results", []):
+        if result.get("status") in FAILED_STATUSES:
+            node = node_name(str(result.get("unique_id", "")))
+            causes = cause_lines(str(result.get("message") or ""))
+            failed = sum(1 for r in data["results"] if r.get("status") in FAILED_STATUSES)
+            more = f" (and {failed - 1} more failed node(s))" if failed > 1 else ""
+            return "\n".join([f"{node}{more}:", *causes[:MAX_REASON_LINES]])
     return ""
 
 
@@ -96,42 +197,74 @@ def wait_with_usage(process: subprocess.Popen[bytes]) -> tuple[int, float]:
     return process.returncode, usage.ru_maxrss / 1024
 
 
-def build_project(
-    project: DbtProject,
-    *,
-    target: str,
-    select: Sequence[str],
-    profiles_dir: Path,
-    on_progress: ProgressCallback,
-    env: dict[str, str] | None = None,
-) -> ProjectResult:
-    """Build one project; stream node progress; summarise from run_results.json."""
-    started = time.perf_counter()
-    run_results = project.target_dir / "run_results.json"
-    run_results.unlink(missing_ok=True)  # never report a previous run's results as this one's
+def run_dbt(
+    command: list[str], project: DbtProject, env: dict[str, str], on_line: Callable[[bytes], None]
+) -> tuple[int, float, list[bytes]]:
+    """Run one dbt command in the project folder (dbt-loom reads its config from there)."""
     lines: list[bytes] = []
     with subprocess.Popen(
-        dbt_command(project, target, select, profiles_dir),
-        cwd=project.path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, **(env or {})},
+        command, cwd=project.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env
     ) as process:
         assert process.stdout is not None
         for line in process.stdout:
             lines.append(line)
-            event = parse_event(project.name, line)
-            if event is not None:
-                on_progress(event)
+            on_line(line)
         returncode, peak_rss_mb = wait_with_usage(process)
+    return returncode, peak_rss_mb, lines
+
+
+def install_packages(project: DbtProject, profiles_dir: Path, env: dict[str, str]) -> str:
+    """`dbt deps` where the project declares packages not yet installed; the failure's cause, or ''."""
+    if not deps_needed(project):
+        return ""
+    command = [dbt_executable(), "deps", "--project-dir", str(project.path),
+               "--profiles-dir", str(profiles_dir), "--log-format", "json"]  # fmt: skip
+    returncode, _, lines = run_dbt(command, project, env, lambda _: None)
+    if returncode != 0:
+        return "dbt deps failed:\n" + (error_from_log(lines) or f"dbt deps exited with {returncode}")
+    record_deps(project)
+    return ""
+
+
+def build_project(
+    project: DbtProject,
+    *,
+    options: BuildOptions,
+    profiles_dir: Path,
+    on_progress: ProgressCallback,
+    env: dict[str, str] | None = None,
+) -> ProjectResult:
+    """Install packages, build one project, stream node progress; summarise from run_results.json."""
+    started = time.perf_counter()
+    full_env = {**os.environ, **(env or {}), **options.project_env.get(project.name, {})}
+    deps_error = install_packages(project, profiles_dir, full_env)
+    if deps_error:
+        seconds = time.perf_counter() - started
+        return ProjectResult(project.name, Outcome.FAILED, seconds, reason=deps_error)
+    run_results = project.target_dir / "run_results.json"
+    run_results.unlink(missing_ok=True)  # never report a previous run's results as this one's
+
+    def on_line(line: bytes) -> None:
+        event = parse_event(project.name, line)
+        if event is not None:
+            on_progress(event)
+
+    command = dbt_command(project, options, profiles_dir)
+    returncode, peak_rss_mb, lines = run_dbt(command, project, full_env, on_line)
     seconds = time.perf_counter() - started
     if not run_results.is_file():
-        reason = last_error(lines) or f"dbt exited with {returncode} before running any node"
+        reason = error_from_log(lines) or f"dbt exited with {returncode} before running any node"
         return ProjectResult(project.name, Outcome.FAILED, seconds, reason=reason, peak_rss_mb=peak_rss_mb)
-    models, tests, failed, sql_seconds = read_run_results(run_results)
-    outcome = Outcome.SUCCESS if returncode == 0 and not failed else Outcome.FAILED
-    reason = "" if outcome is Outcome.SUCCESS else (last_error(lines) or f"{len(failed)} node(s) failed")
+    counts = read_run_results(run_results)
+    outcome = Outcome.SUCCESS if returncode == 0 and not counts.failed else Outcome.FAILED
+    reason = ""
+    if outcome is Outcome.FAILED:
+        reason = (
+            error_from_results(run_results)
+            or error_from_log(lines)
+            or f"dbt exited with {returncode}; {len(counts.failed)} node(s) failed"
+        )
     return ProjectResult(
-        project.name, outcome, seconds, models, tests, failed, sql_seconds,
-        reason=reason, peak_rss_mb=peak_rss_mb,
+        project.name, outcome, seconds, counts.models, counts.tests, counts.failed, counts.sql_seconds,
+        reason=reason, peak_rss_mb=peak_rss_mb, seeds=counts.seeds, built=counts.built,
     )  # fmt: skip

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from pathlib import Path
 
 from governance.build.results import Outcome, ProjectResult
-from governance.build.runner import NodeEvent, build_project
+from governance.build.runner import BuildOptions, NodeEvent, build_project
 from governance.errors import MeshError
 from governance.project import DbtProject, Projects, data_dir
 
@@ -63,23 +64,27 @@ def build_mesh(
     projects: Projects,
     selected: Sequence[DbtProject],
     *,
-    target: str,
-    select: Sequence[str],
     jobs: int,
     on_start: Callable[[str], None],
     on_event: Callable[[NodeEvent], None],
     on_finish: Callable[[ProjectResult], None],
+    target: str = "ci",
+    select: Sequence[str] = (),
     env: dict[str, str] | None = None,
+    options: BuildOptions | None = None,
+    profiles_dir: Path | None = None,
+    upstream_manifests_checked: bool = True,
 ) -> list[ProjectResult]:
-    check_upstream_manifests(projects, selected)
-    profiles_dir = projects.root / "profiles"
+    """Build `selected` in dependency order; `options` (else `target` and `select`) say how."""
+    options = options or BuildOptions(target=target, select=tuple(select))
+    if upstream_manifests_checked:
+        check_upstream_manifests(projects, selected)
+    profiles = profiles_dir or projects.root / "profiles"
     env = {"MESH_DATA_DIR": str(data_dir(projects.root)), **(env or {})}
 
     def build(project: DbtProject) -> ProjectResult:
         on_start(project.name)
-        result = build_project(
-            project, target=target, select=select, profiles_dir=profiles_dir, on_progress=on_event, env=env
-        )
+        result = build_project(project, options=options, profiles_dir=profiles, on_progress=on_event, env=env)
         on_finish(result)
         return result
 

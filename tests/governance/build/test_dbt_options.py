@@ -38,7 +38,9 @@ def query(tmp_path: Path, project: str, sql: str) -> list[tuple[object, ...]]:
         return con.execute(sql).fetchall()
 
 
-def test_installs_packages_and_builds_seeds(mesh: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_installs_packages_and_builds_seeds(
+    mesh: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # a local package outside the mesh (no network); gamma's model calls its macro and reads a seed
     write(tmp_path / "util" / "dbt_project.yml", "name: util\nversion: '1.0'\nconfig-version: 2\n")
     write(tmp_path / "util" / "macros" / "double.sql", "{% macro double(x) %}({{ x }} * 2){% endmacro %}\n")
@@ -50,9 +52,15 @@ def test_installs_packages_and_builds_seeds(mesh: Path, tmp_path: Path, capsys: 
     assert main(["build", "--domain", "gamma"]) == 0
     out = capsys.readouterr().out
     assert "[gamma] success" in out
-    assert query(tmp_path, "gamma", "select id, doubled from main.gamma_model order by id") == [(1, 20), (2, 40)]
+    assert query(tmp_path, "gamma", "select id, doubled from main.gamma_model order by id") == [
+        (1, 20),
+        (2, 40),
+    ]
     results = orjson.loads((gamma / "target" / "run_results.json").read_bytes())
-    assert {r["unique_id"] for r in results["results"]} >= {"seed.gamma.gamma_seed", "model.gamma.gamma_model"}
+    assert {r["unique_id"] for r in results["results"]} >= {
+        "seed.gamma.gamma_seed",
+        "model.gamma.gamma_model",
+    }
     # installed once: the next build does not reinstall an unchanged declaration
     marker = gamma / "dbt_packages" / ".mesh-deps"
     installed_at = marker.stat().st_mtime_ns
