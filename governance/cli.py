@@ -26,6 +26,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "publish": ("governance.commands.publish", "publish external domains' products to the Iceberg catalog"),
     "trino-config": ("governance.commands.trino_config", "write Trino catalogs and access rules"),
     "query": ("governance.commands.query", "query data products on DuckDB, Trino or Databricks"),
+    "docs": ("governance.commands.docs", "write the mesh catalog: a static site of every data product"),
+    "contracts": ("governance.commands.contracts", "export an ODCS data contract per product version"),
 }
 
 EPILOG = "exit codes: 0 success, 1 failures (policy errors, failed builds or syncs), 2 bad input or usage"

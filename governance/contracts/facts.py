@@ -1,0 +1,226 @@
+"""What a consumer needs to know about one data product beyond its dbt node, read once for the catalog
+site and the ODCS contracts alike: where it lives on each engine, who may read it, its SLA and its tests.
+
+Engines name a product the same way the adapters do (the embedded and Databricks engines by
+`Model.relation`, Trino through `governance.trino.names`, Delta Sharing as `<share>.<schema>.<table>`,
+the way Unity Catalog exposes a table added to a share without an alias). The optional configs
+(`governance/unity.yml` at the repository root, the packaged `governance/trino.yml`) are read once;
+a mesh without a Unity config simply has no central consumer group and no shares.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from governance.model import DataTest, Domain, MeshModel, Model
+from governance.project import Platform
+
+
+@dataclass(frozen=True, slots=True)
+class Surroundings:
+    """The settings outside the dbt projects that say where products are served and who reads them."""
+
+    trino_external_catalog: str
+    trino_host: str
+    trino_port: int
+    consumer_group: str | None
+    restricted_readers: Mapping[str, tuple[str, ...]]
+    principals: Mapping[str, str]  # dbt group -> owner principal
+    shares: Mapping[str, tuple[str, ...]]  # share -> recipients
+    has_unity_config: bool
+
+    @classmethod
+    def load(cls, root: Path) -> Surroundings:
+        from governance.trino.config import load_trino_settings
+        from governance.unity.config import CONFIG_FILE, load_config
+
+        trino = load_trino_settings()
+        unity = load_config(root) if (root / CONFIG_FILE).is_file() else None
+        return cls(
+            trino_external_catalog=trino.external_catalog,
+            trino_host=trino.host,
+            trino_port=trino.port,
+            consumer_group=unity.consumer_group if unity else None,
+            restricted_readers=dict(unity.restricted_readers) if unity else {},
+            principals=dict(unity.principals) if unity else {},
+            shares=dict(unity.shares) if unity else {},
+            has_unity_config=unity is not None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """How to reach the product on one engine: `name` is exactly what goes after FROM."""
+
+    engine: str  # duckdb | trino | databricks | delta_sharing
+    label: str
+    name: str
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    principal: str
+    access: str  # the privilege (select, ...) or "owner"
+    source: str  # where the right comes from, for humans
+    pii: bool  # reads PII columns unmasked
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnTest:
+    test: DataTest
+    column: str | None
+
+    @property
+    def kind(self) -> str:
+        return self.test.name
+
+
+@dataclass(slots=True)
+class ProductFacts:
+    model: Model
+    domain: Domain
+    endpoints: list[Endpoint] = field(default_factory=list)
+    readers: list[Reader] = field(default_factory=list)
+    tests: list[DataTest] = field(default_factory=list)
+
+    @property
+    def sla_hours(self) -> float | None:
+        return freshness_sla_hours(self.model)
+
+    def tests_on(self, column: str) -> list[DataTest]:
+        return [t for t in self.tests if t.column_name == column]
+
+
+def freshness_sla_hours(model: Model) -> float | None:
+    """`meta.sla.freshness_hours` when it is a positive number (MESH030 flags anything else)."""
+    sla = model.meta.get("sla")
+    hours = sla.get("freshness_hours") if isinstance(sla, Mapping) else None
+    if isinstance(hours, bool) or not isinstance(hours, int | float) or hours <= 0:
+        return None
+    return float(hours)
+
+
+def text_list(value: Any) -> list[str]:
+    """A meta value that should be a list of names, as strings (a lone string counts as one)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Iterable) and not isinstance(value, Mapping):
+        return [str(v) for v in value if v is not None]
+    return [str(value)]
+
+
+def pii_cleared_groups(model: Model) -> list[str]:
+    return text_list(model.meta.get("pii_cleared_groups"))
+
+
+def shares_of(model: Model) -> list[str]:
+    return text_list(model.meta.get("shares"))
+
+
+def owner_principal(mesh: MeshModel, model: Model, surroundings: Surroundings) -> str | None:
+    """The owner principal: the Unity mapping of the model's group, else `meta.owner`."""
+    if model.group and model.group in surroundings.principals:
+        return surroundings.principals[model.group]
+    owner = model.meta.get("owner")
+    return str(owner) if owner else None
+
+
+def owner_contact(mesh: MeshModel, model: Model) -> tuple[str | None, str | None]:
+    """(team name, e-mail) of the model's group owner."""
+    group = mesh.owner_of(model)
+    return (group.owner_name, group.owner_email) if group else (None, None)
+
+
+def endpoints(model: Model, domain: Domain, surroundings: Surroundings) -> list[Endpoint]:
+    found = [Endpoint("duckdb", "Embedded DuckDB (mesh query)", model.relation)]
+    if domain.platform is Platform.EXTERNAL:
+        from governance.iceberg.naming import namespace_for, table_name_for
+
+        try:
+            name = f"{surroundings.trino_external_catalog}.{namespace_for(model)}.{table_name_for(model)}"
+        except Exception:  # a name Trino cannot address: MeshError from the naming rules
+            name = ""
+        if name:
+            found.append(Endpoint("trino", "Trino (Iceberg catalog)", name, "published by `mesh publish`"))
+    else:
+        lowered = f"{(model.database or model.project).lower()}.{model.schema.lower()}.{model.alias.lower()}"
+        found.append(Endpoint("trino", "Trino (Unity Catalog Iceberg REST)", lowered))
+        found.append(Endpoint("databricks", "Databricks SQL", model.relation))
+        for share in shares_of(model):
+            recipients = surroundings.shares.get(share)
+            note = (
+                f"recipients: {', '.join(recipients)}"
+                if recipients
+                else "share not declared in governance/unity.yml"
+            )
+            found.append(
+                Endpoint(
+                    "delta_sharing", f"Delta Sharing ({share})", f"{share}.{model.schema}.{model.alias}", note
+                )
+            )
+    return found
+
+
+def readers(mesh: MeshModel, model: Model, surroundings: Surroundings) -> list[Reader]:
+    """Who may read the product: its dbt grants, the central consumer group, restricted readers, and
+    which of them are cleared for PII. Restricted classifications are readable only by their groups."""
+    cleared = set(pii_cleared_groups(model))
+    found: dict[tuple[str, str], Reader] = {}
+    owner = owner_principal(mesh, model, surroundings)
+    if owner:
+        found[(owner, "owner")] = Reader(owner, "owner", "owning group", pii=True)
+    restricted = surroundings.restricted_readers.get(model.classification or "")
+    for privilege, grantees in sorted(model.grants.items()):
+        for grantee in grantees:
+            if restricted is not None and grantee not in restricted:
+                continue  # the sync does not grant it: the classification is restricted
+            found.setdefault(
+                (grantee, privilege), Reader(grantee, privilege, "dbt grants", grantee in cleared)
+            )
+    if surroundings.consumer_group and restricted is None:
+        group = surroundings.consumer_group
+        found.setdefault(
+            (group, "select"), Reader(group, "select", "consumer group (unity.yml)", group in cleared)
+        )
+    for group in restricted or ():
+        found.setdefault(
+            (group, "select"), Reader(group, "select", "restricted readers (unity.yml)", group in cleared)
+        )
+    for group in cleared:
+        found.setdefault((group, "select"), Reader(group, "select", "PII clearance", pii=True))
+    return sorted(found.values(), key=lambda r: (r.access != "owner", r.principal, r.access))
+
+
+def product_facts(mesh: MeshModel, model: Model, surroundings: Surroundings) -> ProductFacts:
+    domain = mesh.domains[model.project]
+    return ProductFacts(
+        model=model,
+        domain=domain,
+        endpoints=endpoints(model, domain, surroundings),
+        readers=readers(mesh, model, surroundings),
+        tests=sorted(
+            mesh.tests_by_node.get(model.unique_id, []),
+            key=lambda t: (t.column_name or "", t.name, t.unique_id),
+        ),
+    )
+
+
+_UNSAFE_ID = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def contract_id(model: Model) -> str:
+    """ODCS `id`: stable across runs and machines, `<domain>-<name>[-v<version>]` in the StableId alphabet."""
+    raw = f"{model.project}-{model.name}" + (f"-v{model.version}" if model.version else "")
+    return _UNSAFE_ID.sub("_", raw)
+
+
+def contract_file(model: Model) -> str:
+    """The contract's path inside an export folder: `<domain>/<id>.odcs.yaml`."""
+    return f"{_UNSAFE_ID.sub('_', model.project)}/{contract_id(model)}.odcs.yaml"

@@ -1,0 +1,75 @@
+"""Write a whole output folder all-or-nothing: build it beside the target, then swap it in.
+
+On Linux the swap is one `renameat2(RENAME_EXCHANGE)`, so a reader sees the old folder or the new one,
+never a mix; elsewhere (or on file systems without it) the old folder is renamed aside first, a gap of
+one rename. A folder the tool did not write (no marker file inside, and not empty) is never replaced.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from governance.errors import MeshError
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2); False when the platform cannot."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    return bool(result == 0)
+
+
+def replace_folder(out: Path, marker: str, write: Callable[[Path], None]) -> None:
+    """Call `write(tmp)` to fill a fresh folder, then make it `out` (replacing an earlier output).
+
+    `marker` is a file name written into the folder so a later run knows it may replace it.
+    """
+    out = out.absolute()
+    if out.exists():
+        if not out.is_dir():
+            raise MeshError(f"{out}: exists and is not a folder; pass another --out")
+        if not (out / marker).is_file() and any(out.iterdir()):
+            raise MeshError(
+                f"{out}: folder exists and was not written by mesh ({marker} missing); "
+                "pass an empty or new folder to --out"
+            )
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    except OSError as exc:
+        raise MeshError(f"{out}: cannot create the output folder ({exc.strerror})") from None
+    try:
+        write(tmp)
+        (tmp / marker).write_text("written by mesh; replaced as a whole on the next run\n", encoding="utf-8")
+        os.chmod(tmp, 0o755)
+        if out.exists() and _exchange(tmp, out):
+            shutil.rmtree(tmp)  # now holds the previous output
+            return
+        if out.exists():
+            aside = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+            os.replace(out, aside / "old")
+            os.replace(tmp, out)
+            shutil.rmtree(aside, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise MeshError(
+            f"{out}: cannot write the output ({exc.strerror}); check the path and permissions"
+        ) from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

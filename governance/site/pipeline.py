@@ -1,0 +1,110 @@
+"""`mesh docs`: load the mesh, run the policies and the lineage, and write the static catalog site.
+
+    <out>/index.html                    home: domains, owners, platforms, products, domain graph, health
+    <out>/domains/<domain>.html         products, owners, up/downstream domains, policy scorecard
+    <out>/products/<domain>/<name>.html one per product version and hub mart
+    <out>/contracts/<domain>/<id>.odcs.yaml   the ODCS contracts the product pages link to
+    <out>/mesh.json                     the whole mesh for tools and agents
+    <out>/assets/                       stylesheet, search script, search index
+The folder is written beside `out` and swapped in whole (`governance.contracts.folder`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import orjson
+
+from governance.contracts.export import render_contracts
+from governance.contracts.facts import Surroundings
+from governance.contracts.folder import replace_folder
+from governance.errors import MeshError
+from governance.findings import Finding
+from governance.lineage import build_lineage
+from governance.model import MeshModel
+from governance.site.assets import static_files
+from governance.site.catalog import Catalog, build_catalog
+from governance.site.index import mesh_index, search_script
+from governance.site.pages import domain_page, home_page, product_page
+
+MARKER = ".mesh-site"
+
+
+@dataclass(frozen=True, slots=True)
+class SiteSummary:
+    out: Path
+    domains: int
+    products: int
+    hub_marts: int
+    pages: int
+    health: dict[str, int]
+    policy_note: str | None
+
+
+def policy_findings(mesh: MeshModel, root: Path, config: Path | None) -> tuple[list[Finding], str | None]:
+    """The `mesh check` findings shown on the pages, or none and a note saying why."""
+    from governance.checks.catalog import breaking_entries
+    from governance.checks.config import load_policy
+    from governance.checks.evaluation import evaluate
+
+    policy = load_policy(config, root=root, extra_codes=[e.code for e in breaking_entries()])
+    report = evaluate(mesh, policy)
+    return report.findings, None
+
+
+def render_site(catalog: Catalog, contracts: dict[str, str]) -> dict[str, bytes]:
+    """Relative path -> file content of the whole site."""
+    files: dict[str, bytes] = {
+        "index.html": home_page(catalog).encode(),
+        **static_files(),
+        "assets/search-index.js": search_script(catalog),
+        "mesh.json": orjson.dumps(mesh_index(catalog), option=orjson.OPT_INDENT_2),
+    }
+    for entry in catalog.domains.values():
+        files[entry.url] = domain_page(catalog, entry).encode()
+    for product in catalog.products.values():
+        files[product.url] = product_page(catalog, product).encode()
+    for relative, text in contracts.items():
+        files[f"contracts/{relative}"] = text.encode()
+    return files
+
+
+def write_bytes(folder: Path, files: dict[str, bytes]) -> None:
+    made: set[Path] = set()
+    for relative, data in files.items():
+        target = folder / relative
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        target.write_bytes(data)
+
+
+def write_site(
+    mesh: MeshModel,
+    root: Path,
+    out: Path,
+    *,
+    policy: Path | None = None,
+    now: datetime | None = None,
+) -> SiteSummary:
+    if not mesh.domains:
+        raise MeshError(f"{root}: no dbt projects found; nothing to document")
+    surroundings = Surroundings.load(root)
+    findings, note = policy_findings(mesh, root, policy)
+    lineage = build_lineage(mesh)
+    contracts = render_contracts(mesh, surroundings)
+    catalog = build_catalog(mesh, lineage, findings, surroundings, now=now, policy_note=note)
+    files = render_site(catalog, contracts)
+    replace_folder(out, MARKER, lambda folder: write_bytes(folder, files))
+    kinds = [p.kind.value for p in catalog.products.values()]
+    return SiteSummary(
+        out=out,
+        domains=len(catalog.domains),
+        products=kinds.count("product"),
+        hub_marts=kinds.count("hub_model"),
+        pages=sum(1 for name in files if name.endswith(".html")),
+        health=dict(sorted(catalog.health_counts().items())),
+        policy_note=note,
+    )
