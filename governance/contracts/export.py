@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from governance.contracts.facts import Surroundings, contract_file
-from governance.contracts.folder import replace_folder
+from governance.contracts.folder import check_replaceable, replace_folder
 from governance.contracts.odcs import build_contract, to_yaml
 from governance.errors import MeshError
 from governance.model import MeshModel
@@ -60,6 +60,7 @@ def _rendered(mesh: MeshModel, surroundings: Surroundings) -> dict[str, str]:
 
 def export_contracts(mesh: MeshModel, out: Path, surroundings: Surroundings) -> ExportSummary:
     """Every contract into one folder, `<out>/<domain>/<id>.odcs.yaml`, replaced whole."""
+    check_replaceable(out, MARKER)
     files = _rendered(mesh, surroundings)
     replace_folder(out, MARKER, lambda folder: write_files(folder, files))
     return ExportSummary(out, len(files), len({p.split("/", 1)[0] for p in files}))
@@ -73,9 +74,15 @@ def export_into_domains(mesh: MeshModel, root: Path, surroundings: Surroundings)
     for relative, text in files.items():
         folder, name = relative.split("/", 1)
         per_domain.setdefault(folder, {})[name] = text
-    for name, domain in mesh.domains.items():
-        if name in per_domain:
-            _replace_with(root / domain.path / COMMITTED_DIR, per_domain[name])
+    targets = {
+        name: root / domain.path / COMMITTED_DIR
+        for name, domain in mesh.domains.items()
+        if name in per_domain
+    }
+    for target in targets.values():  # every domain's folder checked before any is written
+        check_replaceable(target, MARKER)
+    for name, target in targets.items():
+        _replace_with(target, per_domain[name])
     return ExportSummary(root, len(files), len(per_domain))
 
 

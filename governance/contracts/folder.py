@@ -32,12 +32,8 @@ def _exchange(a: Path, b: Path) -> bool:
     return bool(result == 0)
 
 
-def replace_folder(out: Path, marker: str, write: Callable[[Path], None]) -> None:
-    """Call `write(tmp)` to fill a fresh folder, then make it `out` (replacing an earlier output).
-
-    `marker` is a file name written into the folder so a later run knows it may replace it.
-    """
-    out = out.absolute()
+def check_replaceable(out: Path, marker: str) -> None:
+    """Fail (before any work) when `out` is a file, or a folder with content mesh did not write."""
     if out.exists():
         if not out.is_dir():
             raise MeshError(f"{out}: exists and is not a folder; pass another --out")
@@ -46,6 +42,15 @@ def replace_folder(out: Path, marker: str, write: Callable[[Path], None]) -> Non
                 f"{out}: folder exists and was not written by mesh ({marker} missing); "
                 "pass an empty or new folder to --out"
             )
+
+
+def replace_folder(out: Path, marker: str, write: Callable[[Path], None]) -> None:
+    """Call `write(tmp)` to fill a fresh folder, then make it `out` (replacing an earlier output).
+
+    `marker` is a file name written into the folder so a later run knows it may replace it.
+    """
+    out = out.absolute()
+    check_replaceable(out, marker)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))

@@ -19,7 +19,7 @@ import orjson
 
 from governance.contracts.export import render_contracts
 from governance.contracts.facts import Surroundings
-from governance.contracts.folder import replace_folder
+from governance.contracts.folder import check_replaceable, replace_folder
 from governance.errors import MeshError
 from governance.findings import Finding
 from governance.lineage import build_lineage
@@ -91,6 +91,7 @@ def write_site(
 ) -> SiteSummary:
     if not mesh.domains:
         raise MeshError(f"{root}: no dbt projects found; nothing to document")
+    check_replaceable(out, MARKER)
     surroundings = Surroundings.load(root)
     findings, note = policy_findings(mesh, root, policy)
     lineage = build_lineage(mesh)
