@@ -36,6 +36,8 @@ demo: data
 	@echo "Example query across domains:"
 	@echo '  $(MESH) query "$(DEMO_QUERY)"'
 	@$(MESH) query "$(DEMO_QUERY)"
+	@echo
+	@url=$$($(MESH) docs) && echo "Mesh catalog (static site, opens offline): $$url"
 
 lint: lint-python lint-sql
 
