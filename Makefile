@@ -10,7 +10,7 @@ export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: install demo data test lint lint-python lint-sql test-dbt test-python test-spark clean
+.PHONY: install demo data test lint lint-python lint-sql test-dbt test-python test-spark clean trino trino-stop test-trino
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
@@ -62,11 +62,28 @@ test-dbt: install
 	$(MESH) build
 
 test-python: install
-	$(BIN)/pytest -m "not spark"
+	$(BIN)/pytest -m "not spark and not trino"
+
+# A real Trino 476 (scripts/ci/trino.sh) under the generated access rules, then the Trino tests; stopped
+# afterwards whatever they return. Needs the mesh built (test-dbt) and PostgreSQL (scripts/ci/postgres.sh).
+test-trino: install
+	bash scripts/ci/trino.sh start
+	$(BIN)/pytest -m trino; status=$$?; bash scripts/ci/trino.sh stop; exit $$status
+
+# Local Trino over the published products: PostgreSQL catalog, `mesh publish`, then Trino on 127.0.0.1.
+TRINO_CATALOG_URI ?= postgresql+psycopg://mesh:mesh@127.0.0.1:55432/iceberg
+trino: install
+	bash scripts/ci/postgres.sh
+	@ls domains/*/target/manifest.json >/dev/null 2>&1 || { $(MAKE) data && $(MESH) build; }
+	MESH_CATALOG_URI=$(TRINO_CATALOG_URI) $(MESH) publish
+	MESH_CATALOG_URI=$(TRINO_CATALOG_URI) bash scripts/ci/trino.sh start
+
+trino-stop:
+	bash scripts/ci/trino.sh stop
 
 # Spark last: its build rewrites the projects' target/ manifests with Spark relation names
 # (the next `mesh build` on DuckDB writes them back).
-test: lint-python test-dbt lint-sql test-python test-spark
+test: lint-python test-dbt lint-sql test-python test-trino test-spark
 
 clean:
 	rm -rf data domains/*/target target .mesh

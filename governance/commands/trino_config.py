@@ -16,10 +16,17 @@ from governance.loader import load_mesh
 from governance.project import Projects, find_root
 from governance.trino.bundle import build_bundle
 from governance.trino.config import load_trino_settings
+from governance.trino.properties import CONFIG_DIR
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="DIR", required=True, type=Path, help="folder to write into")
+    parser.add_argument(
+        "--config-dir",
+        metavar="DIR",
+        default=CONFIG_DIR,
+        help=f"where Trino will read rules.json and group.txt (default {CONFIG_DIR}, the container's)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -28,8 +35,14 @@ def run(args: argparse.Namespace) -> int:
     out: Path = args.out
     if out.exists() and not out.is_dir():
         raise MeshError(f"--out {out} is a file; give a folder")
+    config_dir = str(args.config_dir)
+    if not config_dir.startswith("/") or "\n" in config_dir:
+        raise MeshError(f"--config-dir {config_dir!r} must be an absolute path (Trino resolves it itself)")
     bundle = build_bundle(
-        load_mesh(root, Projects.discover(root)), load_trino_settings(), load_catalog_settings(root)
+        load_mesh(root, Projects.discover(root)),
+        load_trino_settings(),
+        load_catalog_settings(root),
+        config_dir.rstrip("/") or "/",
     )
     try:
         for relative, content in sorted(bundle.files.items()):

@@ -80,7 +80,9 @@ services:
 """
 
 
-def build_bundle(mesh: MeshModel, trino: TrinoSettings, catalog: CatalogSettings) -> Bundle:
+def build_bundle(
+    mesh: MeshModel, trino: TrinoSettings, catalog: CatalogSettings, config_dir: str = properties.CONFIG_DIR
+) -> Bundle:
     bundle = Bundle()
     builder = RulesBuilder(mesh, trino, catalog.identity)
     rules = builder.build()
@@ -98,8 +100,8 @@ def build_bundle(mesh: MeshModel, trino: TrinoSettings, catalog: CatalogSettings
             bundle.warnings.append(f"domain {domain.name} has the external catalog's name; skipped")
             continue
         bundle.files[name] = properties.databricks_catalog(trino, domain.name)
-    bundle.files["access-control.properties"] = properties.access_control()
-    bundle.files["group-provider.properties"] = properties.group_provider()
+    bundle.files["access-control.properties"] = properties.access_control(config_dir)
+    bundle.files["group-provider.properties"] = properties.group_provider(config_dir)
     bundle.files["smoke.sql"] = smoke_sql(builder)
     bundle.files["docker-compose.yml"] = docker_compose(trino, catalog)
     return bundle

@@ -52,7 +52,8 @@ def _groups(data: dict[str, Any], path: Path) -> dict[str, tuple[str, ...]]:
 
 
 def load_trino_settings(config_file: Path | None = None) -> TrinoSettings:
-    path = config_file or CONFIG_FILE
+    # MESH_TRINO_CONFIG: another mesh's trino.yml (scripts/ci/trino.sh serving a test mesh).
+    path = config_file or Path(os.environ.get("MESH_TRINO_CONFIG") or CONFIG_FILE)
     data = read_yaml(path)
     connection = mapping(data.get("connection"), f"{path}: `connection`")
     jdbc = mapping(data.get("jdbc"), f"{path}: `jdbc`")
@@ -68,11 +69,14 @@ def load_trino_settings(config_file: Path | None = None) -> TrinoSettings:
         user=os.environ.get("TRINO_USER") or _text(connection, "user", "analyst", path),
         http_scheme=os.environ.get("TRINO_HTTP_SCHEME") or _text(connection, "http_scheme", "http", path),
         external_catalog=_text(data, "external_catalog", "mesh", path),
-        jdbc_url=_text(jdbc, "connection_url", "jdbc:postgresql://postgres:5432/iceberg", path),
+        # As Trino sees them (they differ from the publisher's view under docker-compose).
+        jdbc_url=os.environ.get("TRINO_JDBC_URL")
+        or _text(jdbc, "connection_url", "jdbc:postgresql://postgres:5432/iceberg", path),
         jdbc_driver=_text(jdbc, "driver_class", "org.postgresql.Driver", path),
         jdbc_user_env=_text(jdbc, "user_env", "MESH_CATALOG_USER", path),
         jdbc_password_env=_text(jdbc, "password_env", "MESH_CATALOG_PASSWORD", path),
-        jdbc_warehouse=_text(jdbc, "warehouse", "file:///warehouse", path),
+        jdbc_warehouse=os.environ.get("TRINO_WAREHOUSE")
+        or _text(jdbc, "warehouse", "file:///warehouse", path),
         databricks_host_env=_text(databricks, "host_env", "DATABRICKS_HOST", path),
         databricks_token_env=_text(databricks, "token_env", "DATABRICKS_TOKEN", path),
         admin_group=_text(data, "admin_group", "mesh-admins", path),
