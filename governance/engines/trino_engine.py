@@ -18,8 +18,20 @@ from trino.exceptions import (
 )
 
 from governance.engines.base import EngineError, QueryResult
-from governance.errors import MeshError
+from governance.errors import ExitCode, MeshError
 from governance.trino.config import TrinoSettings
+
+# What to do about Trino's error, by its error name (Trino's message already names the object).
+HINTS = {
+    # Trino names the table, not the column, when a hidden (PII) column is selected.
+    "PERMISSION_DENIED": (
+        "; user {user} may not read it or one of the columns selected: access comes from the product's "
+        "grants (PII columns: its pii_cleared_groups) and the user's groups in governance/trino.yml"
+    ),
+    "CATALOG_NOT_FOUND": "; SHOW CATALOGS lists the catalogs (mesh trino-config writes one per domain)",
+    "SCHEMA_NOT_FOUND": "; SHOW SCHEMAS FROM <catalog> lists them",
+    "TABLE_NOT_FOUND": "; SHOW TABLES FROM <catalog>.<schema> lists the products (run `mesh publish`?)",
+}
 
 
 class TrinoEngine:
@@ -48,12 +60,15 @@ class TrinoEngine:
             cursor.execute(sql)
             rows = [tuple(row) for row in cursor.fetchall()]
         except (TrinoUserError, TrinoExternalError, TrinoQueryError) as error:
-            raise EngineError(self.name, f"{error.error_name}: {error.message}") from None
+            message = " ".join(str(error.message).split())  # one line, whatever Trino sent
+            hint = HINTS.get(str(error.error_name), "").format(user=self.settings.user)
+            raise EngineError(self.name, f"{error.error_name}: {message}{hint}") from None
         except (TrinoConnectionError, HttpError, requests.exceptions.RequestException) as error:
             where = f"{self.settings.http_scheme}://{self.settings.host}:{self.settings.port}"
             raise MeshError(
-                f"cannot reach Trino at {where} ({type(error).__name__}); "
-                "set TRINO_HOST / TRINO_PORT or governance/trino.yml"
+                f"cannot reach Trino at {where} ({type(error).__name__}); start it (make trino) or "
+                "set TRINO_HOST / TRINO_PORT (data/trino/trino.env) or governance/trino.yml",
+                ExitCode.FAILED,
             ) from None
         columns = [d[0] for d in cursor.description or []]
         return QueryResult(columns, rows)

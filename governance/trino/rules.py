@@ -2,7 +2,8 @@
 
 Deny by default: every section is present, so anything no rule matches is denied. Within a section
 the first matching rule wins, hence the order: admins, the publisher, then per product the
-PII-cleared groups (all columns) before the owner and the granted readers (PII columns hidden).
+PII-cleared groups (all columns) before the owner and the granted readers (PII columns hidden), and
+last the owning groups over the other tables of their own external schema (their scratch tables).
 All name fields are Java regular expressions matched in full, so every name is escaped.
 """
 
@@ -148,6 +149,18 @@ class RulesBuilder:
         ]
         for product in self.products:
             tables.extend(product.table_rules())
+        # Trino checks CREATE/DROP TABLE against table OWNERSHIP, not schema ownership: the owning groups
+        # get every privilege on the other tables of their own external schemas (products matched above).
+        for (catalog, schema), owners in sorted(self._owners_by_schema().items()):
+            if catalog == self.settings.external_catalog:
+                tables.append(
+                    {
+                        "group": one_of(owners),
+                        "catalog": exact(catalog),
+                        "schema": exact(schema),
+                        "privileges": ["SELECT", "INSERT", "DELETE", "UPDATE", "OWNERSHIP"],
+                    }
+                )
         procedures: list[dict[str, Any]] = [
             {"group": admin, "privileges": ["EXECUTE", "GRANT_EXECUTE"]},
             {

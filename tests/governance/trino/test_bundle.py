@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,11 @@ import yaml
 from sqlglot import exp
 
 from governance.cli import main
+from governance.errors import MeshError
 from governance.iceberg.config import CatalogSettings
 from governance.trino.bundle import build_bundle
 from governance.trino.config import load_trino_settings
+from governance.trino.properties import jdbc_catalog
 from tests.governance.iceberg.mesh_fixture import BuiltMesh
 from tests.governance.trino import FIXTURE_TRINO
 
@@ -141,3 +144,38 @@ def test_command_refuses_a_file_as_out(
     target.write_text("x")
     assert main(["trino-config", "--out", str(target)]) == 2
     assert "is a file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("warehouse", "expected"),
+    [
+        # Trino 476's trino-hdfs is not on Maven Central: file:// goes through the native local file system.
+        ("file:///srv/lake", {"fs.native-local.enabled": "true", "local.location": "/"}),
+        ("s3://bucket/lake", {"fs.native-s3.enabled": "true"}),
+        ("gs://bucket/lake", {"fs.native-gcs.enabled": "true"}),
+        ("abfss://c@a.dfs.core.windows.net/lake", {"fs.native-azure.enabled": "true"}),
+    ],
+)
+def test_the_file_system_follows_the_warehouse_scheme(warehouse: str, expected: dict[str, str]) -> None:
+    settings = dataclasses.replace(load_trino_settings(FIXTURE_TRINO), jdbc_warehouse=warehouse)
+    catalog = CatalogSettings("mesh", "sqlite:///c.db", warehouse, "bot", 1, 1, Path("."))
+    properties = parse_properties(jdbc_catalog(settings, catalog))
+    assert {k: v for k, v in properties.items() if k.startswith(("fs.", "local."))} == expected
+
+
+def test_an_unknown_warehouse_scheme_is_bad_input() -> None:
+    settings = dataclasses.replace(load_trino_settings(FIXTURE_TRINO), jdbc_warehouse="ftp://host/lake")
+    catalog = CatalogSettings("mesh", "sqlite:///c.db", "ftp://host/lake", "bot", 1, 1, Path("."))
+    with pytest.raises(MeshError, match=r"no Trino file system for ftp://"):
+        jdbc_catalog(settings, catalog)
+
+
+def test_config_dir_is_where_trino_reads_rules_and_groups(
+    mesh: BuiltMesh, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MESH_ROOT", str(mesh.root))
+    out = tmp_path / "trino"
+    assert main(["trino-config", "--out", str(out), "--config-dir", "/opt/trino/etc"]) == 0
+    assert "security.config-file=/opt/trino/etc/rules.json" in (out / "access-control.properties").read_text()
+    assert "file.group-file=/opt/trino/etc/group.txt" in (out / "group-provider.properties").read_text()
+    assert main(["trino-config", "--out", str(out), "--config-dir", "etc"]) == 2

@@ -1,0 +1,184 @@
+"""The fixture mesh (tests/governance/iceberg/fixture_mesh) on a real Trino 476 of its own, started by
+scripts/ci/trino.sh from its `mesh trino-config` output: PII columns, schema evolution, new versions
+and a publish failing half-way, as Trino reads them.
+
+Under CI a Trino that cannot start is a failure, elsewhere a skip with the reason.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+from pyiceberg.catalog.sql import SqlCatalog
+
+from governance.engines.base import EngineError
+from governance.errors import ExitCode
+from governance.iceberg.catalog import open_catalog
+from governance.iceberg.config import CatalogSettings
+from governance.iceberg.publisher import Publisher
+from governance.model import Model
+from governance.trino.config import TrinoSettings, load_trino_settings
+from tests.governance.iceberg.conftest import pg_unreachable_reason, pg_uri
+from tests.governance.iceberg.mesh_fixture import BuiltMesh, built_mesh
+from tests.governance.trino import FIXTURE_TRINO
+from tests.governance.trino.live import TrinoServer, missing, started_trino
+
+pytestmark = pytest.mark.trino
+
+SHIPPING = "mesh.shipping"
+
+
+@pytest.fixture(scope="module")
+def mesh() -> BuiltMesh:
+    return built_mesh()
+
+
+@pytest.fixture(scope="module")
+def settings() -> TrinoSettings:
+    return load_trino_settings(FIXTURE_TRINO)
+
+
+@pytest.fixture(scope="module")
+def server(mesh: BuiltMesh, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrinoServer]:
+    reason = pg_unreachable_reason()
+    if reason:
+        missing(reason)
+    with started_trino(mesh.root, FIXTURE_TRINO, tmp_path_factory.mktemp("trino"), pg_uri()) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def catalog_settings(mesh: BuiltMesh, server: TrinoServer) -> CatalogSettings:
+    # The catalog name Trino's JDBC catalog reads (governance/publish.yml), its database and warehouse.
+    return CatalogSettings(
+        "mesh", pg_uri(), server.warehouse, "mesh-publisher", 400, 16 * 1024, mesh.warehouse
+    )
+
+
+@pytest.fixture
+def publisher(catalog_settings: CatalogSettings) -> Publisher:
+    """A publisher over an empty `shipping` namespace (earlier tests' tables dropped)."""
+    catalog = open_catalog(catalog_settings)
+    assert isinstance(catalog, SqlCatalog)
+    if catalog.namespace_exists("shipping"):
+        for identifier in catalog.list_tables("shipping"):
+            catalog.drop_table(identifier)
+    return Publisher(catalog, catalog_settings)
+
+
+def product(mesh: BuiltMesh, name: str, version: str | None = None) -> Model:
+    for model in mesh.mesh.domains["shipping"].products:
+        if model.name == name and model.version == version:
+            return model
+    raise AssertionError(f"no product {name} v{version}")
+
+
+def run(server: TrinoServer, settings: TrinoSettings, user: str, sql: str) -> list[tuple[object, ...]]:
+    engine = server.engine(settings, user)
+    try:
+        return engine.execute(sql).rows
+    finally:
+        engine.close()
+
+
+def columns(server: TrinoServer, settings: TrinoSettings, table: str) -> list[str]:
+    return [row[0] for row in run(server, settings, "admin", f"SHOW COLUMNS FROM {SHIPPING}.{table}")]
+
+
+def test_pii_columns_are_readable_by_cleared_groups_only(
+    server: TrinoServer, settings: TrinoSettings, mesh: BuiltMesh, publisher: Publisher
+) -> None:
+    model = product(mesh, "fct_shipments")
+    publisher.publish(model)
+    table = f"{SHIPPING}.fct_shipments"
+    # Trino denies a hidden column by naming the table (file-based access control, Trino 476).
+    with pytest.raises(
+        EngineError, match=r"Access Denied: Cannot select from table mesh\.shipping\.fct_shipments"
+    ):
+        run(server, settings, "alice", f"SELECT recipient_email FROM {table}")
+    assert run(server, settings, "alice", f"SELECT count(*) FROM {table}") == [(1500,)]
+    # hide-inaccessible-columns=true (scripts/ci/trino.sh): SELECT * is every column but the PII ones.
+    engine = server.engine(settings, "alice")
+    try:
+        visible = engine.execute(f"SELECT * FROM {table} ORDER BY shipment_id LIMIT 1").columns
+    finally:
+        engine.close()
+    assert visible == [c for c in model.columns if c != "recipient_email"]
+    assert run(server, settings, "petra", f"SELECT recipient_email FROM {table} WHERE shipment_id = 7") == [
+        ("user7@example.com",)
+    ]
+    engine = server.engine(settings, "petra")
+    try:
+        assert engine.execute(f"SELECT * FROM {table} LIMIT 1").columns == list(model.columns)
+    finally:
+        engine.close()
+    publisher.publish(product(mesh, "dim_carriers", "2"))  # finance-analysts are granted fct_shipments only
+    with pytest.raises(EngineError, match="Access Denied: Cannot select from table"):
+        run(server, settings, "frank", f"SELECT count(*) FROM {SHIPPING}.dim_carriers_v2")
+
+
+def test_trino_reads_the_new_schema_after_an_additive_change(
+    server: TrinoServer, settings: TrinoSettings, mesh: BuiltMesh, publisher: Publisher
+) -> None:
+    full = product(mesh, "dim_carriers", "2")
+    narrower = dataclasses.replace(full, columns={k: v for k, v in full.columns.items() if k != "country"})
+    publisher.publish(narrower)
+    assert columns(server, settings, "dim_carriers_v2") == ["carrier_id", "carrier_name"]
+    publisher.publish(full)
+    assert columns(server, settings, "dim_carriers_v2") == ["carrier_id", "carrier_name", "country"]
+    rows = run(server, settings, "alice", f"SELECT country FROM {SHIPPING}.dim_carriers_v2 ORDER BY 1")
+    assert rows == [("DE",), ("FR",), ("NL",)]
+
+
+def test_trino_reads_each_product_version_with_its_own_schema(
+    server: TrinoServer, settings: TrinoSettings, mesh: BuiltMesh, publisher: Publisher
+) -> None:
+    for version in ("1", "2"):
+        publisher.publish(product(mesh, "dim_carriers", version))
+    for version in ("1", "2"):
+        model = product(mesh, "dim_carriers", version)
+        assert columns(server, settings, f"dim_carriers_v{version}") == list(model.columns)
+        (count,) = run(server, settings, "alice", f"SELECT count(*) FROM {SHIPPING}.dim_carriers_v{version}")
+        assert count == (3,)
+
+
+def test_rows_come_back_typed_and_syntax_errors_pass_through(
+    server: TrinoServer, settings: TrinoSettings, mesh: BuiltMesh, publisher: Publisher
+) -> None:
+    publisher.publish(product(mesh, "fct_shipments"))
+    rows = run(
+        server,
+        settings,
+        "alice",
+        f"SELECT carrier_id, count(*), sum(cost_eur) FROM {SHIPPING}.fct_shipments GROUP BY 1 ORDER BY 1",
+    )
+    assert [r[0] for r in rows] == [10, 11, 12] and sum(r[1] for r in rows) == 1500  # type: ignore[misc]
+    assert all(isinstance(r[2], Decimal) for r in rows)  # decimal(…) mapped back by the trino client
+    with pytest.raises(EngineError, match=r"^trino: SYNTAX_ERROR: ") as error:
+        run(server, settings, "alice", "SELECT FROM WHERE")
+    assert error.value.code is ExitCode.FAILED
+
+
+class BoomError(RuntimeError):
+    pass
+
+
+def explode(rows: int) -> None:
+    raise BoomError("disk full")
+
+
+def test_a_publish_failing_half_way_leaves_trino_on_the_previous_snapshot(
+    server: TrinoServer, settings: TrinoSettings, mesh: BuiltMesh, publisher: Publisher
+) -> None:
+    model = product(mesh, "fct_shipments")
+    publisher.publish(model)
+    table = f"{SHIPPING}.fct_shipments"
+    snapshot_sql = f'SELECT snapshot_id FROM {SHIPPING}."fct_shipments$snapshots" ORDER BY committed_at'
+    before = run(server, settings, "admin", snapshot_sql)
+    with pytest.raises(BoomError):
+        publisher.publish(model, on_rows=explode)
+    assert run(server, settings, "admin", snapshot_sql) == before
+    assert run(server, settings, "alice", f"SELECT count(*) FROM {table}") == [(1500,)]
