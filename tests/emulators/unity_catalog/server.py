@@ -17,11 +17,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
+from tests.emulators.unity_catalog.access import Denied, Identity
 from tests.emulators.unity_catalog.statements import SqlError
 from tests.emulators.unity_catalog.store import ApiError, Metastore, Share
 
 UC = "/api/2.1/unity-catalog"
-FAULT_KINDS = ("429", "500", "503", "drop")
+# "drop": the connection closes before the request is handled; "lost": the request is applied, then
+# the connection closes before the answer (a write that landed although the client saw it fail).
+FAULT_KINDS = ("429", "500", "503", "drop", "lost")
+# https://docs.databricks.com/api/workspace/statementexecution/executestatement: INLINE results are
+# capped at 25 MiB (larger results need EXTERNAL_LINKS); statement text at 16 MiB.
+INLINE_LIMIT_BYTES = 25 * 1024 * 1024
+STATEMENT_LIMIT_BYTES = 16 * 1024 * 1024
+# https://docs.databricks.com/api/workspace/shares/update: at most 100 data object updates per call.
+SHARE_UPDATE_LIMIT = 100
 
 
 @dataclass
@@ -33,16 +42,24 @@ class Faults:
     seed: int = 0
     retry_after: int = 0
     only_writes: bool = False
+    paths: tuple[str, ...] = ()  # only requests whose "METHOD /path" starts with one of these
+    limit: int | None = None  # at most this many faults in all
     rng: random.Random = field(default_factory=random.Random)
     injected: Counter[str] = field(default_factory=Counter)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def draw(self, is_write: bool) -> str | None:
+    def draw(self, is_write: bool, request: str = "") -> str | None:
         if self.rate <= 0 or (self.only_writes and not is_write):
             return None
-        if self.rng.random() >= self.rate:
+        if self.paths and not request.startswith(self.paths):
             return None
-        kind = self.rng.choice(self.kinds)
-        self.injected[kind] += 1
+        with self._lock:
+            if self.limit is not None and sum(self.injected.values()) >= self.limit:
+                return None
+            if self.rng.random() >= self.rate:
+                return None
+            kind = self.rng.choice(self.kinds)
+            self.injected[kind] += 1
         return kind
 
 
@@ -53,6 +70,7 @@ class _Statement:
     rows: list[list[Any]]
     error: str | None
     polls_left: int
+    canceled: bool = False
 
 
 class UnityCatalogEmulator:
@@ -65,13 +83,21 @@ class UnityCatalogEmulator:
         latency: float = 0.0,
         principals: set[str] | None = None,
         chunk_rows: int = 20_000,
+        principal: str = "sync-bot@example.com",
+        groups: tuple[str, ...] = (),
+        admin: bool = False,
     ) -> None:
         self.token = token
+        # The token identifies the caller (a user or service principal, its account groups).
+        self.identities: dict[str, Identity] = {token: Identity(principal, frozenset(groups), admin)}
+        self.inline_limit_bytes = INLINE_LIMIT_BYTES
+        self.statement_limit_bytes = STATEMENT_LIMIT_BYTES
         self.warehouse_id = warehouse_id
         self.latency = latency
         self.chunk_rows = chunk_rows
         self.pending_polls = 0  # statements stay PENDING for this many polls (a warehouse starting up)
-        self.metastore = Metastore(principals)
+        self.metastore = Metastore(principals, caller="metastore-admin")
+        self.metastore.default_identity = Identity("metastore-admin", admin=True)  # out-of-band calls
         self.faults = Faults()
         self.requests: Counter[str] = Counter()  # "METHOD /path" -> count
         self.writes = 0
@@ -106,11 +132,34 @@ class UnityCatalogEmulator:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def set_faults(
-        self, rate: float, kinds: tuple[str, ...] = FAULT_KINDS, seed: int = 0, only_writes: bool = False
+        self,
+        rate: float,
+        kinds: tuple[str, ...] = FAULT_KINDS,
+        seed: int = 0,
+        only_writes: bool = False,
+        paths: tuple[str, ...] = (),
+        limit: int | None = None,
     ) -> None:
         self.faults = Faults(
-            rate=rate, kinds=kinds, seed=seed, only_writes=only_writes, rng=random.Random(seed)
-        )
+            rate=rate, kinds=kinds, seed=seed, only_writes=only_writes, paths=paths, limit=limit,
+            rng=random.Random(seed),
+        )  # fmt: skip
+
+    @property
+    def principal(self) -> Identity:
+        return self.identities[self.token]
+
+    def add_token(self, token: str, name: str, groups: tuple[str, ...] = (), admin: bool = False) -> None:
+        self.identities[token] = Identity(name, frozenset(groups), admin)
+
+    def grant_sync_privileges(self, catalogs: set[str], principal: str | None = None) -> None:
+        """What the README lists as the sync principal's minimal privileges, granted out of band."""
+        name = principal or self.principal.name
+        for catalog in sorted(catalogs):
+            self.metastore.grant(
+                "catalog", catalog, name, "USE_CATALOG", "USE_SCHEMA", "SELECT", "MODIFY", "APPLY_TAG", "MANAGE"
+            )
+        self.metastore.grant("metastore", "", name, "CREATE_SHARE")
 
     def reset_counts(self) -> None:
         with self._lock:
@@ -133,8 +182,29 @@ class UnityCatalogEmulator:
         self, method: str, path: str, query: dict[str, list[str]], body: dict[str, Any]
     ) -> tuple[int, Any]:
         m = self.metastore
+        if path == "/api/2.0/preview/scim/v2/Me":
+            # https://docs.databricks.com/api/workspace/currentuser/me
+            ident = m.identity
+            return 200, {
+                "id": "1", "userName": ident.name, "displayName": ident.name,
+                "groups": [{"display": g} for g in sorted(ident.groups)],
+            }  # fmt: skip
+        if match := re.fullmatch(UC + r"/tables/([^/]+)/exists", path):
+            # https://docs.databricks.com/api/workspace/tables/exists
+            try:
+                m.table_info(unquote(match.group(1)))
+            except ApiError:
+                return 200, {"table_exists": False}
+            return 200, {"table_exists": True}
         if method == "POST" and path == "/api/2.0/sql/statements":
             return 200, self._execute(body)
+        if match := re.fullmatch(r"/api/2\.0/sql/statements/([^/]+)/cancel", path):
+            # https://docs.databricks.com/api/workspace/statementexecution/cancelexecution
+            statement = self._statements.get(match.group(1))
+            if statement is not None and statement.polls_left > 0:
+                statement.polls_left, statement.error = 0, "[CANCELED] The statement was canceled."
+                statement.canceled = True
+            return 200, {}
         if match := re.fullmatch(r"/api/2\.0/sql/statements/([^/]+)", path):
             return 200, self._poll(match.group(1))
         if match := re.fullmatch(r"/api/2\.0/sql/statements/([^/]+)/result/chunks/(\d+)", path):
@@ -178,10 +248,20 @@ class UnityCatalogEmulator:
                 404, "RESOURCE_DOES_NOT_EXIST", f"Warehouse {body.get('warehouse_id')} does not exist."
             )
         text = str(body.get("statement") or "")
+        if len(text.encode()) > self.statement_limit_bytes:
+            raise ApiError(400, "INVALID_PARAMETER_VALUE", "The statement text exceeds the 16 MiB limit.")
         statement_id = str(uuid.uuid4())
         try:
             columns, rows = self.metastore.execute(text)
             statement = _Statement(statement_id, columns, rows, None, self.pending_polls)
+            size = len(json.dumps(rows, default=str))
+            if body.get("disposition", "INLINE") == "INLINE" and size > self.inline_limit_bytes:
+                statement = _Statement(
+                    statement_id, [], [],
+                    f"[INLINE_RESULT_TOO_LARGE] The result ({size} bytes) exceeds the INLINE disposition "
+                    f"limit of {self.inline_limit_bytes} bytes; use EXTERNAL_LINKS. SQLSTATE: 54000",
+                    self.pending_polls,
+                )  # fmt: skip
         except SqlError as error:
             statement = _Statement(statement_id, [], [], str(error), self.pending_polls)
         with self._lock:
@@ -195,6 +275,8 @@ class UnityCatalogEmulator:
         return self._response(statement)
 
     def _response(self, s: _Statement) -> dict[str, Any]:
+        if s.canceled:
+            return {"statement_id": s.id, "status": {"state": "CANCELED"}}
         if s.polls_left > 0:
             s.polls_left -= 1
             return {"statement_id": s.id, "status": {"state": "PENDING"}}
@@ -233,7 +315,7 @@ class UnityCatalogEmulator:
             "chunk_index": index,
             "row_offset": start,
             "row_count": len(rows),
-            "data_array": [[None if v is None else str(v) for v in r] for r in rows],
+            "data_array": [[_json_array_value(v) for v in r] for r in rows],
         }
         if start + self.chunk_rows < len(s.rows):
             chunk["next_chunk_index"] = index + 1
@@ -244,11 +326,17 @@ class UnityCatalogEmulator:
         share = self.metastore.shares.get(name)
         if share is None:
             raise ApiError(404, "SHARE_DOES_NOT_EXIST", f"Share '{name}' does not exist.")
+        ident = self.metastore.identity
+        if not ident.admin and share.owner not in ident.names:
+            # reading or changing a share takes its ownership (or metastore admin):
+            # https://docs.databricks.com/aws/en/delta-sharing/create-share
+            raise Denied(f"User {ident.name} is not the owner of Share '{name}'.")
         return share
 
     def _create_share(self, name: str) -> dict[str, Any]:
         if not name:
             raise ApiError(400, "INVALID_PARAMETER_VALUE", "Share name must be set.")
+        self.metastore.require_metastore("CREATE_SHARE")
         if name in self.metastore.shares:
             raise ApiError(409, "SHARE_ALREADY_EXISTS", f"Share '{name}' already exists.")
         share = self.metastore.shares[name] = Share(name, self.metastore.caller)
@@ -262,7 +350,7 @@ class UnityCatalogEmulator:
         }
 
     def _update_share(self, share: Share, updates: list[dict[str, Any]]) -> None:
-        if len(updates) > 100:
+        if len(updates) > SHARE_UPDATE_LIMIT:
             raise ApiError(
                 400, "INVALID_PARAMETER_VALUE", "At most 100 data object updates are allowed per request."
             )
@@ -270,6 +358,10 @@ class UnityCatalogEmulator:
             name = str((update.get("data_object") or {}).get("name") or "")
             if update.get("action") == "ADD":
                 self.metastore.table_info(name)
+                # The share owner must hold SELECT on the table (and USE on its parents), and keep it
+                # for as long as it is shared: https://docs.databricks.com/aws/en/delta-sharing/create-share
+                if not self.metastore.can_select(self.metastore.identity, name):
+                    raise Denied(f"User {self.metastore.caller} does not have SELECT on Table '{name}'.")
                 if name in share.objects:
                     raise ApiError(
                         400, "RESOURCE_ALREADY_EXISTS", f"Table '{name}' is already in share '{share.name}'."
@@ -309,6 +401,15 @@ class UnityCatalogEmulator:
             held = share.permissions.setdefault(str(change["principal"]), set())
             held.update(change.get("add", []))
             held.difference_update(change.get("remove", []))
+
+
+def _json_array_value(value: Any) -> str | None:
+    """JSON_ARRAY format: every value a string, booleans as Spark prints them, NULL as null."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _is_write(method: str, path: str, body: dict[str, Any]) -> bool:
@@ -361,10 +462,12 @@ class _Handler(BaseHTTPRequestHandler):
         emulator.count(method, path, is_write)
         if emulator.latency:
             time.sleep(emulator.latency)
-        if self.headers.get("Authorization") != f"Bearer {emulator.token}":
+        auth = self.headers.get("Authorization") or ""
+        identity = emulator.identities.get(auth.removeprefix("Bearer "))
+        if not auth.startswith("Bearer ") or identity is None:
             self._send(401, {"error_code": "UNAUTHENTICATED", "message": "Invalid access token."})
             return
-        fault = emulator.faults.draw(is_write)
+        fault = emulator.faults.draw(is_write, f"{method} {path}")
         if fault == "drop":
             self.connection.shutdown(socket.SHUT_RDWR)  # the request never gets an answer
             self.close_connection = True
@@ -383,9 +486,17 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(500, {"error_code": "INTERNAL_ERROR", "message": "injected fault"})
             return
         try:
-            status, payload = emulator.route(method, path, parse_qs(parsed.query), body)
+            with emulator.metastore.acting_as(identity):
+                status, payload = emulator.route(method, path, parse_qs(parsed.query), body)
         except ApiError as error:
             self._send(error.status, {"error_code": error.error_code, "message": error.message})
+            return
+        except Denied as denied:
+            self._send(403, {"error_code": "PERMISSION_DENIED", "message": str(denied)})
+            return
+        if fault == "lost":  # applied, but the answer never reaches the client
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
             return
         self._send(status, payload)
 

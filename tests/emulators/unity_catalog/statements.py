@@ -185,7 +185,11 @@ def _tag_list(p: _Parser, with_values: bool) -> tuple[dict[str, str], list[str]]
     while True:
         key = p.string()
         if with_values:
-            tags[key] = p.string() if p.sym("=") else ""
+            # ALTER TABLE ... SET TAGS ( tag_name = tag_value [, ...] ): the value is not optional there
+            # (a key-only tag is sent as 'key' = ''), unlike the SET TAG ON statement.
+            # https://docs.databricks.com/aws/en/sql/language-manual/sql-ref-syntax-ddl-alter-table
+            p.expect_sym("=")
+            tags[key] = p.string()
         else:
             keys.append(key)
         if p.sym(")"):

@@ -4,7 +4,9 @@ information_schema queries run as real SQL over real rows; shares and recipients
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +16,7 @@ import sqlglot
 from databricks.sdk.service.catalog import Privilege
 from sqlglot import exp
 
+from tests.emulators.unity_catalog.access import INHERITED_TO_TABLE, Denied, Identity, effective
 from tests.emulators.unity_catalog.statements import SqlError, Stmt, parse
 
 VALID_PRIVILEGES = frozenset(p.value for p in Privilege)
@@ -30,6 +33,8 @@ _CATALOG_COLUMN = {
     "table_tags": "catalog_name", "column_tags": "catalog_name", "schema_privileges": "catalog_name",
     "catalog_privileges": "catalog_name", "schemata": "catalog_name", "catalogs": "catalog_name",
 }  # fmt: skip
+# Tag rules: https://docs.databricks.com/aws/en/database-objects/tags (constraints: at most 50 tags per
+# object, keys up to 255 characters without . , - = / : or surrounding spaces, values up to 1000).
 MAX_TAGS = 50
 _TAG_KEY_FORBIDDEN = set(".,-=/:")
 
@@ -65,6 +70,28 @@ CREATE OR REPLACE VIEW is_table_privileges AS
       AND (g.securable_type = 'catalog' OR (g.securable_type = 'schema' AND g.schema_name = t.table_schema))
     WHERE g.securable_type IN ('catalog', 'schema') AND g.privilege IN {inheritable};
 """.replace("{inheritable}", str(_INHERITABLE_TO_TABLE))
+
+# information_schema as the caller sees it (see Metastore._visibility): {view} is the unfiltered view.
+_VISIBLE = {
+    "tables": "SELECT x.* FROM is_tables x JOIN v_tables v ON (v.c, v.s, v.t) = "
+    "(x.table_catalog, x.table_schema, x.table_name)",
+    "columns": "SELECT x.* FROM is_columns x JOIN v_tables v ON (v.c, v.s, v.t) = "
+    "(x.table_catalog, x.table_schema, x.table_name)",
+    "table_tags": "SELECT x.* FROM is_table_tags x JOIN v_tables v ON (v.c, v.s, v.t) = "
+    "(x.catalog_name, x.schema_name, x.table_name)",
+    "column_tags": "SELECT x.* FROM is_column_tags x JOIN v_tables v ON (v.c, v.s, v.t) = "
+    "(x.catalog_name, x.schema_name, x.table_name)",
+    "table_privileges": "SELECT x.* FROM is_table_privileges x JOIN v_tables v ON (v.c, v.s, v.t) = "
+    "(x.table_catalog, x.table_schema, x.table_name) WHERE v.f OR x.grantee IN (SELECT n FROM v_names)",
+    "schema_privileges": "SELECT x.* FROM is_schema_privileges x JOIN v_schemas v ON (v.c, v.s) = "
+    "(x.catalog_name, x.schema_name) WHERE v.f OR x.grantee IN (SELECT n FROM v_names)",
+    "catalog_privileges": "SELECT x.* FROM is_catalog_privileges x JOIN v_catalogs v ON v.c = x.catalog_name "
+    "WHERE v.f OR x.grantee IN (SELECT n FROM v_names)",
+    "schemata": "SELECT x.* FROM is_schemata x JOIN v_schemas v ON (v.c, v.s) = (x.catalog_name, x.schema_name)",
+    "catalogs": "SELECT x.* FROM is_catalogs x JOIN v_catalogs v ON v.c = x.catalog_name",
+}
+_VISIBILITY_COLUMNS = {"v_tables": ("c", "s", "t", "f"), "v_schemas": ("c", "s", "f"), "v_catalogs": ("c", "f"),
+                       "v_names": ("n",)}  # fmt: skip
 
 _BASE_COLUMNS = {
     "catalogs": ("catalog_name", "catalog_owner", "comment"),
@@ -117,23 +144,166 @@ class TableEntry:
 class Metastore:
     """State lives in memory (fast writes); a query first mirrors it into DuckDB when it changed."""
 
-    def __init__(self, principals: Iterable[str] | None = None, caller: str = "sync-bot@example.com") -> None:
+    def __init__(
+        self, principals: Iterable[str] | None = None, caller: str = "sync-bot@example.com"
+    ) -> None:
         self.db = duckdb.connect(":memory:")
         self.lock = threading.RLock()
-        self.caller = caller
+        self.default_identity = Identity(caller)
+        self._local = threading.local()
         self.principals = set(principals) if principals is not None else None  # None: any principal exists
         self.catalogs: dict[str, str] = {}  # name -> owner
         self.schemas: dict[tuple[str, str], str] = {}
         self.tables: dict[tuple[str, str, str], TableEntry] = {}
-        self.grants: dict[
-            tuple[str, str], dict[str, set[str]]
-        ] = {}  # (securable, full name) -> principal -> privs
+        # (securable, full name) -> principal -> privileges; the metastore itself is ("metastore", "")
+        self.grants: dict[tuple[str, str], dict[str, set[str]]] = {}
         self.shares: dict[str, Share] = {}
         self.recipients: set[str] = set()
         self.executed: list[str] = []  # every leaf statement run, in order (scripts expanded)
         self.supports_scripting = True
         self.supports_multi_column_alter = True
+        self.statement_latency = 0.0  # seconds a warehouse spends on each leaf statement
         self._dirty = True
+
+    # -- the caller --------------------------------------------------------------------------------
+    @property
+    def identity(self) -> Identity:
+        return getattr(self._local, "identity", None) or self.default_identity
+
+    @property
+    def caller(self) -> str:
+        return self.identity.name
+
+    @contextmanager
+    def acting_as(self, identity: Identity) -> Iterator[None]:
+        """Run what follows as `identity` (the emulator resolves it from the request's token)."""
+        previous = getattr(self._local, "identity", None)
+        self._local.identity = identity
+        try:
+            yield
+        finally:
+            self._local.identity = previous
+
+    def grant(self, securable: str, full_name: str, principal: str, *privileges: str) -> None:
+        """Seed a grant without any check (an administrator did it out of band)."""
+        with self.lock:
+            self.grants.setdefault((securable, full_name.lower()), {}).setdefault(principal, set()).update(
+                privileges
+            )
+            self._dirty = True
+
+    # -- the privilege model -----------------------------------------------------------------------
+    def _held(self, securable: str, full_name: str) -> dict[str, set[str]]:
+        return self.grants.get((securable, full_name), {})
+
+    def _table_privileges(self, ident: Identity, key: tuple[str, str, str]) -> set[str]:
+        # https://docs.databricks.com/aws/en/data-governance/unity-catalog/manage-privileges/privileges
+        # (inheritance model): grants on the parent schema and catalog apply to the table.
+        c, s, _ = key
+        direct = effective(self._held("table", ".".join(key)), ident.names)
+        above = effective(self._held("schema", f"{c}.{s}"), ident.names) | effective(
+            self._held("catalog", c), ident.names
+        )
+        return direct | (above & INHERITED_TO_TABLE)
+
+    def _can_use(self, ident: Identity, catalog: str, schema: str) -> bool:
+        # Same page: USE CATALOG and USE SCHEMA are needed to reach anything inside; owners hold them.
+        on_catalog = effective(self._held("catalog", catalog), ident.names)
+        on_schema = effective(self._held("schema", f"{catalog}.{schema}"), ident.names)
+        use_catalog = "USE_CATALOG" in on_catalog or self.catalogs.get(catalog) in ident.names
+        use_schema = (
+            "USE_SCHEMA" in on_catalog | on_schema or self.schemas.get((catalog, schema)) in ident.names
+        )
+        return use_catalog and use_schema
+
+    def _owner_chain(self, parts: tuple[str, ...]) -> set[str]:
+        owners = {self.catalogs.get(parts[0], "")}
+        if len(parts) >= 2:
+            owners.add(self.schemas.get((parts[0], parts[1]), ""))
+        if len(parts) == 3 and parts in self.tables:
+            owners.add(self.tables[parts].owner)  # type: ignore[index]
+        return owners - {""}
+
+    def require_on_table(self, key: tuple[str, str, str], privilege: str) -> None:
+        """The table's owner, or `privilege` on it plus USE CATALOG and USE SCHEMA."""
+        # COMMENT ON: https://docs.databricks.com/aws/en/sql/language-manual/sql-ref-syntax-ddl-comment
+        # ALTER TABLE (MODIFY for ALTER COLUMN, APPLY TAG for SET/UNSET TAGS):
+        # https://docs.databricks.com/aws/en/sql/language-manual/sql-ref-syntax-ddl-alter-table
+        ident = self.identity
+        if ident is self.default_identity or self.tables[key].owner in ident.names:
+            return  # (the default identity: a change made out of band, by whoever could) owner: https://docs.databricks.com/aws/en/data-governance/unity-catalog/manage-privileges/ownership
+        if privilege in self._table_privileges(ident, key) and self._can_use(ident, key[0], key[1]):
+            return
+        label = privilege.replace("_", " ")
+        raise Denied(f"User {ident.name} does not have {label} on Table '{'.'.join(key)}'.")
+
+    def require_manage(self, securable: str, full_name: str) -> None:
+        """Who may grant, revoke and transfer ownership: a metastore admin, the owner of the object or
+        of its catalog or schema, or a holder of MANAGE on it (directly or inherited)."""
+        # https://docs.databricks.com/aws/en/data-governance/unity-catalog/manage-privileges/ (who can
+        # manage privileges) and .../manage-privileges/ownership (who can transfer ownership)
+        ident = self.identity
+        parts = tuple(full_name.lower().split("."))
+        if ident is self.default_identity or ident.admin or self._owner_chain(parts) & ident.names:
+            return
+        if securable == "table":
+            held = self._table_privileges(ident, parts)  # type: ignore[arg-type]
+        else:
+            held = effective(self._held("catalog", parts[0]), ident.names)
+            if securable == "schema":
+                held |= effective(self._held("schema", ".".join(parts)), ident.names)
+        if "MANAGE" in held and (securable == "catalog" or self._can_use(ident, parts[0], parts[-1 if securable == "schema" else 1])):
+            return
+        raise Denied(f"User {ident.name} does not have MANAGE on {securable.title()} '{full_name}'.")
+
+    def require_metastore(self, privilege: str) -> None:
+        # CREATE SHARE is a metastore privilege: https://docs.databricks.com/aws/en/delta-sharing/create-share
+        ident = self.identity
+        if ident.admin or privilege in effective(self._held("metastore", ""), ident.names):
+            return
+        raise Denied(f"User {ident.name} does not have {privilege.replace('_', ' ')} on Metastore.")
+
+    def can_select(self, ident: Identity, full_name: str) -> bool:
+        key = tuple(full_name.lower().split("."))
+        if key not in self.tables:
+            return False
+        entry = self.tables[key]  # type: ignore[index]
+        if entry.owner in ident.names:
+            return True
+        return "SELECT" in self._table_privileges(ident, key) and self._can_use(ident, key[0], key[1])  # type: ignore[arg-type]
+
+    def _table_visible(self, ident: Identity, key: tuple[str, str, str]) -> tuple[bool, bool]:
+        """(the caller sees the table, the caller sees every grant on it)"""
+        full = ident.admin or bool(self._owner_chain(key) & ident.names)
+        privileges = self._table_privileges(ident, key)
+        reachable = "BROWSE" in privileges or self._can_use(ident, key[0], key[1])
+        return full or bool(privileges and reachable), full
+
+    def _visibility(self, ident: Identity) -> dict[str, list[tuple[Any, ...]]]:
+        """What information_schema shows this caller, and where it shows every grant or only its own."""
+        # Views list only objects the caller may interact with (e.g. information-schema/tables:
+        # "rows returned are limited to the relations the user is privileged to interact with"); grants
+        # of others show only to owners and admins - a MANAGE holder sees its own grants only:
+        # https://docs.databricks.com/aws/en/sql/language-manual/information-schema/table_privileges
+        tables, schemas, catalogs = [], [], []
+        for key in self.tables:
+            visible, full = self._table_visible(ident, key)
+            if visible:
+                tables.append((*key, full))
+        for (c, s), owner in self.schemas.items():
+            full = ident.admin or bool({owner, self.catalogs.get(c, "")} & ident.names)
+            if full or self._can_use(ident, c, s):
+                schemas.append((c, s, full))
+        for c, owner in self.catalogs.items():
+            full = ident.admin or owner in ident.names
+            if full or "USE_CATALOG" in effective(self._held("catalog", c), ident.names):
+                catalogs.append((c, full))
+        return {
+            "v_tables": tables,
+            "v_schemas": schemas,
+            "v_catalogs": catalogs,
+            "v_names": [(n,) for n in sorted(ident.names)],
+        }
 
     # -- seeding -----------------------------------------------------------------------------------
     def create_table(
@@ -171,12 +341,16 @@ class Metastore:
             "42703",
         )
 
-    def table_info(self, full_name: str) -> dict[str, Any]:
+    def table_info(self, full_name: str, check: bool = True) -> dict[str, Any]:
         with self.lock:
             try:
                 key = self._table(tuple(full_name.split(".")))
             except SqlError:
                 raise ApiError(404, "TABLE_DOES_NOT_EXIST", f"Table '{full_name}' does not exist.") from None
+            if check and not self._table_visible(self.identity, key)[0]:
+                # tables.get needs ownership or a privilege on the table plus USE on its parents:
+                # https://docs.databricks.com/api/workspace/tables/get
+                raise Denied(f"User {self.caller} does not have permission to access Table '{full_name}'.")
             entry = self.tables[key]
             return {
                 "name": key[2], "catalog_name": key[0], "schema_name": key[1], "full_name": ".".join(key),
@@ -189,12 +363,26 @@ class Metastore:
     def execute(self, text: str) -> tuple[list[str], list[list[Any]]]:
         statements = parse(text)
         if len(statements) > 1 and not self.supports_scripting:
-            raise SqlError("PARSE_SYNTAX_ERROR", "Syntax error at or near 'BEGIN'.", "42601")
+            # A warehouse without SQL scripting (DBSQL before 2025.15 / DBR before 16.3) names the feature:
+            # https://docs.databricks.com/aws/en/error-messages/unsupported-feature-error-class
+            raise SqlError(
+                "UNSUPPORTED_FEATURE.SQL_SCRIPTING", "The feature is not supported: SQL Scripting.", "0A000"
+            )
         columns: list[str] = []
         rows: list[list[Any]] = []
-        with self.lock:
-            for statement in statements:  # NOT ATOMIC, like a SQL script: earlier statements stay applied
-                columns, rows = self._run(statement)
+        for statement in statements:  # NOT ATOMIC, like a SQL script: earlier statements stay applied
+            if self.statement_latency:
+                # A script runs its statements one after another: it costs the sum of its statements.
+                # https://docs.databricks.com/aws/en/sql/language-manual/sql-ref-scripting
+                time.sleep(self.statement_latency)
+            with self.lock:
+                try:
+                    columns, rows = self._run(statement)
+                except Denied as denied:
+                    # https://docs.databricks.com/aws/en/error-messages/error-classes (INSUFFICIENT_PERMISSIONS)
+                    raise SqlError(
+                        "INSUFFICIENT_PERMISSIONS", f"Insufficient privileges: {denied}", "42501"
+                    ) from None
         return columns, rows
 
     def _run(self, s: Stmt) -> tuple[list[str], list[list[Any]]]:
@@ -202,11 +390,13 @@ class Metastore:
             return self._select(s.text)
         self.executed.append(s.text if s.text != "script" else f"(in script) {s.kind} {'.'.join(s.table)}")
         if s.kind == "describe":
+            self._visible_or_fail(self._table(s.table))
             entry = self.tables[self._table(s.table)]
             return ["col_name", "data_type", "comment"], [
                 [n, c["type"], c["comment"]] for n, c in entry.columns.items()
             ]
         if s.kind == "show_grants":
+            self._visible_or_fail(self._table(s.table))
             held = self.grants.get(("table", ".".join(self._table(s.table))), {})
             rows = [
                 [p, v.replace("_", " "), "TABLE", ".".join(s.table)]
@@ -228,6 +418,8 @@ class Metastore:
             return [], []
         key = self._table(s.table)
         entry = self.tables[key]
+        needed = "APPLY_TAG" if s.kind in ("set_tags", "unset_tags") else "MODIFY"
+        self.require_on_table(key, needed)
         self._dirty = True
         if s.kind == "comment_table":
             entry.comment = s.comments[""]
@@ -269,6 +461,10 @@ class Metastore:
             raise SqlError("TAG_LIMIT_EXCEEDED", f"An object can carry at most {MAX_TAGS} tags.", "54000")
         target.update(tags)
 
+    def _visible_or_fail(self, key: tuple[str, str, str]) -> None:
+        if not self._table_visible(self.identity, key)[0]:
+            raise _not_found(key)  # a table the caller may not see reads as absent in SQL
+
     def _mirror(self) -> None:
         """Copy the in-memory state into DuckDB tables (through Arrow) for information_schema queries."""
         if not self._dirty:
@@ -288,7 +484,7 @@ class Metastore:
         for (securable, full), held in self.grants.items():
             parts = [*full.split("."), None, None][:3]
             rows["t_grants"].extend(
-                (securable, full, *parts, p, v, self.caller) for p, privs in held.items() for v in privs
+                (securable, full, *parts, p, v, "grantor") for p, privs in held.items() for v in privs
             )
         for name, columns in _BASE_COLUMNS.items():
             data = {col: [r[i] for r in rows[name]] for i, col in enumerate(columns)}
@@ -307,6 +503,7 @@ class Metastore:
             raise SqlError(
                 "PARSE_SYNTAX_ERROR", f"Syntax error: {str(error).splitlines()[0]}.", "42601"
             ) from None
+        ident = self.identity
         for table in list(tree.find_all(exp.Table)):
             view, schema, catalog = table.name.lower(), table.db.lower(), table.catalog.lower()
             if schema != "information_schema" or view not in _CATALOG_COLUMN:
@@ -314,12 +511,36 @@ class Metastore:
             if catalog != "system" and catalog not in self.catalogs:
                 raise SqlError("NO_SUCH_CATALOG_EXCEPTION", f"Catalog '{catalog}' was not found.", "42704")
             condition = "" if catalog == "system" else f" WHERE {_CATALOG_COLUMN[view]} = '{catalog}'"
-            replacement = sqlglot.parse_one(f"SELECT * FROM is_{view}{condition}", read="duckdb")
+            replacement = sqlglot.parse_one(f"SELECT * FROM ({_VISIBLE[view]}){condition}", read="duckdb")
             table.replace(replacement.subquery(table.alias_or_name))
+        # current_user() and group membership answer for the session's principal:
+        # https://docs.databricks.com/aws/en/sql/language-manual/functions/is_account_group_member
+        for node in list(tree.find_all(exp.CurrentUser)):
+            node.replace(exp.Literal.string(ident.name))
+        for node in list(tree.find_all(exp.Anonymous)):
+            name = str(node.this).lower()
+            if name == "current_user":
+                node.replace(exp.Literal.string(ident.name))
+            elif name in ("is_account_group_member", "is_member"):
+                groups = [exp.Literal.string(g) for g in sorted(ident.groups)]
+                node.replace(exp.In(this=node.expressions[0], expressions=groups) if groups else exp.false())
         self._mirror()
-        cursor = self.db.execute(tree.sql(dialect="duckdb"))
-        columns = [d[0] for d in cursor.description or []]
-        return columns, [list(r) for r in cursor.fetchall()]
+        for name, rows in self._visibility(ident).items():
+            columns = _VISIBILITY_COLUMNS[name]
+            arrow = pa.table(
+                {
+                    col: pa.array([r[i] for r in rows], type=pa.bool_() if col == "f" else pa.string())
+                    for i, col in enumerate(columns)
+                }
+            )
+            self.db.register(name, arrow)
+        try:
+            cursor = self.db.execute(tree.sql(dialect="duckdb"))
+            columns = [d[0] for d in cursor.description or []]
+            return columns, [list(r) for r in cursor.fetchall()]
+        finally:
+            for name in _VISIBILITY_COLUMNS:
+                self.db.unregister(name)
 
     # -- grants (REST and SQL) ---------------------------------------------------------------------
     def _securable_exists(self, securable: str, full_name: str) -> None:
@@ -338,6 +559,9 @@ class Metastore:
     def get_grants(self, securable: str, full_name: str) -> list[dict[str, Any]]:
         with self.lock:
             self._securable_exists(securable, full_name)
+            # grants.get answers whoever may manage the securable's grants; anyone else is refused
+            # https://docs.databricks.com/api/workspace/grants/get
+            self.require_manage(securable, full_name)
             held = self.grants.get((securable, full_name.lower()), {})
             return [{"principal": p, "privileges": sorted(v)} for p, v in sorted(held.items()) if v]
 
@@ -350,6 +574,7 @@ class Metastore:
 
     def _update_grants(self, securable: str, full_name: str, changes: list[dict[str, Any]]) -> None:
         self._securable_exists(securable, full_name)
+        self.require_manage(securable, full_name)
         for change in changes:  # validate everything first: a rejected request changes nothing
             principal = change.get("principal")
             if not principal:
@@ -379,11 +604,13 @@ class Metastore:
     def set_owner(self, full_name: str, owner: str) -> dict[str, Any]:
         with self.lock:
             key = tuple(self.table_info(full_name)["full_name"].split("."))
+            # https://docs.databricks.com/aws/en/data-governance/unity-catalog/manage-privileges/ownership
+            self.require_manage("table", full_name)
             if self.principals is not None and owner not in self.principals:
                 raise ApiError(404, "PRINCIPAL_DOES_NOT_EXIST", f"Could not find principal with name {owner}")
             self.tables[key].owner = owner  # type: ignore[index]
             self._dirty = True
-        return self.table_info(full_name)
+        return self.table_info(full_name, check=False)  # the answer to the write, whatever it took away
 
     def close(self) -> None:
         with self.lock:

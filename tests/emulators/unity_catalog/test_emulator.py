@@ -1,18 +1,21 @@
-"""The emulator behaves like Databricks where the sync depends on it: error codes, SQL rules, probes."""
+"""The emulator behaves like Databricks where the sync depends on it: error codes, SQL rules, probes,
+privileges and ownership, what information_schema shows whom, limits, lost answers, statement cost."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
 import requests
 from databricks.sdk import WorkspaceClient
-from databricks.sdk.errors.platform import BadRequest, NotFound
+from databricks.sdk.errors.platform import BadRequest, NotFound, PermissionDenied, ResourceConflict
 from databricks.sdk.service.catalog import PermissionsChange, Privilege
+from databricks.sdk.service.sharing import SharedDataObject, SharedDataObjectUpdate, SharedDataObjectUpdateAction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from governance.unity.client import StatementError, UnityClient
+from governance.unity.client import GrantChange, StatementError, UnityClient
 from governance.unity.sql import quote_ident, quote_literal
 from tests.emulators.unity_catalog import UnityCatalogEmulator
 from tests.emulators.unity_catalog.statements import tokenize
@@ -21,7 +24,8 @@ from tests.emulators.unity_catalog.statements import tokenize
 @pytest.fixture
 def emulator() -> Iterator[UnityCatalogEmulator]:
     emu = UnityCatalogEmulator().start()
-    emu.metastore.create_table("c.s.t", [("a", "int"), ("b", "string")])
+    emu.metastore.create_table("c.s.t", [("a", "int"), ("b", "string")], owner="admins")
+    emu.metastore.tables[("c", "s", "t")].owner = emu.principal.name  # the caller owns the table only
     yield emu
     emu.stop()
 
@@ -73,3 +77,117 @@ def test_literals_and_identifiers_round_trip_through_the_sql_tokenizer(value: st
     tokens = tokenize(f"{quote_ident(value)} {quote_literal(value)}") if value else []
     if value:
         assert [(t.kind, t.value) for t in tokens] == [("ident", value), ("string", value)]
+
+
+def _client(emulator: UnityCatalogEmulator, token: str | None = None) -> UnityClient:
+    workspace = WorkspaceClient(host=emulator.url, token=token or emulator.token)
+    return UnityClient(workspace, emulator.warehouse_id)
+
+
+def _sql_error(client: UnityClient, statement: str) -> str:
+    with pytest.raises(StatementError) as error:
+        client.execute(statement)
+    return error.value.error_class
+
+
+def test_scripting_off_names_the_feature_not_a_syntax_error(emulator: UnityCatalogEmulator) -> None:
+    emulator.metastore.supports_scripting = False
+    script = "BEGIN\n  COMMENT ON TABLE c.s.t IS 'a';\n  COMMENT ON TABLE c.s.t IS 'b';\nEND"
+    assert _sql_error(_client(emulator), script) == "UNSUPPORTED_FEATURE.SQL_SCRIPTING"
+
+
+def test_alter_table_set_tags_needs_a_value_key_only_is_the_empty_string(
+    emulator: UnityCatalogEmulator,
+) -> None:
+    client = _client(emulator)
+    assert _sql_error(client, "ALTER TABLE c.s.t SET TAGS ('daily')") == "PARSE_SYNTAX_ERROR"
+    client.execute("ALTER TABLE c.s.t SET TAGS ('daily' = '')")
+    assert emulator.metastore.tables[("c", "s", "t")].tags == {"daily": ""}
+    assert _sql_error(client, "ALTER TABLE c.s.t SET TAGS ('a.b' = 'x')") == (
+        "INVALID_PARAMETER_VALUE.INVALID_TAG_KEY"
+    )
+
+
+def test_owner_change_takes_the_previous_owners_rights(emulator: UnityCatalogEmulator) -> None:
+    client = _client(emulator)
+    client.execute("COMMENT ON TABLE c.s.t IS 'as owner'")
+    client.set_owner("c.s.t", "orders-team")
+    assert _sql_error(client, "COMMENT ON TABLE c.s.t IS 'again'") == "INSUFFICIENT_PERMISSIONS"
+    assert _sql_error(client, "ALTER TABLE c.s.t SET TAGS ('k' = 'v')") == "INSUFFICIENT_PERMISSIONS"
+    with pytest.raises(PermissionDenied):
+        client.set_owner("c.s.t", emulator.principal.name)
+    # MODIFY (with USE CATALOG/SCHEMA) gives comments back, APPLY TAG gives tags, MANAGE gives grants
+    emulator.metastore.grant("catalog", "c", emulator.principal.name, "USE_CATALOG", "USE_SCHEMA", "MODIFY")
+    client.execute("COMMENT ON TABLE c.s.t IS 'with MODIFY'")
+    assert _sql_error(client, "ALTER TABLE c.s.t SET TAGS ('k' = 'v')") == "INSUFFICIENT_PERMISSIONS"
+    with pytest.raises(PermissionDenied):
+        client.update_grants("table", "c.s.t", [GrantChange("g", ("SELECT",))])
+
+
+def test_information_schema_shows_others_grants_to_owners_only(emulator: UnityCatalogEmulator) -> None:
+    emulator.metastore.grant("table", "c.s.t", "analysts", "SELECT")
+    emulator.add_token("dapi-manager", "manager@example.com")
+    emulator.add_token("dapi-outsider", "outsider@example.com")
+    emulator.add_token("dapi-member", "member@example.com", groups=("owners",))
+    emulator.metastore.grant("catalog", "c", "manager@example.com", "USE_CATALOG", "USE_SCHEMA", "MANAGE")
+    emulator.metastore.set_owner("c.s.t", "owners")
+    query = "SELECT grantee, privilege_type FROM c.information_schema.table_privileges"
+    member = _client(emulator, "dapi-member").query(query)
+    assert "analysts" in {r["grantee"] for r in member}
+    manager = _client(emulator, "dapi-manager").query(query)
+    assert "analysts" not in {r["grantee"] for r in manager}  # MANAGE: its own grants only
+    assert _client(emulator, "dapi-outsider").query("SELECT table_name FROM c.information_schema.tables") == []
+    # ...but the grants API gives a MANAGE holder every grant
+    manager_api = WorkspaceClient(host=emulator.url, token="dapi-manager")
+    assignments = manager_api.grants.get("table", "c.s.t").privilege_assignments or []
+    assert "analysts" in {a.principal for a in assignments}
+    owned = _client(emulator, "dapi-member").query(
+        "SELECT is_account_group_member(table_owner) AS owned, current_user() AS me "
+        "FROM c.information_schema.tables"
+    )
+    assert owned == [{"owned": "true", "me": "member@example.com"}]
+
+
+def test_inline_results_over_the_cap_fail_the_statement(emulator: UnityCatalogEmulator) -> None:
+    emulator.inline_limit_bytes = 100
+    with pytest.raises(StatementError, match="INLINE"):
+        _client(emulator).query("SELECT * FROM c.information_schema.columns")
+
+
+def test_a_lost_response_still_applies_the_write(emulator: UnityCatalogEmulator) -> None:
+    emulator.set_faults(1.0, kinds=("lost",), only_writes=True, limit=1)
+    emulator.metastore.grant("metastore", "", emulator.principal.name, "CREATE_SHARE")
+    workspace = WorkspaceClient(host=emulator.url, token=emulator.token)
+    with pytest.raises(ResourceConflict):
+        workspace.shares.create("s1")  # the SDK resends it; the first one had landed
+    assert "s1" in emulator.metastore.shares
+
+
+def test_a_script_costs_the_sum_of_its_statements(emulator: UnityCatalogEmulator) -> None:
+    emulator.metastore.statement_latency = 0.2
+    client = _client(emulator)
+    started = time.perf_counter()
+    client.execute("BEGIN\n" + "".join(f"  COMMENT ON TABLE c.s.t IS '{i}';\n" for i in range(5)) + "END")
+    assert time.perf_counter() - started >= 1.0
+
+
+def test_share_add_needs_select_and_share_ownership(emulator: UnityCatalogEmulator) -> None:
+    emulator.metastore.grant("metastore", "", emulator.principal.name, "CREATE_SHARE")
+    emulator.metastore.set_owner("c.s.t", "someone-else")
+    emulator.metastore.grant("catalog", "c", emulator.principal.name, "USE_CATALOG", "USE_SCHEMA")
+    client = _client(emulator)
+    client.create_share("s1")
+    with pytest.raises(PermissionDenied):
+        client.update_share_objects("s1", ["c.s.t"], [])
+    emulator.metastore.grant("table", "c.s.t", emulator.principal.name, "SELECT")
+    client.update_share_objects("s1", ["c.s.t"], [])
+    with pytest.raises(BadRequest):  # at most 100 updates per call
+        _client(emulator).workspace.shares.update(
+            "s1",
+            updates=[
+                SharedDataObjectUpdate(
+                    action=SharedDataObjectUpdateAction.REMOVE, data_object=SharedDataObject(name=f"c.s.x{i}")
+                )
+                for i in range(101)
+            ],
+        )
