@@ -1,55 +1,98 @@
-"""What Unity Catalog holds now, read in bulk: three information_schema queries per catalog
-(objects, tags, privileges) and two calls per managed share, never a call per table."""
+"""What Unity Catalog holds now, read in bulk: three information_schema queries per page of tables
+(objects, tags, privileges) and two calls per managed share, never a call per table when the sync
+principal owns what it governs.
+
+information_schema shows only what the caller may see, and shows other principals' grants only to
+owners (a MANAGE holder sees its own grants only):
+https://docs.databricks.com/aws/en/sql/language-manual/information-schema/table_privileges
+So the objects query also says, per table, catalog and schema, whether the caller owns it (directly or
+through a group, `is_account_group_member`); grants of what it does not own are read from the grants
+API instead (`grants.get` shows every direct assignment to an owner or MANAGE holder). A declared table
+the queries do not return is asked about once (`tables.exists`): absent, or there but not visible.
+
+Only the declared tables are read, in pages sized to stay well under the 25 MiB cap on INLINE results
+(https://docs.databricks.com/api/workspace/statementexecution/executestatement); a page the warehouse
+still finds too large is split in two.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from databricks.sdk.errors.platform import NotFound, PermissionDenied
 
 from governance.unity.client import StatementError, UnityClient
 from governance.unity.sql import quote_ident, quote_literal
 from governance.unity.state import ShareState, TableState, UnityState
 
 Row = dict[str, str | None]
+RawGrants = dict[tuple[str, str], dict[str, set[str]]]  # (securable, name) -> principal -> privileges
+PAGE_BYTES = 8 * 1024 * 1024  # estimated result size of one page: a third of the INLINE cap
+ROW_BYTES = 240  # estimate of one column row (names, a sentence of comment, JSON framing)
+_OWNED = "(owner = current_user() OR is_account_group_member(owner))"
 
 
 def _in_list(values: Iterable[str]) -> str:
     return ", ".join(quote_literal(v) for v in sorted(values))
 
 
-def objects_sql(catalog: str, schemas: Iterable[str]) -> str:
-    info, where = f"{quote_ident(catalog)}.information_schema", _in_list(schemas)
-    return (
-        "SELECT 'table' AS kind, table_schema AS schema_name, table_name, NULL AS column_name, comment, "
-        f"table_owner AS owner FROM {info}.tables WHERE table_schema IN ({where}) "
-        "UNION ALL SELECT 'column' AS kind, table_schema AS schema_name, table_name, column_name, comment, "
-        f"NULL AS owner FROM {info}.columns WHERE table_schema IN ({where})"
+def _where(page: Mapping[str, list[str]], schema_col: str, table_col: str) -> str:
+    return " OR ".join(
+        f"({schema_col} = {quote_literal(schema)} AND {table_col} IN ({_in_list(tables)}))"
+        for schema, tables in sorted(page.items())
     )
 
 
-def tags_sql(catalog: str, schemas: Iterable[str]) -> str:
-    info, where = f"{quote_ident(catalog)}.information_schema", _in_list(schemas)
+def objects_sql(catalog: str, page: Mapping[str, list[str]], containers: bool) -> str:
+    """Tables and columns of one page; with `containers`, the catalog and its schemas too."""
+    info = f"{quote_ident(catalog)}.information_schema"
+    parts = [
+        "SELECT 'table' AS kind, table_schema AS schema_name, table_name, NULL AS column_name, comment, "
+        f"table_owner AS owner FROM {info}.tables WHERE {_where(page, 'table_schema', 'table_name')}",
+        "SELECT 'column' AS kind, table_schema AS schema_name, table_name, column_name, comment, "
+        f"NULL AS owner FROM {info}.columns WHERE {_where(page, 'table_schema', 'table_name')}",
+    ]
+    if containers:
+        parts += [
+            "SELECT 'catalog' AS kind, NULL AS schema_name, NULL AS table_name, NULL AS column_name, "
+            f"NULL AS comment, catalog_owner AS owner FROM {info}.catalogs "
+            f"WHERE catalog_name = {quote_literal(catalog)}",
+            "SELECT 'schema' AS kind, schema_name, NULL AS table_name, NULL AS column_name, NULL AS comment, "
+            f"schema_owner AS owner FROM {info}.schemata WHERE schema_name IN ({_in_list(page)})",
+        ]
+    union = " UNION ALL ".join(parts)
+    return f"SELECT *, CASE WHEN owner IS NULL THEN NULL ELSE {_OWNED} END AS owned FROM ({union}) AS o"
+
+
+def tags_sql(catalog: str, page: Mapping[str, list[str]]) -> str:
+    info = f"{quote_ident(catalog)}.information_schema"
+    where = _where(page, "schema_name", "table_name")
     return (
         "SELECT schema_name, table_name, NULL AS column_name, tag_name, tag_value "
-        f"FROM {info}.table_tags WHERE schema_name IN ({where}) "
+        f"FROM {info}.table_tags WHERE {where} "
         "UNION ALL SELECT schema_name, table_name, column_name, tag_name, tag_value "
-        f"FROM {info}.column_tags WHERE schema_name IN ({where})"
+        f"FROM {info}.column_tags WHERE {where}"
     )
 
 
-def privileges_sql(catalog: str, schemas: Iterable[str]) -> str:
+def privileges_sql(catalog: str, page: Mapping[str, list[str]], containers: bool) -> str:
     # Only direct grants: rows inherited from the schema or catalog are managed there.
-    info, where = f"{quote_ident(catalog)}.information_schema", _in_list(schemas)
+    info = f"{quote_ident(catalog)}.information_schema"
     direct = "COALESCE(inherited_from, 'NONE') = 'NONE'"
-    return (
-        "SELECT 'catalog' AS securable, NULL AS schema_name, NULL AS table_name, grantee, privilege_type "
-        f"FROM {info}.catalog_privileges WHERE catalog_name = {quote_literal(catalog)} AND {direct} "
-        "UNION ALL SELECT 'schema' AS securable, schema_name, NULL AS table_name, grantee, privilege_type "
-        f"FROM {info}.schema_privileges WHERE schema_name IN ({where}) AND {direct} "
-        "UNION ALL SELECT 'table' AS securable, table_schema AS schema_name, table_name, grantee, "
-        "privilege_type "
-        f"FROM {info}.table_privileges WHERE table_schema IN ({where}) AND {direct}"
-    )
+    parts = [
+        "SELECT 'table' AS securable, table_schema AS schema_name, table_name, grantee, privilege_type "
+        f"FROM {info}.table_privileges WHERE ({_where(page, 'table_schema', 'table_name')}) AND {direct}"
+    ]
+    if containers:
+        parts += [
+            "SELECT 'catalog' AS securable, NULL AS schema_name, NULL AS table_name, grantee, privilege_type "
+            f"FROM {info}.catalog_privileges WHERE catalog_name = {quote_literal(catalog)} AND {direct}",
+            "SELECT 'schema' AS securable, schema_name, NULL AS table_name, grantee, privilege_type "
+            f"FROM {info}.schema_privileges WHERE schema_name IN ({_in_list(page)}) AND {direct}",
+        ]
+    return " UNION ALL ".join(parts)
 
 
 def _privilege_name(raw: str | None) -> str:
@@ -57,33 +100,101 @@ def _privilege_name(raw: str | None) -> str:
     return (raw or "").strip().upper().replace(" ", "_")
 
 
-def _read_catalog(
-    client: UnityClient, catalog: str, schemas: set[str], wanted: set[str], state: UnityState
-) -> None:
-    tables: dict[str, TableState] = {}
+def _is_too_large(error: StatementError) -> bool:
+    text = f"{error.error_class} {error}".upper()
+    return "INLINE" in text or "TOO_LARGE" in text or "25 MIB" in text
+
+
+def pages(tables: Mapping[str, int], budget: int = PAGE_BYTES) -> list[dict[str, list[str]]]:
+    """Split `schema.table -> column count` into pages whose estimated result fits `budget`."""
+    result: list[dict[str, list[str]]] = []
+    current: dict[str, list[str]] = {}
+    used = 0
+    for name, columns in sorted(tables.items()):
+        cost = (columns + 1) * ROW_BYTES
+        if current and used + cost > budget:
+            result.append(current)
+            current, used = {}, 0
+        schema, table = name.split(".")
+        current.setdefault(schema, []).append(table)
+        used += cost
+    if current:
+        result.append(current)
+    return result
+
+
+@dataclass
+class _Catalog:
+    name: str
+    tables: dict[str, TableState] = field(default_factory=dict)
+    owned_tables: set[str] = field(default_factory=set)
+    owned_containers: set[str] = field(default_factory=set)  # "catalog" or "catalog.schema"
+    exists: bool = True
+
+
+def _query_page(
+    client: UnityClient, catalog: _Catalog, page: dict[str, list[str]], first: bool
+) -> list[tuple[str, list[Row]]]:
+    """The three queries of a page, split in halves while the warehouse finds a result too large."""
     try:
-        objects = client.query(objects_sql(catalog, schemas))
+        return [
+            ("objects", client.query(objects_sql(catalog.name, page, first))),
+            ("tags", client.query(tags_sql(catalog.name, page))),
+            ("privileges", client.query(privileges_sql(catalog.name, page, first))),
+        ]
     except StatementError as error:
-        if error.error_class != "NO_SUCH_CATALOG_EXCEPTION":
+        flat = [(s, t) for s, ts in sorted(page.items()) for t in ts]
+        if not _is_too_large(error) or len(flat) < 2:
             raise
-        return  # the catalog does not exist yet: all its products are reported missing
-    for row in objects:
-        full = f"{catalog}.{row['schema_name']}.{row['table_name']}"
-        if full not in wanted:
+        halves: list[dict[str, list[str]]] = [{}, {}]
+        for i, (schema, table) in enumerate(flat):
+            halves[i * 2 // len(flat)].setdefault(schema, []).append(table)
+        return _query_page(client, catalog, halves[0], first) + _query_page(client, catalog, halves[1], False)
+
+
+def _read_page(
+    client: UnityClient, catalog: _Catalog, page: dict[str, list[str]], first: bool, raw: RawGrants
+) -> None:
+    try:
+        results = _query_page(client, catalog, page, first)
+    except StatementError as error:
+        if not first or error.error_class != "NO_SUCH_CATALOG_EXCEPTION":
+            raise
+        catalog.exists = False  # absent, or not visible: told apart per table afterwards
+        return
+    for kind, rows in results:
+        if kind == "objects":
+            _objects(catalog, rows)
+        elif kind == "tags":
+            _tags(catalog, rows)
+        else:
+            _privileges(catalog, rows, raw)
+
+
+def _objects(catalog: _Catalog, rows: list[Row]) -> None:
+    for row in rows:
+        owned = (row.get("owned") or "").lower() == "true"
+        if row["kind"] == "catalog":
+            if owned:
+                catalog.owned_containers.add(catalog.name)
             continue
-        table = tables.setdefault(full, TableState(full))
+        if row["kind"] == "schema":
+            if owned:
+                catalog.owned_containers.add(f"{catalog.name}.{row['schema_name']}")
+            continue
+        full = f"{catalog.name}.{row['schema_name']}.{row['table_name']}"
+        table = catalog.tables.setdefault(full, TableState(full))
         if row["kind"] == "table":
             table.comment, table.owner = row["comment"] or None, row["owner"]
+            if owned:
+                catalog.owned_tables.add(full)
         else:
             table.columns[row["column_name"] or ""] = row["comment"] or None
-    _read_tags(client, catalog, schemas, tables)
-    _read_privileges(client, catalog, schemas, tables, state)
-    state.tables.update(tables)
 
 
-def _read_tags(client: UnityClient, catalog: str, schemas: set[str], tables: dict[str, TableState]) -> None:
-    for row in client.query(tags_sql(catalog, schemas)):
-        table = tables.get(f"{catalog}.{row['schema_name']}.{row['table_name']}")
+def _tags(catalog: _Catalog, rows: list[Row]) -> None:
+    for row in rows:
+        table = catalog.tables.get(f"{catalog.name}.{row['schema_name']}.{row['table_name']}")
         if table is None:
             continue
         key, value = row["tag_name"] or "", row["tag_value"] or ""
@@ -93,24 +204,105 @@ def _read_tags(client: UnityClient, catalog: str, schemas: set[str], tables: dic
             table.column_tags.setdefault(row["column_name"], {})[key] = value
 
 
-def _read_privileges(
-    client: UnityClient, catalog: str, schemas: set[str], tables: dict[str, TableState], state: UnityState
-) -> None:
-    held: dict[tuple[str, str], dict[str, set[str]]] = {("schema", f"{catalog}.{s}"): {} for s in schemas}
-    held[("catalog", catalog)] = {}
-    for row in client.query(privileges_sql(catalog, schemas)):
+def _privileges(catalog: _Catalog, rows: list[Row], raw: RawGrants) -> None:
+    for row in rows:
         securable = str(row["securable"])
-        name = ".".join(str(p) for p in (catalog, row["schema_name"], row["table_name"]) if p is not None)
-        privileges = held.setdefault((securable, name), {}).setdefault(row["grantee"] or "", set())
-        privileges.add(_privilege_name(row["privilege_type"]))
-    for (securable, name), grants in held.items():
-        frozen = {p: frozenset(v) for p, v in grants.items()}
+        parts = (catalog.name, row["schema_name"], row["table_name"])
+        name = ".".join(str(p) for p in parts if p is not None)
+        grants = raw.setdefault((securable, name), {})
+        grants.setdefault(row["grantee"] or "", set()).add(_privilege_name(row["privilege_type"]))
+
+
+def _rest_grants(client: UnityClient, securable: str, name: str, raw: RawGrants, state: UnityState) -> None:
+    """Every direct grant on a securable the caller does not own, from the grants API."""
+    try:
+        held = client.get_grants(securable, name)
+    except PermissionDenied:
+        state.grants_unknown.add(name)  # neither owner nor MANAGE: the plan leaves its grants alone
+        return
+    raw[(securable, name)] = {p: set(v) for p, v in held.items()}
+
+
+def _absent_or_hidden(client: UnityClient, name: str, state: UnityState) -> None:
+    try:
+        if client.table_exists(name):
+            state.invisible.add(name)  # exists, yet information_schema does not show it to us
+    except (PermissionDenied, NotFound):
+        state.invisible.add(name)
+
+
+def read_actual(
+    client: UnityClient,
+    tables: Iterable[str] | Mapping[str, TableState],
+    shares: Iterable[str],
+    concurrency: int = 4,
+    page_bytes: int = PAGE_BYTES,
+) -> UnityState:
+    """The actual state of the given tables (desired tables give their column counts, for paging),
+    the catalogs and schemas that hold them, and the given shares."""
+    if isinstance(tables, Mapping):
+        sizes = {name: len(t.columns) for name, t in tables.items()}
+    else:
+        sizes = dict.fromkeys(tables, 50)
+    by_catalog: dict[str, dict[str, int]] = {}
+    for full, columns in sizes.items():
+        catalog, schema, table = full.split(".")
+        by_catalog.setdefault(catalog, {})[f"{schema}.{table}"] = columns
+    state = UnityState()
+    raw: RawGrants = {}
+    catalogs = {name: _Catalog(name) for name in by_catalog}
+    paged = {name: pages(members, page_bytes) for name, members in by_catalog.items()}
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        share_jobs = {name: pool.submit(_read_share, client, name) for name in sorted(shares)}
+        # the first page of a catalog also reads the catalog and its schemas, and finds a missing catalog
+        jobs = [
+            pool.submit(_read_page, client, catalogs[n], p[0], True, raw) for n, p in sorted(paged.items())
+        ]
+        for job in jobs:
+            job.result()
+        jobs = [
+            pool.submit(_read_page, client, catalogs[name], page, False, raw)
+            for name, catalog_pages in sorted(paged.items())
+            if catalogs[name].exists
+            for page in catalog_pages[1:]
+        ]
+        for job in jobs:
+            job.result()
+        rest = []
+        for name, catalog in sorted(catalogs.items()):
+            if not catalog.exists:
+                continue
+            schemas = {f"{name}.{key.split('.')[0]}" for key in by_catalog[name]}
+            rest += [("catalog", name)] if name not in catalog.owned_containers else []
+            rest += [("schema", s) for s in sorted(schemas - catalog.owned_containers)]
+            rest += [("table", t) for t in sorted(set(catalog.tables) - catalog.owned_tables)]
+        jobs = [pool.submit(_rest_grants, client, securable, n, raw, state) for securable, n in rest]
+        for job in jobs:
+            job.result()
+        for catalog in catalogs.values():
+            state.tables.update(catalog.tables)
+        unseen = sorted(set(sizes) - set(state.tables))
+        for job in [pool.submit(_absent_or_hidden, client, name, state) for name in unseen]:
+            job.result()
+        for name, share_job in share_jobs.items():
+            state.shares[name] = share_job.result()
+    _settle_grants(state, raw, by_catalog)
+    return state
+
+
+def _settle_grants(state: UnityState, raw: RawGrants, by_catalog: Mapping[str, Mapping[str, int]]) -> None:
+    for catalog, members in by_catalog.items():
+        state.catalog_grants.setdefault(catalog, {})
+        for key in members:
+            state.schema_grants.setdefault(f"{catalog}.{key.split('.')[0]}", {})
+    for (securable, name), grants in raw.items():
+        frozen = {p: frozenset(v) for p, v in grants.items() if v}
         if securable == "catalog":
             state.catalog_grants[name] = frozen
         elif securable == "schema":
             state.schema_grants[name] = frozen
-        elif name in tables:
-            tables[name].grants = frozen
+        elif name in state.tables:
+            state.tables[name].grants = frozen
 
 
 def _read_share(client: UnityClient, name: str) -> ShareState:
@@ -118,27 +310,10 @@ def _read_share(client: UnityClient, name: str) -> ShareState:
     if info is None:
         return ShareState(name, exists=False)
     objects = {o.name for o in (info.objects or []) if o.name}
-    return ShareState(name, exists=True, objects=objects, recipients=dict(client.share_permissions(name)))
-
-
-def read_actual(
-    client: UnityClient, tables: Iterable[str], shares: Iterable[str], concurrency: int = 4
-) -> UnityState:
-    """The actual state of the given tables (their catalogs and schemas) and shares."""
-    wanted = set(tables)
-    by_catalog: dict[str, set[str]] = {}
-    for full in wanted:
-        catalog, schema, _ = full.split(".")
-        by_catalog.setdefault(catalog, set()).add(schema)
-    state = UnityState()
-    share_names = sorted(shares)
-    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        catalog_jobs = [
-            pool.submit(_read_catalog, client, c, s, wanted, state) for c, s in sorted(by_catalog.items())
-        ]
-        share_jobs = {name: pool.submit(_read_share, client, name) for name in share_names}
-        for job in catalog_jobs:
-            job.result()
-        for name, share_job in share_jobs.items():
-            state.shares[name] = share_job.result()
-    return state
+    return ShareState(
+        name,
+        exists=True,
+        objects=objects,
+        recipients=dict(client.share_permissions(name)),
+        owner=info.owner,
+    )

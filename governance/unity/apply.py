@@ -4,6 +4,12 @@ A table's comment, column comments and tag changes go in one SQL script (falling
 statement each, and to per-column comments, when the warehouse rejects those forms); its grants in
 one `grants.update`; its owner through `tables.update`; share object changes in batches of 100.
 A failed unit is named and the others carry on; every change is written to the audit log.
+
+Units run in phases so the sync never removes its own rights before it is done: comments, tags and
+grants first (COMMENT ON needs MODIFY, SET TAGS needs APPLY TAG, grants need ownership or MANAGE),
+then shares (ADD needs SELECT, which a grant of the first phase may give), and owner changes last,
+after every other write to that table has finished: ownership moving to a domain group takes the
+sync's implicit owner rights away.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ from governance.unity.client import GrantChange, StatementError, UnityClient, de
 from governance.unity.plan import Change, Plan
 
 SHARE_BATCH = 100  # Delta Sharing accepts at most 100 data-object updates per call
+PHASES = (frozenset({"metadata", "grants"}), frozenset({"share"}), frozenset({"owner"}))
+SCRIPTING_UNSUPPORTED = "UNSUPPORTED_FEATURE.SQL_SCRIPTING"
 
 
 @dataclass
@@ -72,9 +80,11 @@ class Applier:
         units: dict[tuple[str, str], list[Change]] = {}
         for change in plan.changes:
             units.setdefault(change.unit, []).append(change)
-        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-            for job in [pool.submit(self._run_unit, u, c) for u, c in units.items()]:
-                job.result()
+        for phase in PHASES:  # one phase finishes before the next starts
+            batch = [(u, c) for u, c in units.items() if u[0] in phase]
+            with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+                for job in [pool.submit(self._run_unit, u, c) for u, c in batch]:
+                    job.result()
         return self.result
 
     def _run_unit(self, unit: tuple[str, str], changes: list[Change]) -> None:
@@ -104,19 +114,27 @@ class Applier:
     def _metadata(self, changes: list[Change]) -> str:
         multi_column = self.multi_column
         statements = _metadata_statements(changes, multi_column)
+        multi = {  # the multi-column ALTER COLUMN forms older runtimes cannot parse
+            sql.alter_column_comments(c.target, c.after)
+            for c in changes
+            if multi_column and c.kind == "column_comments" and len(c.after) > 1
+        }
         if self.scripting and len(statements) > 1:
             try:
                 self.client.execute(sql.script(statements))
                 return "sql script"
             except StatementError as error:
-                if error.error_class != "PARSE_SYNTAX_ERROR":
-                    raise
-                self.scripting = False  # warehouse without SQL scripting: one statement each from now on
+                if error.error_class == SCRIPTING_UNSUPPORTED:
+                    self.scripting = (
+                        False  # the warehouse has no SQL scripting: one statement each from now on
+                    )
+                # Any other failure belongs to this table only: replay its statements one by one (they
+                # are idempotent) so the failing one is named and the others still land.
         for statement in statements:
             try:
                 self.client.execute(statement)
             except StatementError as error:
-                if error.error_class == "PARSE_SYNTAX_ERROR" and multi_column and " COMMENT " in statement:
+                if error.error_class == "PARSE_SYNTAX_ERROR" and statement in multi:
                     self.multi_column = False  # no multi-column ALTER COLUMN: one column per statement
                     return self._metadata(changes)  # statements are idempotent: replaying is safe
                 raise

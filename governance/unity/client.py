@@ -1,13 +1,20 @@
 """The Databricks calls the sync makes, over the real databricks-sdk `WorkspaceClient`.
 
 Auth and workspace come from the SDK's own resolution (DATABRICKS_HOST/TOKEN, config profiles,
-OAuth...). The token is never read, printed or logged here. The SDK retries 429/503 (honouring
-Retry-After) and dropped connections; this layer adds a bounded retry for 500s, since every call
-the sync makes is idempotent.
+OAuth...). The token is never read, printed or logged here.
+
+Every call has one deadline (`timeout_seconds`, default 20 s, `MESH_DATABRICKS_TIMEOUT`): the SDK
+retries 429/503 (honouring Retry-After) and dropped connections within it, and this layer retries
+500s within what is left, so an unreachable host fails in about that time, never minutes. The SDK
+resends a request whose answer was lost, so every write here is safe to repeat: SQL statements and
+grant/owner updates are idempotent, and the two that are not (share create, share ADD) settle by
+reading the share back. Statement polling has its own deadline, after which the statement is
+cancelled.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Callable
@@ -17,14 +24,17 @@ from typing import TypeVar
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.config import Config
 from databricks.sdk.errors.base import DatabricksError
-from databricks.sdk.errors.platform import InternalError, NotFound
+from databricks.sdk.errors.platform import BadRequest, InternalError, NotFound, ResourceConflict
 from databricks.sdk.service import catalog, sharing, sql
 
 from governance.errors import MeshError
 
 T = TypeVar("T")
 _ERROR_CLASS = re.compile(r"\[([A-Z_.]+)\]")
-_POLL_SECONDS = 0.2
+_POLL_SECONDS = (0.2, 2.0)  # first and longest wait between two polls of a running statement
+TIMEOUT_ENV = "MESH_DATABRICKS_TIMEOUT"
+DEFAULT_TIMEOUT_SECONDS = 20.0
+DEFAULT_STATEMENT_TIMEOUT_SECONDS = 600.0
 
 
 class StatementError(Exception):
@@ -42,51 +52,104 @@ class GrantChange:
     remove: tuple[str, ...] = ()
 
 
+def timeout_from_env() -> float:
+    raw = os.environ.get(TIMEOUT_ENV)
+    if not raw:
+        return DEFAULT_TIMEOUT_SECONDS
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if value <= 0:
+        raise MeshError(f"{TIMEOUT_ENV}={raw!r}: expected a number of seconds greater than 0")
+    return value
+
+
 class UnityClient:
-    def __init__(self, workspace: WorkspaceClient, warehouse_id: str, retries: int = 3) -> None:
+    def __init__(
+        self,
+        workspace: WorkspaceClient,
+        warehouse_id: str,
+        retries: int = 3,
+        timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+        statement_timeout_seconds: float = DEFAULT_STATEMENT_TIMEOUT_SECONDS,
+    ) -> None:
         self.workspace = workspace
         self.warehouse_id = warehouse_id
         self.retries = retries
+        self.timeout_seconds = timeout_seconds
+        self.statement_timeout_seconds = statement_timeout_seconds
+        self._me: str | None = None
 
     @classmethod
-    def connect(cls, warehouse_id: str, retries: int = 3, retry_timeout_seconds: int = 120) -> UnityClient:
+    def connect(
+        cls, warehouse_id: str, retries: int = 3, timeout_seconds: float | None = None
+    ) -> UnityClient:
+        timeout = timeout_seconds or timeout_from_env()
         try:
             workspace = WorkspaceClient(
-                config=Config(retry_timeout_seconds=retry_timeout_seconds, product="lakehouse-mesh")
+                config=Config(
+                    retry_timeout_seconds=max(1, int(timeout)),
+                    http_timeout_seconds=timeout,
+                    product="lakehouse-mesh",
+                )
             )
         except ValueError as exc:
             # The SDK's message lists what it tried (env vars, profile) and never includes a token.
             raise MeshError(f"cannot configure the Databricks client: {exc}") from None
-        return cls(workspace, warehouse_id, retries)
+        return cls(workspace, warehouse_id, retries, timeout)
 
     def _call(self, fn: Callable[[], T]) -> T:
+        """Retry 500s a bounded number of times, never past the call's deadline."""
+        deadline = time.monotonic() + self.timeout_seconds
         for attempt in range(self.retries + 1):
             try:
                 return fn()
-            except (InternalError, TimeoutError):
-                if attempt == self.retries:
+            except InternalError:
+                pause = min(2.0, 0.1 * 2**attempt)
+                if attempt == self.retries or time.monotonic() + pause >= deadline:
                     raise
-                time.sleep(min(2.0, 0.1 * 2**attempt))
+                time.sleep(pause)
         raise AssertionError("unreachable")
+
+    @property
+    def principal(self) -> str:
+        """The user or service principal the credentials resolve to (one call, then remembered)."""
+        if self._me is None:
+            me = self._call(self.workspace.current_user.me)
+            self._me = me.user_name or me.display_name or ""
+        return self._me
 
     # -- SQL ---------------------------------------------------------------------------------------
     def _statement(self, statement: str) -> sql.StatementResponse:
+        # The server holds the request up to wait_timeout (5..50 s): keep it inside the HTTP timeout.
+        wait = int(max(5, min(50, self.timeout_seconds - 5)))
         response = self._call(
             lambda: self.workspace.statement_execution.execute_statement(
                 statement,
                 self.warehouse_id,
-                wait_timeout="30s",
+                wait_timeout=f"{wait}s",
                 on_wait_timeout=sql.ExecuteStatementRequestOnWaitTimeout.CONTINUE,
                 disposition=sql.Disposition.INLINE,
                 format=sql.Format.JSON_ARRAY,
             )
         )
+        deadline = time.monotonic() + self.statement_timeout_seconds
+        pause = _POLL_SECONDS[0]
         while response.status and response.status.state in (
             sql.StatementState.PENDING,
             sql.StatementState.RUNNING,
         ):
-            time.sleep(_POLL_SECONDS)
             statement_id = response.statement_id or ""
+            if time.monotonic() + pause > deadline:
+                self._call(lambda sid=statement_id: self.workspace.statement_execution.cancel_execution(sid))  # type: ignore[misc]
+                raise StatementError(
+                    "STATEMENT_TIMEOUT",
+                    f"[STATEMENT_TIMEOUT] still running after {self.statement_timeout_seconds:.0f} s; "
+                    "cancelled (is the SQL warehouse starting or overloaded?)",
+                )
+            time.sleep(pause)
+            pause = min(_POLL_SECONDS[1], pause * 2)
             response = self._call(
                 lambda sid=statement_id: self.workspace.statement_execution.get_statement(sid)  # type: ignore[misc]
             )
@@ -133,6 +196,19 @@ class UnityClient:
         ]
         self._call(lambda: self.workspace.grants.update(securable_type, full_name, changes=sdk_changes))
 
+    def get_grants(self, securable_type: str, full_name: str) -> dict[str, frozenset[str]]:
+        """Direct grants on a securable (every principal's, to an owner or MANAGE holder)."""
+        response = self._call(lambda: self.workspace.grants.get(securable_type, full_name))
+        return {
+            a.principal: frozenset(p.value for p in (a.privileges or []))
+            for a in (response.privilege_assignments or [])
+            if a.principal
+        }
+
+    def table_exists(self, full_name: str) -> bool:
+        response = self._call(lambda: self.workspace.tables.exists(full_name))
+        return bool(response.table_exists)
+
     def set_owner(self, full_name: str, owner: str) -> None:
         self._call(lambda: self.workspace.tables.update(full_name, owner=owner))
 
@@ -151,9 +227,37 @@ class UnityClient:
         }
 
     def create_share(self, name: str) -> None:
-        self._call(lambda: self.workspace.shares.create(name, comment="managed by lakehouse-mesh"))
+        """Create a share; when it already exists and this principal owns it, that is the outcome wanted
+        (the SDK resends a create whose answer was lost, and the second attempt finds the share)."""
+        try:
+            self._call(lambda: self.workspace.shares.create(name, comment="managed by lakehouse-mesh"))
+        except ResourceConflict:
+            existing = self.get_share(name)
+            if existing is None or existing.owner != self.principal:
+                raise
+        except BadRequest as error:
+            if "already exists" not in str(error).lower():
+                raise
+            existing = self.get_share(name)
+            if existing is None or existing.owner != self.principal:
+                raise
 
     def update_share_objects(self, name: str, add: list[str], remove: list[str]) -> None:
+        """ADD and REMOVE are not idempotent (a repeated ADD is refused), so a failed call is settled by
+        reading the share back and sending only what is still to do, once."""
+        try:
+            self._update_share_objects(name, add, remove)
+        except (BadRequest, ResourceConflict, TimeoutError) as error:
+            share = self.get_share(name)
+            held = {o.name for o in (share.objects or []) if o.name} if share else set()
+            still_add = [t for t in add if t not in held]
+            still_remove = [t for t in remove if t in held]
+            if (still_add, still_remove) == (add, remove) or share is None:
+                raise error  # nothing of it landed: the refusal is real
+            if still_add or still_remove:
+                self._update_share_objects(name, still_add, still_remove)
+
+    def _update_share_objects(self, name: str, add: list[str], remove: list[str]) -> None:
         updates = [
             sharing.SharedDataObjectUpdate(
                 action=sharing.SharedDataObjectUpdateAction.ADD,

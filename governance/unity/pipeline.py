@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from databricks.sdk.errors.base import DatabricksError
@@ -54,7 +54,54 @@ def read_state(
 def compute_plan(client: UnityClient, inputs: Inputs, prune: bool) -> Plan:
     desired = inputs.desired.state
     actual = read_state(client, desired.tables, desired.shares, inputs.config.concurrency)
-    return diff(desired, actual, inputs.config, prune, inputs.desired.findings)
+    desired = with_share_owner_access(client, desired, actual)
+    plan = diff(desired, actual, inputs.config, prune, inputs.desired.findings)
+    return note_what_cannot_be_seen(plan, actual)
+
+
+def with_share_owner_access(client: UnityClient, desired: UnityState, actual: UnityState) -> UnityState:
+    """A share's owner must hold SELECT on every table it shares, for as long as it shares it, or the
+    recipients lose access (https://docs.databricks.com/aws/en/delta-sharing/create-share): the owner
+    gets it as a direct grant, applied before the share's objects are added."""
+    shared: dict[str, set[str]] = {}
+    for name, share in desired.shares.items():
+        if not share.objects:
+            continue
+        have = actual.shares.get(name)
+        owner = have.owner if have is not None and have.exists and have.owner else client.principal
+        for table in share.objects:
+            shared.setdefault(table, set()).add(owner)
+    if not shared:
+        return desired
+    tables = dict(desired.tables)
+    for table, owners in shared.items():
+        if table in tables:
+            want = tables[table]
+            grants = dict(want.grants)
+            for owner in owners:
+                grants[owner] = grants.get(owner, frozenset()) | {"SELECT"}
+            tables[table] = replace(want, grants=grants)
+    return replace(desired, tables=tables)
+
+
+def note_what_cannot_be_seen(plan: Plan, actual: UnityState) -> Plan:
+    """Tables hidden from the sync principal are not 'missing', and grants it cannot read are left alone."""
+    for item in plan.missing:
+        item["reason"] = (
+            "exists but is not visible to the sync principal (grant it USE CATALOG, USE SCHEMA and a "
+            "privilege on the table; see mesh doctor)"
+            if item["table"] in actual.invisible
+            else "does not exist"
+        )
+    if actual.grants_unknown:
+        kept = [c for c in plan.changes if not (c.kind == "grants" and c.target in actual.grants_unknown)]
+        plan.changes[:] = kept
+        for name in sorted(actual.grants_unknown):
+            plan.drift.append(
+                f"{name}: grants not readable by the sync principal (it neither owns it nor holds MANAGE); "
+                "left unchanged, see mesh doctor"
+            )
+    return plan
 
 
 def verify_unchanged(client: UnityClient, plan: Plan, config: UnityConfig, plan_path: Path) -> None:

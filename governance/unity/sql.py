@@ -41,10 +41,9 @@ def alter_column_comments(table: str, comments: Mapping[str, str | None]) -> str
 
 
 def _tag_list(tags: Mapping[str, str]) -> str:
-    return ", ".join(
-        quote_literal(k) if v == "" else f"{quote_literal(k)} = {quote_literal(v)}"
-        for k, v in sorted(tags.items())
-    )
+    # ALTER ... SET TAGS takes `key = value` pairs only; a key-only tag is the empty value, as
+    # dbt-databricks sends it: https://docs.databricks.com/aws/en/sql/language-manual/sql-ref-syntax-ddl-alter-table
+    return ", ".join(f"{quote_literal(k)} = {quote_literal(v)}" for k, v in sorted(tags.items()))
 
 
 def _target(table: str, column: str | None) -> str:

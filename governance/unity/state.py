@@ -32,6 +32,7 @@ class ShareState:
     exists: bool = True
     objects: set[str] = field(default_factory=set)  # shared table full names
     recipients: Grants = field(default_factory=dict)  # recipient -> privileges on the share
+    owner: str | None = None  # must keep SELECT on every shared table, or recipients lose access
 
 
 @dataclass
@@ -42,6 +43,10 @@ class UnityState:
     catalog_grants: dict[str, Grants] = field(default_factory=dict)
     schema_grants: dict[str, Grants] = field(default_factory=dict)  # key: catalog.schema
     shares: dict[str, ShareState] = field(default_factory=dict)
+    # What the sync principal cannot see: tables that exist but are hidden from it, and securables
+    # whose grants it may not read (neither owner nor MANAGE). Reported, never taken as absent.
+    invisible: set[str] = field(default_factory=set)
+    grants_unknown: set[str] = field(default_factory=set)
 
     def canonical(self) -> dict[str, Any]:
         def grants(g: Grants) -> dict[str, list[str]]:
@@ -65,6 +70,8 @@ class UnityState:
                 name: {"exists": s.exists, "objects": sorted(s.objects), "recipients": grants(s.recipients)}
                 for name, s in sorted(self.shares.items())
             },
+            "invisible": sorted(self.invisible),
+            "grants_unknown": sorted(self.grants_unknown),
         }
 
     def fingerprint(self) -> str:

@@ -29,7 +29,7 @@ class Identity:
 
 
 @dataclass
-class Denied(Exception):
+class AccessDeniedError(Exception):
     """A missing right: `PERMISSION_DENIED` over REST, `INSUFFICIENT_PERMISSIONS` in SQL."""
 
     message: str

@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
-from tests.emulators.unity_catalog.access import Denied, Identity
+from tests.emulators.unity_catalog.access import AccessDeniedError, Identity
 from tests.emulators.unity_catalog.statements import SqlError
 from tests.emulators.unity_catalog.store import ApiError, Metastore, Share
 
@@ -78,6 +78,7 @@ class UnityCatalogEmulator:
 
     def __init__(
         self,
+        *,
         token: str = "dapi-emulator-token",
         warehouse_id: str = "emulator-warehouse",
         latency: float = 0.0,
@@ -134,6 +135,7 @@ class UnityCatalogEmulator:
     def set_faults(
         self,
         rate: float,
+        *,
         kinds: tuple[str, ...] = FAULT_KINDS,
         seed: int = 0,
         only_writes: bool = False,
@@ -157,7 +159,15 @@ class UnityCatalogEmulator:
         name = principal or self.principal.name
         for catalog in sorted(catalogs):
             self.metastore.grant(
-                "catalog", catalog, name, "USE_CATALOG", "USE_SCHEMA", "SELECT", "MODIFY", "APPLY_TAG", "MANAGE"
+                "catalog",
+                catalog,
+                name,
+                "USE_CATALOG",
+                "USE_SCHEMA",
+                "SELECT",
+                "MODIFY",
+                "APPLY_TAG",
+                "MANAGE",
             )
         self.metastore.grant("metastore", "", name, "CREATE_SHARE")
 
@@ -330,7 +340,7 @@ class UnityCatalogEmulator:
         if not ident.admin and share.owner not in ident.names:
             # reading or changing a share takes its ownership (or metastore admin):
             # https://docs.databricks.com/aws/en/delta-sharing/create-share
-            raise Denied(f"User {ident.name} is not the owner of Share '{name}'.")
+            raise AccessDeniedError(f"User {ident.name} is not the owner of Share '{name}'.")
         return share
 
     def _create_share(self, name: str) -> dict[str, Any]:
@@ -361,7 +371,9 @@ class UnityCatalogEmulator:
                 # The share owner must hold SELECT on the table (and USE on its parents), and keep it
                 # for as long as it is shared: https://docs.databricks.com/aws/en/delta-sharing/create-share
                 if not self.metastore.can_select(self.metastore.identity, name):
-                    raise Denied(f"User {self.metastore.caller} does not have SELECT on Table '{name}'.")
+                    raise AccessDeniedError(
+                        f"User {self.metastore.caller} does not have SELECT on Table '{name}'."
+                    )
                 if name in share.objects:
                     raise ApiError(
                         400, "RESOURCE_ALREADY_EXISTS", f"Table '{name}' is already in share '{share.name}'."
@@ -491,7 +503,7 @@ class _Handler(BaseHTTPRequestHandler):
         except ApiError as error:
             self._send(error.status, {"error_code": error.error_code, "message": error.message})
             return
-        except Denied as denied:
+        except AccessDeniedError as denied:
             self._send(403, {"error_code": "PERMISSION_DENIED", "message": str(denied)})
             return
         if fault == "lost":  # applied, but the answer never reaches the client

@@ -16,7 +16,7 @@ import sqlglot
 from databricks.sdk.service.catalog import Privilege
 from sqlglot import exp
 
-from tests.emulators.unity_catalog.access import INHERITED_TO_TABLE, Denied, Identity, effective
+from tests.emulators.unity_catalog.access import INHERITED_TO_TABLE, AccessDeniedError, Identity, effective
 from tests.emulators.unity_catalog.statements import SqlError, Stmt, parse
 
 VALID_PRIVILEGES = frozenset(p.value for p in Privilege)
@@ -85,13 +85,18 @@ _VISIBLE = {
     "(x.table_catalog, x.table_schema, x.table_name) WHERE v.f OR x.grantee IN (SELECT n FROM v_names)",
     "schema_privileges": "SELECT x.* FROM is_schema_privileges x JOIN v_schemas v ON (v.c, v.s) = "
     "(x.catalog_name, x.schema_name) WHERE v.f OR x.grantee IN (SELECT n FROM v_names)",
-    "catalog_privileges": "SELECT x.* FROM is_catalog_privileges x JOIN v_catalogs v ON v.c = x.catalog_name "
-    "WHERE v.f OR x.grantee IN (SELECT n FROM v_names)",
-    "schemata": "SELECT x.* FROM is_schemata x JOIN v_schemas v ON (v.c, v.s) = (x.catalog_name, x.schema_name)",
+    "catalog_privileges": "SELECT x.* FROM is_catalog_privileges x JOIN v_catalogs v "
+    "ON v.c = x.catalog_name WHERE v.f OR x.grantee IN (SELECT n FROM v_names)",
+    "schemata": "SELECT x.* FROM is_schemata x JOIN v_schemas v "
+    "ON (v.c, v.s) = (x.catalog_name, x.schema_name)",
     "catalogs": "SELECT x.* FROM is_catalogs x JOIN v_catalogs v ON v.c = x.catalog_name",
 }
-_VISIBILITY_COLUMNS = {"v_tables": ("c", "s", "t", "f"), "v_schemas": ("c", "s", "f"), "v_catalogs": ("c", "f"),
-                       "v_names": ("n",)}  # fmt: skip
+_VISIBILITY_COLUMNS = {
+    "v_tables": ("c", "s", "t", "f"),  # catalog, schema, table, and f: every grant on it is visible
+    "v_schemas": ("c", "s", "f"),
+    "v_catalogs": ("c", "f"),
+    "v_names": ("n",),  # the caller and its groups
+}
 
 _BASE_COLUMNS = {
     "catalogs": ("catalog_name", "catalog_owner", "comment"),
@@ -144,9 +149,7 @@ class TableEntry:
 class Metastore:
     """State lives in memory (fast writes); a query first mirrors it into DuckDB when it changed."""
 
-    def __init__(
-        self, principals: Iterable[str] | None = None, caller: str = "sync-bot@example.com"
-    ) -> None:
+    def __init__(self, principals: Iterable[str] | None = None, caller: str = "sync-bot@example.com") -> None:
         self.db = duckdb.connect(":memory:")
         self.lock = threading.RLock()
         self.default_identity = Identity(caller)
@@ -235,7 +238,7 @@ class Metastore:
         if privilege in self._table_privileges(ident, key) and self._can_use(ident, key[0], key[1]):
             return
         label = privilege.replace("_", " ")
-        raise Denied(f"User {ident.name} does not have {label} on Table '{'.'.join(key)}'.")
+        raise AccessDeniedError(f"User {ident.name} does not have {label} on Table '{'.'.join(key)}'.")
 
     def require_manage(self, securable: str, full_name: str) -> None:
         """Who may grant, revoke and transfer ownership: a metastore admin, the owner of the object or
@@ -252,16 +255,23 @@ class Metastore:
             held = effective(self._held("catalog", parts[0]), ident.names)
             if securable == "schema":
                 held |= effective(self._held("schema", ".".join(parts)), ident.names)
-        if "MANAGE" in held and (securable == "catalog" or self._can_use(ident, parts[0], parts[-1 if securable == "schema" else 1])):
+        if "MANAGE" in held and (
+            securable == "catalog"
+            or self._can_use(ident, parts[0], parts[-1 if securable == "schema" else 1])
+        ):
             return
-        raise Denied(f"User {ident.name} does not have MANAGE on {securable.title()} '{full_name}'.")
+        raise AccessDeniedError(
+            f"User {ident.name} does not have MANAGE on {securable.title()} '{full_name}'."
+        )
 
     def require_metastore(self, privilege: str) -> None:
         # CREATE SHARE is a metastore privilege: https://docs.databricks.com/aws/en/delta-sharing/create-share
         ident = self.identity
         if ident.admin or privilege in effective(self._held("metastore", ""), ident.names):
             return
-        raise Denied(f"User {ident.name} does not have {privilege.replace('_', ' ')} on Metastore.")
+        raise AccessDeniedError(
+            f"User {ident.name} does not have {privilege.replace('_', ' ')} on Metastore."
+        )
 
     def can_select(self, ident: Identity, full_name: str) -> bool:
         key = tuple(full_name.lower().split("."))
@@ -350,7 +360,9 @@ class Metastore:
             if check and not self._table_visible(self.identity, key)[0]:
                 # tables.get needs ownership or a privilege on the table plus USE on its parents:
                 # https://docs.databricks.com/api/workspace/tables/get
-                raise Denied(f"User {self.caller} does not have permission to access Table '{full_name}'.")
+                raise AccessDeniedError(
+                    f"User {self.caller} does not have permission to access Table '{full_name}'."
+                )
             entry = self.tables[key]
             return {
                 "name": key[2], "catalog_name": key[0], "schema_name": key[1], "full_name": ".".join(key),
@@ -378,8 +390,8 @@ class Metastore:
             with self.lock:
                 try:
                     columns, rows = self._run(statement)
-                except Denied as denied:
-                    # https://docs.databricks.com/aws/en/error-messages/error-classes (INSUFFICIENT_PERMISSIONS)
+                except AccessDeniedError as denied:
+                    # INSUFFICIENT_PERMISSIONS: https://docs.databricks.com/aws/en/error-messages/error-classes
                     raise SqlError(
                         "INSUFFICIENT_PERMISSIONS", f"Insufficient privileges: {denied}", "42501"
                     ) from None

@@ -11,7 +11,11 @@ import requests
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.errors.platform import BadRequest, NotFound, PermissionDenied, ResourceConflict
 from databricks.sdk.service.catalog import PermissionsChange, Privilege
-from databricks.sdk.service.sharing import SharedDataObject, SharedDataObjectUpdate, SharedDataObjectUpdateAction
+from databricks.sdk.service.sharing import (
+    SharedDataObject,
+    SharedDataObjectUpdate,
+    SharedDataObjectUpdateAction,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -136,7 +140,9 @@ def test_information_schema_shows_others_grants_to_owners_only(emulator: UnityCa
     assert "analysts" in {r["grantee"] for r in member}
     manager = _client(emulator, "dapi-manager").query(query)
     assert "analysts" not in {r["grantee"] for r in manager}  # MANAGE: its own grants only
-    assert _client(emulator, "dapi-outsider").query("SELECT table_name FROM c.information_schema.tables") == []
+    assert (
+        _client(emulator, "dapi-outsider").query("SELECT table_name FROM c.information_schema.tables") == []
+    )
     # ...but the grants API gives a MANAGE holder every grant
     manager_api = WorkspaceClient(host=emulator.url, token="dapi-manager")
     assignments = manager_api.grants.get("table", "c.s.t").privilege_assignments or []

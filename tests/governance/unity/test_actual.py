@@ -64,7 +64,7 @@ def test_no_op_sync_of_an_owner_group_member_is_at_most_five_requests_per_catalo
     client = UnityClient(WorkspaceClient(host=member_emulator.url, token=TOKEN), member_emulator.warehouse_id)
     sync(mesh, config, client)
     member_emulator.reset_counts()
-    plan, result = sync(mesh, config, client)
+    plan, _result = sync(mesh, config, client)
     assert plan.changes == [] and member_emulator.writes == 0
     catalogs = {t.split(".")[0] for t in plan.tables}
     assert member_emulator.total_requests - _share_calls(member_emulator) <= 5 * len(catalogs)
