@@ -1,0 +1,48 @@
+"""governance/files.py: atomic writes that honour the umask, like any `open(..., "w")`."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from governance.errors import MeshError
+from governance.files import write_atomic
+
+
+@pytest.fixture
+def umask() -> Iterator[None]:
+    previous = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+@pytest.mark.parametrize(("mask", "mode"), [(0o022, 0o644), (0o027, 0o640), (0o002, 0o664)])
+def test_written_file_honours_the_umask(tmp_path: Path, umask: None, mask: int, mode: int) -> None:
+    os.umask(mask)
+    target = tmp_path / "rules.json"
+    write_atomic(target, "{}")
+    assert stat.S_IMODE(target.stat().st_mode) == mode
+    assert target.read_text() == "{}"
+
+
+def test_replacing_a_file_leaves_no_temp_file(tmp_path: Path, umask: None) -> None:
+    target = tmp_path / "out.txt"
+    write_atomic(target, "one")
+    write_atomic(target, "two")
+    assert target.read_text() == "two"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_a_directory_as_target_is_one_line_and_nothing_written(tmp_path: Path) -> None:
+    target = tmp_path / "folder"
+    target.mkdir()
+    with pytest.raises(MeshError) as error:
+        write_atomic(target, "x")
+    assert "folder" in str(error.value) and "\n" not in str(error.value)
+    assert list(target.iterdir()) == [] and [p.name for p in tmp_path.iterdir()] == ["folder"]
