@@ -18,14 +18,27 @@ def mapping(value: Any, where: str) -> dict[str, Any]:
     return {str(k): v for k, v in value.items()}
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 def write_atomic(path: Path, text: str) -> None:
-    """Write a temp file in the same folder and rename it over `path`: readers never see half a file."""
+    """Write a temp file in the same folder and rename it over `path`: readers never see half a file.
+
+    The file gets the mode `open(path, "w")` would give (0666 minus the umask), not mkstemp's 0600:
+    generated files are read by other users (a Trino server reading its rules.json).
+    """
     import tempfile  # ~2 ms to import (with random): only writers pay, not every reader of `mapping`
 
+    if path.is_dir():
+        raise MeshError(f"{path} is a folder; give a file path to write to")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         try:
+            os.fchmod(fd, 0o666 & ~_umask())
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(text)
             os.replace(tmp, path)
