@@ -1,8 +1,10 @@
 """`mesh publish`: publish external domains' data products to the Iceberg catalog Trino reads.
 
 Each product is published on its own, all or nothing; a product that fails (breaking change, missing
-build) is reported and the others still publish. Exit 0 when all published, 1 when one failed,
-2 when the catalog database is unreachable or the input is wrong (nothing is written then).
+build) is reported and the others still publish. One publish per catalog at a time: a second one
+exits 1 at once, having written nothing. Exit 0 when all published, 1 when one failed or another
+publish holds the catalog, 2 when the catalog database is unreachable or the input is wrong
+(nothing is written then).
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from rich.progress import (
 
 from governance.errors import ExitCode, MeshError
 from governance.iceberg.catalog import CatalogUnreachableError, open_catalog
-from governance.iceberg.config import load_catalog_settings
+from governance.iceberg.config import CatalogSettings, load_catalog_settings
+from governance.iceberg.lock import publish_lock
 from governance.iceberg.publisher import Publisher
 from governance.loader import load_mesh
 from governance.model import MeshModel, Model
@@ -73,6 +76,19 @@ def run(args: argparse.Namespace) -> int:
         console.print("no products to publish: no domain has `platform: external` with public gold models")
         return int(ExitCode.OK)
     settings = load_catalog_settings(root)
+    with publish_lock(settings):
+        failed = _publish_all(products, settings, console)
+    console.print(
+        f"published {len(products) - failed} of {len(products)} product(s) to catalog {settings.name} "
+        f"at {settings.display_uri}",
+        markup=False,
+        highlight=False,
+    )
+    return int(ExitCode.FAILED if failed else ExitCode.OK)
+
+
+def _publish_all(products: list[Model], settings: CatalogSettings, console: Console) -> int:
+    """Publish each product (the caller holds the catalog's lock); return how many failed."""
     catalog = open_catalog(settings)
     publisher = Publisher(catalog, settings)
     failed = 0
@@ -99,13 +115,15 @@ def run(args: argparse.Namespace) -> int:
                 progress.update(task, description=f"[red]✗ {escape(product.relation)}")
                 progress.console.print(f"[red]error:[/red] {escape(str(error))}", highlight=False)
                 continue
+            leftovers = (
+                f", removed {published.orphans_removed} file(s) an interrupted publish left"
+                if published.orphans_removed
+                else ""
+            )
             progress.update(
                 task,
-                description=f"[green]✓ {escape(product.relation)} -> {settings.name}.{published.identifier} "
-                f"({published.action}, {published.data_files} file(s))",
+                description=f"[green]✓ {escape(product.relation)} -> "
+                f"{escape(settings.name)}.{escape(published.identifier)} "
+                f"({published.action}, {published.data_files} file(s){leftovers})",
             )
-    console.print(
-        f"published {len(products) - failed} of {len(products)} product(s) to catalog {settings.name} "
-        f"at {settings.display_uri}"
-    )
-    return int(ExitCode.FAILED if failed else ExitCode.OK)
+    return failed

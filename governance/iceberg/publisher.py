@@ -4,6 +4,8 @@ Order of work: read the product's columns, compare with the published table (ref
 changes), write the data files, then commit one transaction (schema evolution + properties +
 snapshot) whose catalog row update is the very last step. Any failure deletes the files written and
 the namespace if this publish created it, so the catalog and the storage are left as they were.
+Before writing, the files a publish that died left under the table location are removed. Both
+clean-ups assume the caller holds the catalog's publish lock (governance/iceberg/lock.py).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from governance.errors import ExitCode, MeshError
 from governance.iceberg.catalog import catalog_unreachable
-from governance.iceberg.cleanup import LocationSnapshot
+from governance.iceberg.cleanup import LocationSnapshot, referenced_files, remove_orphans
 from governance.iceberg.config import CatalogSettings
 from governance.iceberg.contract import MANAGED_KEY, MANAGED_VALUE, PREFIX, product_properties
 from governance.iceberg.naming import identifier_for
@@ -43,6 +45,7 @@ class Published:
     data_files: int
     metadata_location: str
     diff: SchemaDiff | None
+    orphans_removed: int = 0  # files left by publishes that died, removed before this one wrote
 
 
 class BreakingChangeError(MeshError):
@@ -145,13 +148,17 @@ class Publisher:
         created_namespace = _ensure_namespace(self.catalog, identifier[0])
         snapshot: LocationSnapshot | None = None
         transaction: Transaction
+        orphans: list[str] = []
         try:
             if existing is None or diff is None:
                 transaction = self.catalog.create_table_transaction(
                     identifier, schema=wanted, properties=properties
                 )
+                # No table yet: whatever lies at its location was written by a publish that died.
+                orphans = remove_orphans(transaction.table_metadata.location, keep=set())
                 snapshot = LocationSnapshot(transaction.table_metadata.location)
             else:
+                orphans = remove_orphans(existing.location(), keep=referenced_files(existing))
                 # Listed before the transaction: deleting the old snapshot already writes manifests.
                 snapshot = LocationSnapshot(existing.location())
                 transaction = existing.transaction()
@@ -189,6 +196,7 @@ class Publisher:
             data_files=len(written.data_files),
             metadata_location=table.metadata_location,
             diff=diff,
+            orphans_removed=len(orphans),
         )
 
     def _drop_empty_namespace(self, namespace: str) -> None:
