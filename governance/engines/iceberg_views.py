@@ -5,10 +5,14 @@ table becomes a view at its `mesh.relation` (e.g. `shipping.gold.fct_shipments`)
 extension is used when it is installed locally; otherwise (offline, or no build for this DuckDB
 version) the view reads the Parquet data files of the table's current snapshot, as planned by
 pyiceberg, with `read_parquet`: the same rows, without the extension.
+
+A table that does not open or plan (metadata or manifests deleted or damaged) becomes a note, not a
+view: the rest of the mesh stays queryable and a query naming it fails as an unknown table.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from urllib.parse import unquote, urlparse
 
 import duckdb
@@ -63,24 +67,45 @@ def _view_sql(table: Table, name: str, use_extension: bool) -> str:
     return _select_from_files(table, name)
 
 
+@dataclass
+class AttachedDomain:
+    relations: list[str] = field(default_factory=list)  # the views created, as mesh relations
+    folders: list[str] = field(default_factory=list)  # local table locations the views read
+    notes: list[str] = field(default_factory=list)  # tables that could not be opened, and why
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
+
+
 def attach_external_domain(
     connection: duckdb.DuckDBPyConnection, catalog: SqlCatalog, domain: str, use_extension: bool
-) -> list[str]:
-    """Attach `domain` as an in-memory catalog of views over its published tables; return the relations."""
+) -> AttachedDomain:
+    """Attach `domain` as an in-memory catalog of views over its published tables."""
+    attached = AttachedDomain()
     connection.execute(f"ATTACH ':memory:' AS {quote_ident(domain)}")
     if not catalog.namespace_exists(domain):
-        return []
-    relations: list[str] = []
+        return attached
     for identifier in catalog.list_tables(domain):
-        table = catalog.load_table(identifier)
-        if table.properties.get(MANAGED_KEY) != MANAGED_VALUE:
-            continue  # not a mesh product
-        relation = table.properties.get("mesh.relation", f"{domain}.gold.{identifier[-1]}")
-        database, schema, view = relation.split(".", 2)
-        if database != domain:
+        name = ".".join(identifier)
+        try:
+            table = catalog.load_table(identifier)
+            if table.properties.get(MANAGED_KEY) != MANAGED_VALUE:
+                continue  # not a mesh product
+            relation = table.properties.get("mesh.relation", f"{domain}.gold.{identifier[-1]}")
+            database, schema, view = relation.split(".", 2)
+            if database != domain:
+                continue
+            select = _view_sql(table, relation, use_extension)
+        except MeshError as error:
+            attached.notes.append(str(error))
+            continue
+        except Exception as error:  # a damaged table must not hide the rest of the mesh
+            attached.notes.append(f"{name} in the Iceberg catalog cannot be read ({_first_line(error)})")
             continue
         connection.execute(f"CREATE SCHEMA IF NOT EXISTS {qualified(database, schema)}")
-        select = _view_sql(table, relation, use_extension)
         connection.execute(f"CREATE OR REPLACE VIEW {qualified(database, schema, view)} AS {select}")
-        relations.append(relation)
-    return relations
+        attached.relations.append(relation)
+        attached.folders.append(_local_path(table.location()))
+    return attached
