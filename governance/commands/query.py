@@ -1,7 +1,11 @@
 """`mesh query "SQL"`: query data products on the embedded DuckDB mesh, Trino or Databricks SQL.
 
+Every engine runs exactly one read-only query per call (governance/engines/read_only.py): DuckDB
+checks with its own parser inside a locked-down session; Trino and Databricks SQL statements are
+classified client-side, so a write or a second statement never reaches the server.
+
 Exit 0 with the result; 1 when the engine rejects the query (its own message: syntax error, unknown
-table, access denied); 2 when the engine cannot be reached or configured.
+table, access denied); 2 when the engine cannot be reached or configured, or the SQL is not one query.
 """
 
 from __future__ import annotations
@@ -11,8 +15,13 @@ import sys
 
 from governance.engines.base import Engine
 from governance.engines.output import FORMATS, write_result
+from governance.engines.read_only import require_one_query
 from governance.errors import ExitCode, MeshError
 from governance.project import Projects, find_root
+
+
+# The engines whose statements are classified client-side, with sqlglot's name for their dialect.
+SQLGLOT_DIALECTS = {"trino": "trino", "databricks": "databricks"}
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -50,6 +59,8 @@ def open_engine(name: str) -> Engine:
 def run(args: argparse.Namespace) -> int:
     if not args.sql.strip():
         raise MeshError("empty query; pass the SQL to run as the first argument")
+    if args.engine in SQLGLOT_DIALECTS:
+        require_one_query(args.sql, SQLGLOT_DIALECTS[args.engine], args.engine)
     engine = open_engine(args.engine)
     try:
         result = engine.execute(args.sql)
