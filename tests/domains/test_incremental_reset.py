@@ -1,0 +1,88 @@
+"""Incremental models survive a reset source: raw data regenerated (another scale or seed) between builds.
+
+`make demo` (scale 1) then `make test` (scale 0.02) regenerates the raw files under the same data
+directory; an incremental model that only appends rows newer than its watermark would keep the
+demo's rows, whose keys no longer exist upstream.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import subprocess
+import sys
+
+import duckdb
+import pytest
+
+from tests.domains.mesh_copy import MeshCopy, copy_mesh, generate_data
+
+pytestmark = pytest.mark.dbt
+
+MODEL = "stg_web_events"
+DBT = str(Path(sys.executable).parent / "dbt")
+
+
+def _loaded_and_raw(data: Path) -> tuple[int, int, int]:
+    """(rows loaded, raw rows, loaded event ids absent from the raw files)."""
+    raw = str(data / "raw" / "marketing" / "web_events" / "*.parquet")
+    with duckdb.connect(str(data / "warehouse" / "marketing.duckdb"), read_only=True) as con:
+        row = con.execute(
+            f"select (select count(*) from marketing.bronze.{MODEL}), "
+            f"(select count(*) from read_parquet(?)), "
+            f"(select count(*) from marketing.bronze.{MODEL} where event_id not in "
+            f"(select event_id from read_parquet(?)))",
+            [raw, raw],
+        ).fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+@pytest.fixture
+def mesh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> MeshCopy:
+    monkeypatch.setenv("MESH_DATA_DIR", str(tmp_path / "data"))
+    copy = copy_mesh(tmp_path / "mesh", domains=("orders", "marketing"))
+    return copy
+
+
+def _dbt(mesh: MeshCopy, project: str, *args: str) -> None:
+    """dbt in its own process, as `mesh build` runs it: no DuckDB connection outlives the build."""
+    folder = mesh.folder(project)
+    command = [DBT, *args, "--project-dir", str(folder), "--profiles-dir", str(mesh.root / "profiles")]
+    done = subprocess.run(command, cwd=folder, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout[-3000:]
+
+
+def _build(mesh: MeshCopy, data: Path) -> None:
+    # marketing's connection attaches orders' warehouse read-only; this model does not read it
+    duckdb.connect(str(data / "warehouse" / "orders.duckdb")).close()
+    _dbt(mesh, "orders", "parse")
+    _dbt(mesh, "marketing", "run", "--select", MODEL)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"), [(("0.004", "1"), ("0.002", "1")), (("0.002", "1"), ("0.002", "2"))]
+)
+def test_a_regenerated_source_is_reloaded_not_appended_to(
+    mesh: MeshCopy, tmp_path: Path, first: tuple[str, str], second: tuple[str, str]
+) -> None:
+    data = tmp_path / "data"
+    generate_data(data, *first)
+    _build(mesh, data)
+    loaded, raw, orphans = _loaded_and_raw(data)
+    assert loaded == raw and orphans == 0
+
+    generate_data(data, *second)
+    _build(mesh, data)
+    loaded, raw, orphans = _loaded_and_raw(data)
+    assert orphans == 0, f"{orphans} rows of the previous source kept"
+    assert loaded == raw
+
+
+def test_an_unchanged_source_is_appended_to_not_reloaded(mesh: MeshCopy, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    generate_data(data, "0.002", "1")
+    _build(mesh, data)
+    before = _loaded_and_raw(data)
+    _build(mesh, data)
+    assert _loaded_and_raw(data) == before
