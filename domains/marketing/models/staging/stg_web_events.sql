@@ -1,10 +1,12 @@
 {#- Clickstream ingestion, one model on every engine. Databricks: a streaming table over the landing
     location; each refresh reads only the files it has not seen. DuckDB and Spark: an incremental model
     over the raw files; each build appends the events that arrived after the newest one already loaded
-    (the feed's files are written in arrival order, `received_at`). -#}
+    (the feed's files are written in arrival order, `received_at`), and reloads the feed whole when it
+    was reset (macros/incremental/append_arrivals.sql). -#}
 {{ config(
     materialized='streaming_table' if target.type == 'databricks' else 'incremental',
     incremental_strategy='append',
+    pre_hook="{{ empty_when_source_reset(source('clickstream', 'web_events'), 'received_at', 'event_id') }}",
 ) }}
 
 with
@@ -19,11 +21,7 @@ source as (
         )
     {% else %}
         select * from {{ source('clickstream', 'web_events') }}
-        {% if is_incremental() %}
-            where received_at > (
-                    select max(loaded.received_at) as newest_received_at from {{ this }} as loaded
-                )
-        {% endif %}
+        {{ arrivals_after_newest_loaded('received_at') }}
     {% endif %}
 
 ),
