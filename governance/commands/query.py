@@ -19,7 +19,6 @@ from governance.engines.read_only import require_one_query
 from governance.errors import ExitCode, MeshError
 from governance.project import Projects, find_root
 
-
 # The engines whose statements are classified client-side, with sqlglot's name for their dialect.
 SQLGLOT_DIALECTS = {"trino": "trino", "databricks": "databricks"}
 
