@@ -11,10 +11,12 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import NoReturn
 
 from governance.errors import MeshError
 from governance.fast_exit import run_and_exit
+from governance.settings import set_root
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("governance.commands.build", "run dbt build for each domain in dependency order"),
@@ -41,6 +43,10 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     chosen = next((a for a in argv if not a.startswith("-")), None)
     for name, (module, summary) in COMMANDS.items():
         command_parser = sub.add_parser(name, help=summary, description=summary, epilog=EPILOG)
+        command_parser.add_argument(
+            "--root", type=Path, metavar="DIR", help="repository root (default: MESH_ROOT, else the "
+            "nearest folder upward holding mesh.yml)",
+        )  # fmt: skip
         if name == chosen:
             importlib.import_module(module).configure(command_parser)
     return parser
@@ -50,6 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
         args = build_parser(args_list).parse_args(args_list)
+        set_root(args.root)
         return int(args.run(args))
     except MeshError as error:
         print(f"error: {error}", file=sys.stderr)

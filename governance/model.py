@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
 
-from governance.project import Platform
+
+class Platform(StrEnum):
+    """Where a domain runs in production."""
+
+    DATABRICKS = "databricks"
+    EXTERNAL = "external"  # opted out of Databricks: products published to the Iceberg catalog
 
 
 class Access(StrEnum):
@@ -187,11 +192,14 @@ class Model:
     raw_code: str = ""
     fqn: tuple[str, ...] = ()
     refs: tuple[Ref, ...] = ()
+    product: bool | None = None  # set by the loader from mesh.yml `products:`
 
     @property
     def is_product(self) -> bool:
-        """A data product: a public model of a domain's gold layer."""
-        return self.access is Access.PUBLIC and self.layer is Layer.GOLD
+        """A data product, as mesh.yml `products:` defines it (default: a domain's public model)."""
+        if self.product is not None:
+            return self.product
+        return self.access is Access.PUBLIC and self.layer is not Layer.HUB
 
     @property
     def relation(self) -> str:

@@ -1,47 +1,55 @@
-"""The repository as a set of dbt projects: the hub and its domains, in dependency order.
+"""The repository as a set of dbt projects: the domains and the optional hub, in dependency order.
 
-Everything that needs to know "which domains exist, where, on which platform, and what they
-depend on" reads it here, from `domains/<name>/dbt_project.yml`, `dependencies.yml` and
-`domain.yml`, so the build, the governance loader and the deploy bundle agree.
+Everything that needs to know "which projects exist, where, on which platform, and what they depend
+on" reads it here, from the settings layer (`governance.settings`: mesh.yml, domain.yml, dbt-loom's
+config or dependencies.yml), so the build, the governance loader and the deploy bundle agree.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
+from dataclasses import dataclass, field
 from functools import cached_property
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from governance.errors import MeshError
+from governance.model import Platform
+from governance.settings import (
+    SAFE_LOADER,
+    Settings,
+    domain_file,
+    environ,
+    find_root,
+    load_settings,
+    profiles_dir,
+    read_yaml,
+    select_folders,
+    upstream_projects,
+)
 
-HUB = "hub"
-
-# libyaml's loader when present: discovery reads every project's YAML on each command.
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class Platform(StrEnum):
-    """Where a domain runs in production."""
-
-    DATABRICKS = "databricks"
-    EXTERNAL = "external"  # opted out of Databricks: products published to the Iceberg catalog
+__all__ = [
+    "SAFE_LOADER",
+    "DbtProject",
+    "Platform",
+    "Projects",
+    "data_dir",
+    "find_root",
+    "read_yaml",
+]
 
 
 @dataclass(frozen=True)
 class DbtProject:
-    """One dbt project of the mesh: a domain, or the hub (the repository root)."""
+    """One dbt project of the mesh: a domain, or the hub."""
 
     name: str
     path: Path
     upstream: tuple[str, ...]
     platform: Platform
     is_hub: bool = False
+    profiles_dir: Path | None = None  # where its profiles.yml is (None: dbt's own lookup)
+    upstream_file: Path | None = None  # the file naming `upstream` (dbt-loom's config or dependencies.yml)
 
     @property
     def target_dir(self) -> Path:
@@ -57,59 +65,59 @@ def data_dir(root: Path) -> Path:
 
     Absolute because engines resolve relative paths against their own folders (Spark: its warehouse).
     """
-    return Path(os.environ.get("MESH_DATA_DIR") or root / "data").resolve()
-
-
-def find_root(start: Path | None = None) -> Path:
-    """The repository root: `MESH_ROOT`, else the nearest folder holding `domains/` and `dbt_project.yml`."""
-    env = os.environ.get("MESH_ROOT")
-    if env:
-        return Path(env).resolve()
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / "domains").is_dir() and (folder / "dbt_project.yml").is_file():
-            return folder
-    raise MeshError(f"no mesh found from {here}: run inside the repository or set MESH_ROOT")
-
-
-def read_yaml(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        return {}
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        raise MeshError(f"{where}: invalid YAML ({getattr(exc, 'problem', exc)}); fix the file") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise MeshError(f"{path}: expected a mapping at the top level")
-    return data
+    return Path(environ("MESH_DATA_DIR") or root / "data").resolve()
 
 
 def _project_name(path: Path) -> str:
     name = read_yaml(path / "dbt_project.yml").get("name")
-    if not isinstance(name, str):
+    if not isinstance(name, str) or not name:
         raise MeshError(f"{path / 'dbt_project.yml'}: missing `name`")
     return name
 
 
-def _upstream(path: Path) -> tuple[str, ...]:
-    projects = read_yaml(path / "dependencies.yml").get("projects") or []
-    names = [p.get("name") for p in projects if isinstance(p, dict)]
-    if not all(isinstance(n, str) for n in names):
-        raise MeshError(f"{path / 'dependencies.yml'}: every entry under `projects` needs a `name`")
-    return tuple(str(n) for n in names)
-
-
-def _platform(path: Path) -> Platform:
-    raw = read_yaml(path / "domain.yml").get("platform", Platform.DATABRICKS.value)
-    try:
-        return Platform(raw)
-    except ValueError:
-        known = ", ".join(p.value for p in Platform)
-        raise MeshError(f"{path / 'domain.yml'}: unknown platform {raw!r}; use one of: {known}") from None
+def _read_projects(settings: Settings) -> dict[str, DbtProject]:
+    root = settings.root
+    hub_folder = (root / settings.mesh.hub).resolve() if settings.mesh.hub is not None else None
+    where = settings.path or root / "mesh.yml"
+    folders = select_folders(settings)
+    if hub_folder is not None and not (hub_folder / "dbt_project.yml").is_file():
+        raise MeshError(f"{where}: hub {settings.mesh.hub!r} holds no dbt_project.yml; fix `hub`")
+    if hub_folder is not None:
+        relative = hub_folder.relative_to(root).as_posix() if hub_folder != root else "."
+        folders = [*folders, relative] if relative not in folders else folders
+    projects: dict[str, DbtProject] = {}
+    for relative in folders:
+        path = (root / relative).resolve()
+        name = _project_name(path)
+        if name in projects:
+            raise MeshError(
+                f"{path / 'dbt_project.yml'}: project {name!r} is also at {projects[name].path}; "
+                "rename one, or exclude one in mesh.yml projects.exclude"
+            )
+        own = domain_file(path)
+        entry = settings.mesh.domains.get(name)
+        platforms = {s.platform for s in (own, entry) if s is not None and s.platform is not None}
+        if len(platforms) > 1:
+            raise MeshError(
+                f"{path / 'domain.yml'}: platform differs from mesh.yml domains.{name}.platform; set it once"
+            )
+        upstream, upstream_file = upstream_projects(path)
+        projects[name] = DbtProject(
+            name,
+            path,
+            upstream,
+            platforms.pop() if platforms else Platform.DATABRICKS,
+            is_hub=path == hub_folder,
+            profiles_dir=profiles_dir(settings, path, own, name),
+            upstream_file=upstream_file,
+        )
+    unknown = sorted(set(settings.mesh.domains) - set(projects))
+    if unknown:
+        raise MeshError(
+            f"{where}: domains.{unknown[0]} is not a project of the mesh; "
+            f"projects: {', '.join(sorted(projects)) or 'none'}"
+        )
+    return projects
 
 
 @dataclass(frozen=True)
@@ -118,30 +126,29 @@ class Projects:
 
     root: Path
     projects: dict[str, DbtProject]
+    settings: Settings | None = field(default=None, compare=False)
 
     @classmethod
-    def discover(cls, root: Path | None = None) -> Projects:
-        root = root or find_root()
-        projects: dict[str, DbtProject] = {}
-        domains_dir = root / "domains"
-        for path in sorted(p for p in domains_dir.iterdir() if (p / "dbt_project.yml").is_file()):
-            name = _project_name(path)
-            if name != path.name:
-                raise MeshError(
-                    f"{path / 'dbt_project.yml'}: project name {name!r} must equal its folder {path.name!r}"
-                )
-            projects[name] = DbtProject(name, path, _upstream(path), _platform(path))
-        projects[HUB] = DbtProject(HUB, root, _upstream(root), Platform.DATABRICKS, is_hub=True)
-        mesh = cls(root, projects)
+    def discover(cls, root: Path | None = None, settings: Settings | None = None) -> Projects:
+        """The mesh's projects per the settings at `root` (default: `find_root()`); bad input is one
+        MeshError line: an unknown upstream, a cycle, a glob matching nothing, a typo in a settings file."""
+        settings = settings or load_settings((root or find_root()).resolve())
+        projects = _read_projects(settings)
+        mesh = cls(settings.root, projects, settings)
         for project in projects.values():
             for up in project.upstream:
                 if up not in projects:
                     raise MeshError(
-                        f"{project.path / 'dependencies.yml'}: unknown project {up!r}; "
-                        f"known: {', '.join(mesh.domain_names)}"
+                        f"{project.upstream_file}: upstream project {up!r} is not in the mesh; "
+                        f"projects: {', '.join(sorted(projects))}; add its folder to mesh.yml "
+                        "projects.include"
                     )
         mesh.order  # noqa: B018 - fail early on cycles
         return mesh
+
+    @property
+    def hub(self) -> DbtProject | None:
+        return next((p for p in self.projects.values() if p.is_hub), None)
 
     @property
     def domain_names(self) -> list[str]:
@@ -155,7 +162,10 @@ class Projects:
             sorter.prepare()
         except CycleError as exc:
             cycle = " -> ".join(exc.args[1])
-            raise MeshError(f"dependency cycle between domains: {cycle}; fix dependencies.yml") from None
+            raise MeshError(
+                f"dependency cycle between projects: {cycle}; remove one upstream from its dbt-loom "
+                "config (or dependencies.yml)"
+            ) from None
         ordered: list[str] = []
         while sorter.is_active():
             ready = sorted(sorter.get_ready())

@@ -61,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
     from governance.checks.config import load_policy, resolve_codes
     from governance.checks.evaluation import evaluate
     from governance.checks.registry import all_rules
+    from governance.coverage import describe
     from governance.errors import ExitCode
     from governance.fast_exit import keep
     from governance.files import write_atomic
@@ -71,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
     projects = Projects.discover(find_root())
     projects.select(args.domain)  # unknown domain names fail before anything is read
     breaking_codes = [e.code for e in breaking_entries()]
-    policy = load_policy(args.config, root=projects.root, extra_codes=breaking_codes)
+    policy_file = args.config or (projects.settings.file("policies") if projects.settings else None)
+    policy = load_policy(policy_file, root=projects.root, extra_codes=breaking_codes)
     selected = resolve_codes(args.select, all_rules(), breaking_codes) if args.select else None
     baseline = read_baseline(args.baseline) if args.baseline else frozenset()
     mesh = load_mesh(projects=projects)
@@ -84,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
 
         extra = find_breaking_changes(mesh, previous)
     report = evaluate(mesh, policy, selected=selected, domains=args.domain, extra=extra, baseline=baseline)
+    describe(mesh)  # what was governed, and what could not be placed (never silently green)
     if args.write_baseline is not None:
         count = write_baseline(args.write_baseline, [*report.findings, *report.baselined])
         print(f"wrote {count} findings to baseline {args.write_baseline}", file=sys.stderr)

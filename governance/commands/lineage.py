@@ -7,6 +7,7 @@ import sys
 
 import orjson
 
+from governance.coverage import describe
 from governance.errors import ExitCode
 from governance.fast_exit import keep
 from governance.lineage import RENDERERS, build_lineage, to_json
@@ -32,6 +33,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     mesh = load_mesh(find_root())
     keep(mesh)  # freed by the OS at exit, not object by object
+    describe(mesh)
     graph = build_lineage(mesh)
     if args.domain:
         graph = graph.for_domain(args.domain)

@@ -10,6 +10,7 @@ from rich.console import Console
 
 from governance.errors import ExitCode
 from governance.project import find_root
+from governance.settings import settings_file
 from governance.unity.client import UnityClient
 from governance.unity.pipeline import Inputs, compute_plan, load_inputs
 from governance.unity.plan import Plan
@@ -66,7 +67,7 @@ def missing_exit(plan: Plan, args: argparse.Namespace) -> ExitCode:
 
 
 def run(args: argparse.Namespace) -> int:
-    inputs = load_inputs(find_root(), args.config)
+    inputs = load_inputs(find_root(), args.config or settings_file("unity"))
     plan = compute_plan(connect(inputs), inputs, args.prune)
     show(plan, args)
     if args.out:

@@ -31,6 +31,7 @@ from governance.iceberg.publisher import Publisher
 from governance.loader import load_mesh
 from governance.model import MeshModel, Model
 from governance.project import Platform, Projects, find_root
+from governance.settings import settings_file
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -75,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     if not products:
         console.print("no products to publish: no domain has `platform: external` with public gold models")
         return int(ExitCode.OK)
-    settings = load_catalog_settings(root)
+    settings = load_catalog_settings(root, settings_file("publish", root))
     with publish_lock(settings):
         failed = _publish_all(products, settings, console)
     console.print(

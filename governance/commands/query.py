@@ -18,6 +18,7 @@ from governance.engines.output import FORMATS, write_result
 from governance.engines.read_only import require_one_query
 from governance.errors import ExitCode, MeshError
 from governance.project import Projects, find_root
+from governance.settings import settings_file
 
 # The engines whose statements are classified client-side, with sqlglot's name for their dialect.
 SQLGLOT_DIALECTS = {"trino": "trino", "databricks": "databricks"}
@@ -40,7 +41,7 @@ def open_engine(name: str) -> Engine:
         from governance.engines.trino_engine import TrinoEngine
         from governance.trino.config import load_trino_settings
 
-        return TrinoEngine(load_trino_settings())
+        return TrinoEngine(load_trino_settings(settings_file("trino")))
     if name == "databricks":
         from governance.engines.databricks_engine import DatabricksEngine
 
@@ -49,7 +50,9 @@ def open_engine(name: str) -> Engine:
     from governance.iceberg.config import load_catalog_settings
 
     root = find_root()
-    engine = EmbeddedEngine(Projects.discover(root), load_catalog_settings(root))
+    engine = EmbeddedEngine(
+        Projects.discover(root), load_catalog_settings(root, settings_file("publish", root))
+    )
     for note in engine.notes:
         print(f"note: {note}", file=sys.stderr)
     return engine

@@ -16,6 +16,7 @@ from rich.console import Console
 from governance.commands.plan import add_common_arguments, connect, missing_exit, show
 from governance.errors import ExitCode, MeshError
 from governance.project import find_root
+from governance.settings import settings_file
 from governance.unity.client import UnityClient
 from governance.unity.config import UnityConfig, load_config
 from governance.unity.pipeline import apply_plan, compute_plan, load_inputs, verify_unchanged
@@ -40,7 +41,7 @@ def _reviewed_plan(args: argparse.Namespace) -> tuple[Plan, UnityClient, UnityCo
     plan = Plan.read(args.plan_file)
     if args.prune and not plan.prune:
         raise MeshError(f"{args.plan_file}: the plan was computed without --prune; re-run mesh plan --prune")
-    config = load_config(root, args.config)
+    config = load_config(root, args.config or settings_file("unity", root))
     client = UnityClient.connect(config.resolve_warehouse_id(), retries=config.retries)
     verify_unchanged(client, plan, config, args.plan_file)
     return plan, client, config
@@ -52,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     if args.plan_file:
         plan, client, config = _reviewed_plan(args)
     else:
-        inputs = load_inputs(find_root(), args.config)
+        inputs = load_inputs(find_root(), args.config or settings_file("unity"))
         client = connect(inputs)
         plan, config = compute_plan(client, inputs, args.prune), inputs.config
     show(plan, args)

@@ -14,6 +14,7 @@ from governance.files import write_atomic
 from governance.iceberg.config import load_catalog_settings
 from governance.loader import load_mesh
 from governance.project import Projects, find_root
+from governance.settings import settings_file
 from governance.trino.bundle import build_bundle
 from governance.trino.config import load_trino_settings
 from governance.trino.properties import CONFIG_DIR
@@ -40,8 +41,8 @@ def run(args: argparse.Namespace) -> int:
         raise MeshError(f"--config-dir {config_dir!r} must be an absolute path (Trino resolves it itself)")
     bundle = build_bundle(
         load_mesh(root, Projects.discover(root)),
-        load_trino_settings(),
-        load_catalog_settings(root),
+        load_trino_settings(settings_file("trino", root)),
+        load_catalog_settings(root, settings_file("publish", root)),
         config_dir.rstrip("/") or "/",
     )
     try:

@@ -21,6 +21,7 @@ from governance.loader.manifest import ArtifactPaths, load_project
 from governance.loader.yaml_lines import YamlLines
 from governance.model import MeshModel
 from governance.project import DbtProject, Projects
+from governance.settings import Settings, load_settings
 
 __all__ = ["load_mesh", "load_state"]
 
@@ -30,7 +31,7 @@ def load_mesh(root: Path | None = None, projects: Projects | None = None) -> Mes
     projects = projects or Projects.discover(root)
     in_order = [projects.projects[name] for name in projects.order]
     return _load(
-        projects.root,
+        _settings(projects),
         [(p, p.target_dir, f"run `mesh build --domain {p.name}` first") for p in in_order],
     )
 
@@ -49,7 +50,7 @@ def load_state(state_dir: Path, projects: Projects) -> MeshModel:
             "/manifest.json); copy production's dbt artifacts there"
         )
     return _load(
-        projects.root,
+        _settings(projects),
         [
             (projects.projects[name], state_dir / name, f"replace it with production's artifacts for {name}")
             for name in present
@@ -57,14 +58,18 @@ def load_state(state_dir: Path, projects: Projects) -> MeshModel:
     )
 
 
-def _load(root: Path, targets: list[tuple[DbtProject, Path, str]]) -> MeshModel:
+def _settings(projects: Projects) -> Settings:
+    return projects.settings or load_settings(projects.root)
+
+
+def _load(settings: Settings, targets: list[tuple[DbtProject, Path, str]]) -> MeshModel:
     """(project, folder of its artifacts, what to do if they are bad) -> the mesh (see `gc_pause`)."""
     lines = YamlLines()
     return built_uncollected(
         lambda: assemble(
-            root,
+            settings.root,
             [
-                load_project(project, ArtifactPaths.of_target(folder), root, lines, hint)
+                load_project(project, ArtifactPaths.of_target(folder), settings, lines, hint)
                 for project, folder, hint in targets
             ],
         )

@@ -32,6 +32,7 @@ from governance.loader.results import apply_freshness, apply_run_results
 from governance.loader.yaml_lines import YamlLines
 from governance.model import Domain
 from governance.project import DbtProject
+from governance.settings import Settings
 
 T = TypeVar("T")
 E = TypeVar("E", bound=schema.Entry)
@@ -58,14 +59,21 @@ class ArtifactPaths:
 
 
 def load_project(
-    project: DbtProject, paths: ArtifactPaths, root: Path, lines: YamlLines, hint: str
+    project: DbtProject, paths: ArtifactPaths, settings: Settings, lines: YamlLines, hint: str
 ) -> Domain:
+    root = settings.root
     shown = display(paths.manifest, root)
     if not paths.manifest.is_file():
         raise MeshError(f"{shown}: manifest of {project.name!r} not found; {hint}")
     relative = display(project.path, root)
     files = ProjectFiles(
-        project.name, str(project.path), "" if relative == "." else relative, project.is_hub, lines
+        project.name,
+        str(project.path),
+        "" if relative == "." else relative,
+        project.is_hub,
+        lines,
+        settings.layer_placer(),
+        settings.is_product,
     )
     try:
         domain = _domain(_read(paths.manifest, shown, hint), project, files)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,8 +21,6 @@ from governance.model import (
     Ref,
     Source,
 )
-
-LAYERS = {layer.value: layer for layer in (Layer.BRONZE, Layer.SILVER, Layer.GOLD)}
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs 2x, and there are 15,000 per mesh
@@ -56,6 +55,8 @@ class ProjectFiles:
     relative: str  # "" for the hub at the repository root
     is_hub: bool
     lines: YamlLines
+    place_layer: Callable[[str, tuple[str, ...]], Layer]  # (schema, folders) -> layer, per mesh.yml
+    is_product: Callable[[Access, Layer, bool], bool]  # (access, layer, is_hub), per mesh.yml
 
     def shown(self, file: str) -> str:
         return f"{self.relative}/{file}" if self.relative else file
@@ -99,10 +100,11 @@ def _patch_file(patch: str | None, project: str) -> str | None:
     return patch[len(prefix) :] if patch.startswith(prefix) else patch.split("://", 1)[-1]
 
 
-def layer_of(files: ProjectFiles, schema: str) -> Layer:
+def layer_of(files: ProjectFiles, schema: str, fqn: tuple[str, ...]) -> Layer:
+    """The hub's layer, else the layer mesh.yml `layers:` places the schema or the folders in."""
     if files.is_hub:
         return Layer.HUB
-    return LAYERS.get(schema.lower(), Layer.UNKNOWN)
+    return files.place_layer(schema, fqn[1:-1])  # fqn: project, folders..., name
 
 
 ACCESS = {access.value: access for access in Access}
@@ -123,6 +125,8 @@ def parse_model(node: s.ModelNode, files: ProjectFiles) -> Model:
     if access is None:
         raise Malformed(f"`access` is {node.access!r}, not private/protected/public")
     contract, grants = config.contract, config.grants
+    fqn = node.fqn or ()
+    layer = layer_of(files, node.schema, fqn)
     return Model(
         node.unique_id,
         files.name,
@@ -136,7 +140,7 @@ def parse_model(node: s.ModelNode, files: ProjectFiles) -> Model:
         ),
         access,
         _text(node.group),
-        layer_of(files, node.schema),
+        layer,
         node.description or "",
         node.columns or {},
         bool(contract and contract.enforced),
@@ -152,8 +156,9 @@ def parse_model(node: s.ModelNode, files: ProjectFiles) -> Model:
         files.location(node.original_file_path),
         yml,
         node.raw_code or "",
-        node.fqn or (),
+        fqn,
         _refs(node.refs),
+        files.is_product(access, layer, files.is_hub),
     )
 
 

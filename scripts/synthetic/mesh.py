@@ -540,6 +540,9 @@ def write_mesh(spec: MeshSpec, templates: Templates, out: Path) -> Summary:
     builder = MeshBuilder(spec, templates)
     projects = builder.build()
     out.mkdir(parents=True, exist_ok=True)
+    _write_yaml(
+        out / "mesh.yml", {"projects": {"include": ["domains/*"]}, "hub": ".", "layers": {"from": "schema"}}
+    )
     for project in projects:
         folder = out if project.is_hub else out / "domains" / project.name
         (folder / "target").mkdir(parents=True, exist_ok=True)

@@ -29,9 +29,13 @@ def clean_copy(clean_root: Path, tmp_path: Path) -> Path:
     return copy_tree(clean_root, tmp_path / "mesh")
 
 
+GOVERNED = "governing 3 projects (2 domains + hub), 4 products\n"
+
+
 def test_clean_mesh_exits_zero(monkeypatch, capsys, clean_root: Path):
     code, out, err = _run(monkeypatch, capsys, clean_root)
-    assert (code, err) == (0, "")
+    # what it governed, and no warning: every model placed, products found
+    assert (code, err) == (0, GOVERNED)
     assert "0 errors, 0 warnings" in out
 
 
@@ -78,7 +82,7 @@ def test_state_reports_breaking_changes_with_the_rest(monkeypatch, capsys, clean
         (state / project).mkdir(parents=True)
         shutil.copy(clean_root / folder / "target" / "manifest.json", state / project / "manifest.json")
     code, out, err = _run(monkeypatch, capsys, clean_root, "--state", str(state))
-    assert (code, err) == (0, "") and "0 errors" in out
+    assert (code, err) == (0, GOVERNED) and "0 errors" in out
     # production had a product column that the working tree no longer has: a breaking change
     manifest = orjson.loads((state / "orders" / "manifest.json").read_bytes())
     node = manifest["nodes"]["model.orders.fct_orders"]
@@ -148,7 +152,7 @@ def test_same_product_in_two_domains(monkeypatch, capsys, clean_copy: Path):
 def test_cycle_between_domains(monkeypatch, capsys, clean_copy: Path):
     (clean_copy / "domains/orders/dependencies.yml").write_text("projects:\n  - name: marketing\n")
     line = _bad_input(monkeypatch, capsys, clean_copy)
-    assert "dependency cycle between domains" in line
+    assert "dependency cycle between projects" in line
 
 
 def test_cycle_between_domains_in_manifests(monkeypatch, capsys, clean_copy: Path):

@@ -1,0 +1,442 @@
+"""The one settings layer: `mesh.yml` at the repository root, the environment, and `--root`.
+
+Every command finds the root (`root()`), then reads `load_settings(root)`: which dbt projects form
+the mesh, the optional hub, each project's profiles folder and platform, what a data product is,
+how a model's layer is placed, and where the policy, Unity, Trino and publish settings live.
+Every key is typed (msgspec); an unknown key is rejected with the closest known one.
+
+The environment variables the mesh reads are listed once, in `ENVIRONMENT`; `environ()` reads them.
+Per-project files are read here too, with the same strictness: `domain.yml` (the same keys as a
+`domains:` entry of mesh.yml) and the upstream projects, from dbt-loom's `dbt_loom.config.yml`
+(`manifests[].name`) or dbt's `dependencies.yml` (`projects[].name`), never typed twice.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import msgspec
+import yaml
+
+from governance.errors import MeshError
+from governance.model import Access, Layer, Platform
+
+SETTINGS_FILE = "mesh.yml"
+PACKAGE_DIR = Path(__file__).resolve().parent
+# Settings files shipped with the package; a repository overrides any of them in mesh.yml `files:`.
+PACKAGE_DEFAULTS = {
+    "policies": PACKAGE_DIR / "policies.yml",
+    "unity": PACKAGE_DIR / "defaults" / "unity.yml",
+    "trino": PACKAGE_DIR / "defaults" / "trino.yml",
+    "publish": PACKAGE_DIR / "publish.yml",
+}
+# Folders never searched for projects: dependencies, build output, virtual environments.
+SKIPPED_FOLDERS = frozenset(
+    {"dbt_packages", "dbt_modules", "target", "logs", "node_modules", "__pycache__", "site-packages", "venv"}
+)
+
+# Every environment variable the mesh reads, and what it overrides (README "Settings").
+ENVIRONMENT: dict[str, str] = {
+    "MESH_ROOT": "the repository root (after --root; before searching upward for mesh.yml)",
+    "MESH_DATA_DIR": "where raw data and warehouses live (default <root>/data)",
+    "MESH_ENV": "the deployment environment in catalog names (profiles)",
+    "MESH_CATALOG_URI": "publish.yml catalog.uri",
+    "MESH_CATALOG_PASSWORD": "the Iceberg catalog database password",
+    "MESH_WAREHOUSE": "publish.yml catalog.warehouse",
+    "MESH_WAREHOUSE_ID": "the Databricks SQL warehouse (unity.yml warehouse_id_env)",
+    "DBT_PROFILES_DIR": "profiles folder of projects without one in mesh.yml or their own profiles.yml",
+    "TRINO_HOST": "trino.yml connection.host (also TRINO_PORT, TRINO_USER, TRINO_HTTP_SCHEME, TRINO_CATALOG)",
+    "TRINO_PASSWORD": "Trino basic-auth password",
+    "DATABRICKS_HOST": "Databricks workspace (also DATABRICKS_TOKEN, DATABRICKS_HTTP_PATH)",
+}
+
+
+def environ(name: str) -> str | None:
+    """A documented environment variable, or None when unset or empty."""
+    if name not in ENVIRONMENT:
+        raise KeyError(f"{name} is not a documented mesh environment variable (governance.settings)")
+    return os.environ.get(name) or None
+
+
+# --- mesh.yml ----------------------------------------------------------------------------------
+
+
+class ProjectsSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+    """Which dbt projects form the mesh: folders (globs, relative to the root) holding a dbt_project.yml."""
+
+    include: tuple[str, ...] = ()  # empty: every dbt_project.yml under the root
+    exclude: tuple[str, ...] = ()
+
+
+class DomainSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+    """Per-project settings: a `domains:` entry of mesh.yml, or a project's own `domain.yml`."""
+
+    platform: Platform | None = None  # default databricks
+    profiles_dir: str | None = None  # relative to the file that sets it
+
+
+class LayerNames(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+    """Schema or folder names that place a model in each layer (matched case-insensitively)."""
+
+    bronze: tuple[str, ...] = ("bronze", "staging")
+    silver: tuple[str, ...] = ("silver", "intermediate")
+    gold: tuple[str, ...] = ("gold", "marts")
+
+
+class LayerSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+    """How a model's layer is placed: from its schema, its folder under the model paths, or either."""
+
+    source: Literal["auto", "schema", "folder"] = msgspec.field(default="auto", name="from")
+    names: LayerNames = LayerNames()
+
+
+class ProductSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+    """What a data product is: a model of a domain (never the hub) with one of these access levels,
+    in one of these layers (empty: any layer)."""
+
+    access: tuple[Access, ...] = (Access.PUBLIC,)
+    layers: tuple[Literal["bronze", "silver", "gold", "unknown"], ...] = ()
+
+
+class SettingsFiles(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+    """Where the other settings files live, relative to the root (unset: the package's defaults)."""
+
+    policies: str | None = None
+    unity: str | None = None
+    trino: str | None = None
+    publish: str | None = None
+
+
+class MeshSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+    """The contents of mesh.yml (every key optional)."""
+
+    version: Literal[1] = 1
+    projects: ProjectsSettings = ProjectsSettings()
+    hub: str | None = None  # folder of the hub project (analyst marts over the domains' products)
+    profiles_dir: str | None = None  # default profiles folder of every project
+    domains: dict[str, DomainSettings] = {}
+    products: ProductSettings = ProductSettings()
+    layers: LayerSettings = LayerSettings()
+    files: SettingsFiles = SettingsFiles()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings of one repository: mesh.yml (or the defaults without one) and where it was read."""
+
+    root: Path
+    mesh: MeshSettings
+    path: Path | None  # mesh.yml, or None when absent (defaults)
+
+    def file(self, name: Literal["policies", "unity", "trino", "publish"]) -> Path:
+        """The settings file `name`: the repository's (mesh.yml `files:`), else the package default."""
+        configured: str | None = getattr(self.mesh.files, name)
+        if configured is None:
+            return PACKAGE_DEFAULTS[name]
+        path = (self.root / configured).resolve()
+        if not path.is_file():
+            raise MeshError(
+                f"{self.path}: files.{name} is {configured!r}, which does not exist; fix the path"
+            )
+        return path
+
+    def is_product(self, access: Access, layer: Layer, is_hub: bool) -> bool:
+        rule = self.mesh.products
+        if is_hub or access not in rule.access:
+            return False
+        return not rule.layers or layer.value in rule.layers
+
+    def layer_placer(self) -> Callable[[str, tuple[str, ...]], Layer]:
+        """(schema, folders under the model path) -> layer, per `layers:`."""
+        names = self.mesh.layers.names
+        lookup: dict[str, Layer] = {}
+        for layer in (Layer.BRONZE, Layer.SILVER, Layer.GOLD):
+            for name in getattr(names, layer.value):
+                lookup.setdefault(name.lower(), layer)
+        source = self.mesh.layers.source
+
+        def place(schema: str, folders: tuple[str, ...]) -> Layer:
+            if source != "folder":
+                found = lookup.get(schema.lower())
+                if found is not None or source == "schema":
+                    return found or Layer.UNKNOWN
+            for folder in folders:
+                found = lookup.get(folder.lower())
+                if found is not None:
+                    return found
+            return Layer.UNKNOWN
+
+        return place
+
+
+_ROOT_OPTION: dict[str, Path] = {}  # "root" -> the --root of this process's command
+
+
+def set_root(path: Path | None) -> None:
+    """`--root` of the command line: wins over MESH_ROOT and the upward search (None: unset)."""
+    _ROOT_OPTION.pop("root", None)
+    if path is not None:
+        _ROOT_OPTION["root"] = path.resolve()
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The repository root: `--root`, else `MESH_ROOT`, else the nearest folder upward holding mesh.yml."""
+    env = environ("MESH_ROOT")
+    explicit = _ROOT_OPTION.get("root") or (Path(env) if env else None)
+    if explicit is not None:
+        explicit = explicit.resolve()
+        if not explicit.is_dir():
+            raise MeshError(f"{explicit}: the mesh root (--root or MESH_ROOT) is not a folder")
+        return explicit
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / SETTINGS_FILE).is_file():
+            return folder
+    raise MeshError(
+        f"no {SETTINGS_FILE} found from {here} upward; run `mesh init` at the repository root, "
+        "or pass --root DIR (or set MESH_ROOT)"
+    )
+
+
+def load_settings(root: Path) -> Settings:
+    """mesh.yml at `root` (the defaults when there is none), validated."""
+    path = root / SETTINGS_FILE
+    if not path.exists():
+        return Settings(root, MeshSettings(), None)
+    return Settings(root, decode_yaml(path, MeshSettings), path)
+
+
+# --- strict YAML decoding with "did you mean" ---------------------------------------------------
+
+# libyaml's loader when present: discovery reads every project's YAML on each command.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+S = TypeVar("S", bound=msgspec.Struct)
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """A YAML mapping ({} for a missing or empty file); anything else is one MeshError line."""
+    if not path.is_file():
+        if path.exists():
+            raise MeshError(f"{path}: not a file")
+        return {}
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MeshError(
+            f"{path}: cannot be read ({exc.__class__.__name__}); fix its permissions or encoding"
+        ) from None
+    try:
+        data = yaml.load(text, Loader=SAFE_LOADER)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        raise MeshError(f"{where}: invalid YAML ({getattr(exc, 'problem', exc)}); fix the file") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise MeshError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+_UNKNOWN = re.compile(r"Object contains unknown field `(?P<field>[^`]*)`(?: - at `(?P<at>[^`]*)`)?")
+_AT = re.compile(r" - at `(?P<at>[^`]*)`$")
+
+
+def decode_yaml(path: Path, kind: type[S]) -> S:
+    """`path` decoded into `kind`; an unknown key names the closest known one."""
+    data = read_yaml(path)
+    try:
+        return msgspec.convert(data, kind, strict=False)
+    except msgspec.ValidationError as exc:
+        raise MeshError(f"{path}: {_explain(str(exc), kind, data)}") from None
+
+
+def _explain(message: str, kind: type[msgspec.Struct], data: Any) -> str:
+    unknown = _UNKNOWN.match(message)
+    if unknown:
+        field = unknown["field"]
+        where, known = _walk(kind, data, unknown["at"] or "$", field)
+        close = difflib.get_close_matches(field, known, n=1, cutoff=0.6)
+        hint = f"did you mean `{close[0]}`?" if close else f"known keys: {', '.join(known) or 'none'}"
+        return f"unknown key `{field}`{f' under `{where}`' if where else ''}; {hint}"
+    at_match = _AT.search(message)
+    text = message[: at_match.start()] if at_match else message
+    where = _walk(kind, data, at_match["at"], None)[0] if at_match else ""
+    return f"{text[0].lower()}{text[1:]}{f' at `{where}`' if where else ''}; fix the value"
+
+
+def _walk(kind: type[msgspec.Struct], data: Any, at: str, field: str | None) -> tuple[str, list[str]]:
+    """msgspec's error path (`$.domains[...]`, `$.projects.include[0]`) -> the dotted path of keys as
+    written in the file, and the keys the struct found there accepts. msgspec does not name a
+    mapping's key (`[...]`): it is the entry holding `field`."""
+    info: Any = msgspec.inspect.type_info(kind)
+    parts: list[str] = []
+    for name, index, any_key in re.findall(r"\.([^.\[]+)|\[(\d+)\]|\[(\.\.\.)\]", at):
+        info = _unwrap(info)
+        if name and isinstance(info, msgspec.inspect.StructType):
+            info = next((f.type for f in info.fields if f.encode_name == name), info)
+            data = data.get(name) if isinstance(data, dict) else None
+            parts.append(name)
+        elif any_key and isinstance(info, msgspec.inspect.DictType):
+            info = info.value_type
+            items = data.items() if isinstance(data, dict) else ()
+            key = next((k for k, v in items if isinstance(v, dict) and (field is None or field in v)), "*")
+            data = data.get(key) if isinstance(data, dict) else None
+            parts.append(str(key))
+        elif index:
+            info = getattr(info, "item_type", info)
+            data = data[int(index)] if isinstance(data, list) and int(index) < len(data) else None
+            parts.append(index)
+    info = _unwrap(info)
+    known = [f.encode_name for f in info.fields] if isinstance(info, msgspec.inspect.StructType) else []
+    return ".".join(parts), known
+
+
+def _unwrap(info: Any) -> Any:
+    if isinstance(info, msgspec.inspect.UnionType):
+        for member in info.types:
+            if not isinstance(member, msgspec.inspect.NoneType):
+                return member
+    return info
+
+
+# --- per-project files ----------------------------------------------------------------------------
+
+
+class _ProjectDependency(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+    name: str
+
+
+class DbtDependencies(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+    """dbt's `dependencies.yml`: packages (for `dbt deps`) and the upstream projects."""
+
+    packages: list[Any] = []
+    projects: list[_ProjectDependency] = []
+
+
+class _LoomManifest(msgspec.Struct, kw_only=True, frozen=True):  # dbt-loom validates its own keys
+    name: str
+
+
+class LoomConfig(msgspec.Struct, kw_only=True, frozen=True):
+    manifests: list[_LoomManifest] = []
+
+
+def upstream_projects(folder: Path) -> tuple[tuple[str, ...], Path | None]:
+    """A project's upstream project names and the file that names them (None: no upstream file).
+
+    dbt-loom's config is what a build reads, so it is the source when present; a dependencies.yml
+    naming other projects as well is a second copy that must agree.
+    """
+    loom_path, deps_path = folder / "dbt_loom.config.yml", folder / "dependencies.yml"
+    loom = decode_yaml(loom_path, LoomConfig) if loom_path.is_file() else None
+    deps = decode_yaml(deps_path, DbtDependencies) if deps_path.is_file() else None
+    from_loom = tuple(m.name for m in loom.manifests) if loom is not None else None
+    from_deps = tuple(p.name for p in deps.projects) if deps is not None and deps.projects else None
+    if from_loom is not None and from_deps is not None and set(from_loom) != set(from_deps):
+        raise MeshError(
+            f"{deps_path}: projects {sorted(from_deps)} differ from {loom_path} manifests "
+            f"{sorted(from_loom)}; keep the upstream projects in one file (dbt-loom's config is read first)"
+        )
+    if from_loom is not None:
+        return from_loom, loom_path
+    if from_deps is not None:
+        return from_deps, deps_path
+    return (), None
+
+
+def domain_file(folder: Path) -> DomainSettings | None:
+    path = folder / "domain.yml"
+    return decode_yaml(path, DomainSettings) if path.is_file() else None
+
+
+# --- project folders --------------------------------------------------------------------------------
+
+
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """A folder glob relative to the root: `*` within one folder name, `**` across folders."""
+    pattern = pattern.strip().strip("/") or "."
+    out: list[str] = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if pattern.startswith("**/", index):
+            out.append("(?:.*/)?")
+            index += 3
+            continue
+        if pattern.startswith("**", index):
+            out.append(".*")
+            index += 2
+            continue
+        out.append({"*": "[^/]*", "?": "[^/]"}.get(char, re.escape(char)))
+        index += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def project_folders(root: Path) -> list[str]:
+    """Every folder under `root` (relative, posix; "." for the root) holding a dbt_project.yml,
+    outside dependency, build and hidden folders."""
+    found: list[str] = []
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith(".") and d not in SKIPPED_FOLDERS)
+        if "dbt_project.yml" in files:
+            relative = Path(folder).relative_to(root).as_posix()
+            found.append(relative or ".")
+    return sorted(found)
+
+
+def select_folders(settings: Settings) -> list[str]:
+    """The project folders the mesh governs, per `projects.include` / `exclude`."""
+    candidates = project_folders(settings.root)
+    chosen = candidates
+    where = settings.path or settings.root / SETTINGS_FILE
+    include = settings.mesh.projects.include
+    if include:
+        chosen = []
+        for pattern in include:
+            regex = glob_regex(pattern)
+            hits = [c for c in candidates if regex.match(c)]
+            if not hits:
+                raise MeshError(
+                    f"{where}: projects.include {pattern!r} matches no folder holding a dbt_project.yml; "
+                    "fix or remove the pattern"
+                )
+            chosen.extend(h for h in hits if h not in chosen)
+    for pattern in settings.mesh.projects.exclude:
+        regex = glob_regex(pattern)
+        if not any(regex.match(c) for c in candidates):
+            raise MeshError(
+                f"{where}: projects.exclude {pattern!r} matches no folder holding a dbt_project.yml; "
+                "fix or remove the pattern"
+            )
+        chosen = [c for c in chosen if not regex.match(c)]
+    return sorted(chosen)
+
+
+def profiles_dir(settings: Settings, folder: Path, own: DomainSettings | None, name: str) -> Path:
+    """Where a project's profiles.yml is: its domain settings, mesh.yml's default, its own folder,
+    the root, DBT_PROFILES_DIR, then dbt's default ~/.dbt."""
+    entry = settings.mesh.domains.get(name)
+    if own is not None and own.profiles_dir:
+        return (folder / own.profiles_dir).resolve()
+    if entry is not None and entry.profiles_dir:
+        return (settings.root / entry.profiles_dir).resolve()
+    if settings.mesh.profiles_dir:
+        return (settings.root / settings.mesh.profiles_dir).resolve()
+    for candidate in (folder, settings.root):
+        if (candidate / "profiles.yml").is_file():
+            return candidate
+    env = environ("DBT_PROFILES_DIR")
+    return Path(env).resolve() if env else Path.home() / ".dbt"
+
+
+def settings_file(name: Literal["policies", "unity", "trino", "publish"], root: Path | None = None) -> Path:
+    """The settings file `name` of the repository at `root` (default: `find_root()`)."""
+    return load_settings(root or find_root()).file(name)
