@@ -25,6 +25,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "lineage": ("governance.commands.lineage", "print the cross-domain product graph"),
     "plan": ("governance.commands.plan", "show what a governance sync would change"),
     "sync": ("governance.commands.sync", "push descriptions, owners, tags and grants to Unity Catalog"),
+    "doctor": (
+        "governance.commands.doctor",
+        "check the sync can reach Unity Catalog and holds every privilege",
+    ),
     "publish": ("governance.commands.publish", "publish external domains' products to the Iceberg catalog"),
     "trino-config": ("governance.commands.trino_config", "write Trino catalogs and access rules"),
     "query": ("governance.commands.query", "query data products on DuckDB, Trino or Databricks"),

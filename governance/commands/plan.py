@@ -8,6 +8,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from governance.commands.doctor import preflight
 from governance.errors import ExitCode
 from governance.project import find_root
 from governance.settings import settings_file
@@ -68,8 +69,10 @@ def missing_exit(plan: Plan, args: argparse.Namespace) -> ExitCode:
 
 def run(args: argparse.Namespace) -> int:
     inputs = load_inputs(find_root(), args.config or settings_file("unity"))
-    plan = compute_plan(connect(inputs), inputs, args.prune)
+    client = connect(inputs)
+    plan = compute_plan(client, inputs, args.prune)
     show(plan, args)
+    preflight(client, inputs, stderr=args.format == "json")  # the checks of mesh doctor
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_bytes(plan.to_json())

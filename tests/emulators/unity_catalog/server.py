@@ -199,6 +199,11 @@ class UnityCatalogEmulator:
                 "id": "1", "userName": ident.name, "displayName": ident.name,
                 "groups": [{"display": g} for g in sorted(ident.groups)],
             }  # fmt: skip
+        if match := re.fullmatch(r"/api/2\.0/sql/warehouses/([^/]+)", path):
+            # https://docs.databricks.com/api/workspace/warehouses/get
+            if match.group(1) != self.warehouse_id:
+                raise ApiError(404, "RESOURCE_DOES_NOT_EXIST", f"Warehouse {match.group(1)} does not exist.")
+            return 200, {"id": self.warehouse_id, "name": "emulated warehouse", "state": "RUNNING"}
         if match := re.fullmatch(UC + r"/tables/([^/]+)/exists", path):
             # https://docs.databricks.com/api/workspace/tables/exists
             try:
@@ -428,7 +433,10 @@ def _is_write(method: str, path: str, body: dict[str, Any]) -> bool:
     if method == "GET":
         return False
     if path == "/api/2.0/sql/statements":
-        head = str(body.get("statement") or "").lstrip()[:8].upper()
+        text = str(body.get("statement") or "").strip()
+        if re.fullmatch(r"(?is)BEGIN\s+(SELECT[^;]*;\s*)+END", text):
+            return False  # a script of queries only (the doctor's scripting probe)
+        head = text[:8].upper()
         return not head.startswith(("SELECT", "WITH", "DESCRIBE", "DESC ", "SHOW"))
     return True
 

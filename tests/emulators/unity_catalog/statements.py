@@ -26,7 +26,7 @@ def syntax_error(near: str) -> SqlError:
 
 @dataclass(frozen=True)
 class Tok:
-    kind: str  # word | ident | string | sym
+    kind: str  # word | ident | string | number | sym
     value: str
 
 
@@ -85,6 +85,11 @@ def tokenize(text: str) -> list[Tok]:
             else:
                 tokens.append(Tok("string", value))
             i = j + 1
+        elif ch.isdigit():
+            m = re.compile(r"[0-9]+").match(text, i)
+            assert m is not None
+            tokens.append(Tok("number", m.group(0)))
+            i = m.end()
         elif ch in "(),.;=":
             tokens.append(Tok("sym", ch))
             i += 1
@@ -318,7 +323,12 @@ def parse(text: str) -> list[Stmt]:
         for tok in body:
             if tok == Tok("sym", ";"):
                 if current:
-                    statements.append(parse_one(current, "script"))
+                    text = (
+                        " ".join(t.value for t in current)
+                        if current[0].value.upper() == "SELECT"
+                        else "script"
+                    )
+                    statements.append(parse_one(current, text))
                 current = []
             else:
                 current.append(tok)

@@ -27,7 +27,7 @@ _SCHEMA = _TABLE | {
     "READ_VOLUME", "WRITE_VOLUME", "CREATE_MATERIALIZED_VIEW", "REFRESH", "EXTERNAL_USE_SCHEMA",
 }  # fmt: skip
 APPLICABLE = {"table": _TABLE, "schema": _SCHEMA, "catalog": _SCHEMA | {"USE_CATALOG", "CREATE_SCHEMA"}}
-_INHERITABLE_TO_TABLE = ("SELECT", "MODIFY", "APPLY_TAG", "ALL_PRIVILEGES")
+_INHERITABLE_TO_TABLE = ("SELECT", "MODIFY", "APPLY_TAG", "ALL_PRIVILEGES", "MANAGE", "BROWSE")
 _CATALOG_COLUMN = {
     "tables": "table_catalog", "columns": "table_catalog", "table_privileges": "table_catalog",
     "table_tags": "catalog_name", "column_tags": "catalog_name", "schema_privileges": "catalog_name",

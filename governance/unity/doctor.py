@@ -1,0 +1,300 @@
+"""Preflight for the Unity Catalog sync: can it connect, is the warehouse there, is SQL scripting on,
+and does the sync principal hold every privilege the plan needs, now and after owner changes.
+
+The privileges needed per table follow the statements the sync sends (docs/unity-catalog-conformance.md):
+COMMENT ON and ALTER COLUMN ... COMMENT need MODIFY, SET/UNSET TAGS need APPLY TAG, grants and owner
+changes need MANAGE, adding a table to a share needs SELECT, and every one of them needs USE CATALOG
+and USE SCHEMA; owning the table (directly or through a group) gives all of them. The sync hands each
+table to its domain group, so the principal keeps these rights on later runs only through grants or
+membership of that group. Each problem is one line with the GRANT that fixes it.
+
+The principal's own grants, direct, inherited and through its groups, are visible to it in
+information_schema (https://docs.databricks.com/aws/en/sql/language-manual/information-schema/table_privileges);
+group membership is asked with is_account_group_member
+(https://docs.databricks.com/aws/en/sql/language-manual/functions/is_account_group_member).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from databricks.sdk.errors.base import DatabricksError
+
+from governance.unity.actual import _where, pages
+from governance.unity.client import StatementError, UnityClient, describe_error
+from governance.unity.sql import quote_ident, quote_literal
+from governance.unity.state import UnityState
+
+TABLE_PRIVILEGES = ("MODIFY", "APPLY_TAG", "MANAGE")  # comments, tags, grants and owner changes
+SCRIPT_PROBE = "BEGIN\n  SELECT 1;\n  SELECT 1;\nEND"
+
+
+@dataclass(frozen=True)
+class Problem:
+    subject: str  # what it is about: the warehouse, a catalog, a share...
+    message: str
+    fix: str | None = None  # the statement or setting that fixes it
+    blocking: bool = True  # False: the sync works, only slower or with a gap it reports
+
+    def __str__(self) -> str:
+        text = f"{self.subject}: {self.message}"
+        return f"{text}; fix: {self.fix}" if self.fix else text
+
+
+@dataclass
+class Report:
+    principal: str = ""
+    warehouse: str = ""
+    scripting: bool | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def blocking(self) -> list[Problem]:
+        return [p for p in self.problems if p.blocking]
+
+
+def _grant(privilege: str, securable: str, name: str, principal: str) -> str:
+    target = ".".join(quote_ident(p) for p in name.split(".")) if name else ""
+    where = f"{securable} {target}".strip()
+    return f"GRANT {privilege.replace('_', ' ')} ON {where} TO {quote_ident(principal)}"
+
+
+def _check_warehouse(client: UnityClient, report: Report) -> bool:
+    try:
+        warehouse = client.workspace.warehouses.get(client.warehouse_id)
+        state = warehouse.state.value if warehouse.state else "state unknown"
+        report.warehouse = f"{warehouse.name or client.warehouse_id} ({state})"
+    except DatabricksError as error:
+        report.problems.append(
+            Problem(
+                f"SQL warehouse {client.warehouse_id}",
+                f"not usable ({describe_error(error)})",
+                "set MESH_WAREHOUSE_ID (or warehouse_id in unity.yml) to a warehouse the principal may use",
+            )
+        )
+        return False
+    try:
+        client.query("SELECT 1 AS ok")
+    except (StatementError, DatabricksError) as error:
+        report.problems.append(
+            Problem(
+                f"SQL warehouse {client.warehouse_id}",
+                f"does not run statements ({describe_error(error)})",
+                "give the sync principal CAN USE on the warehouse (SQL warehouse permissions)",
+            )
+        )
+        return False
+    return True
+
+
+def _check_scripting(client: UnityClient, report: Report) -> None:
+    # https://docs.databricks.com/aws/en/sql/language-manual/sql-ref-scripting (DBSQL 2025.15 / DBR 16.3+)
+    try:
+        client.execute(SCRIPT_PROBE)
+        report.scripting = True
+    except StatementError as error:
+        report.scripting = False
+        report.problems.append(
+            Problem(
+                "SQL scripting",
+                f"not available on this warehouse ({error.error_class}); the sync sends one statement "
+                "per request instead of one script per table, which is slower",
+                "use a warehouse on the current channel (Databricks SQL 2025.15+ / DBR 16.3+)",
+                blocking=False,
+            )
+        )
+
+
+def _own_privileges_sql(catalog: str, page: dict[str, list[str]], owners: Iterable[str]) -> str:
+    info = f"{quote_ident(catalog)}.information_schema"
+    mine = "(grantee = current_user() OR is_account_group_member(grantee))"
+    owned = "(owner = current_user() OR is_account_group_member(owner))"
+    members = " UNION ALL ".join(
+        f"SELECT 'member' AS kind, NULL AS schema_name, NULL AS table_name, {quote_literal(o)} AS name, "
+        f"CASE WHEN is_account_group_member({quote_literal(o)}) OR current_user() = {quote_literal(o)} "
+        "THEN 'true' ELSE 'false' END AS flag"
+        for o in sorted(owners)
+    )
+    schemas = ", ".join(quote_literal(s) for s in sorted(page))
+    tables = _where(page, "table_schema", "table_name")
+    parts = [
+        "SELECT 'catalog' AS kind, NULL AS schema_name, NULL AS table_name, privilege_type AS name, "
+        f"'true' AS flag FROM {info}.catalog_privileges WHERE catalog_name = {quote_literal(catalog)} "
+        f"AND {mine}",
+        "SELECT 'schema' AS kind, schema_name, NULL AS table_name, privilege_type AS name, 'true' AS flag "
+        f"FROM {info}.schema_privileges WHERE schema_name IN ({schemas}) AND {mine}",
+        "SELECT 'table' AS kind, table_schema AS schema_name, table_name, privilege_type AS name, "
+        f"'true' AS flag FROM {info}.table_privileges WHERE ({tables}) AND {mine}",
+        "SELECT 'visible' AS kind, schema_name, table_name, owner AS name, "
+        f"CASE WHEN {owned} THEN 'true' ELSE 'false' END AS flag FROM (SELECT table_schema AS schema_name, "
+        f"table_name, table_owner AS owner FROM {info}.tables "
+        f"WHERE {tables}) AS t",
+        "SELECT 'catalog_owner' AS kind, NULL AS schema_name, NULL AS table_name, owner AS name, "
+        f"CASE WHEN {owned} THEN 'true' ELSE 'false' END AS flag FROM (SELECT catalog_owner AS owner "
+        f"FROM {info}.catalogs WHERE catalog_name = {quote_literal(catalog)}) AS c",
+    ]
+    if members:
+        parts.append(members)
+    return " UNION ALL ".join(parts)
+
+
+def _norm(raw: str | None) -> str:
+    return (raw or "").strip().upper().replace(" ", "_")
+
+
+@dataclass
+class _Held:
+    """What the principal holds in one catalog, from its own rows of information_schema."""
+
+    privileges: dict[str, set[str]] = field(default_factory=dict)  # "catalog" | "schema:s" | table
+    visible: dict[str, bool] = field(default_factory=dict)  # table -> owned by the principal now
+    member_of: dict[str, bool] = field(default_factory=dict)  # owner after the sync -> principal in it
+    catalog_owned: bool = False
+
+    def add(self, catalog: str, row: dict[str, str | None]) -> None:
+        kind, flag, name = row["kind"], row["flag"] == "true", row["name"] or ""
+        table = f"{catalog}.{row['schema_name']}.{row['table_name']}"
+        if kind == "catalog":
+            self.privileges.setdefault("catalog", set()).add(_norm(name))
+        elif kind == "schema":
+            self.privileges.setdefault(f"schema:{row['schema_name']}", set()).add(_norm(name))
+        elif kind == "table":
+            self.privileges.setdefault(table, set()).add(_norm(name))
+        elif kind == "visible":
+            self.visible[table] = flag
+        elif kind == "catalog_owner":
+            self.catalog_owned = flag
+        elif kind == "member":
+            self.member_of[name] = flag
+
+    def on(self, table: str) -> set[str]:
+        schema = table.split(".")[1]
+        held = self.privileges.get(table, set()) | self.privileges.get(f"schema:{schema}", set())
+        held |= self.privileges.get("catalog", set())
+        return held | ({"SELECT", "MODIFY", "APPLY_TAG"} if "ALL_PRIVILEGES" in held else set())
+
+
+_WHY = {
+    "MODIFY": "comments",
+    "APPLY_TAG": "tags",
+    "MANAGE": "grants and owner changes",
+    "SELECT": "sharing it (a share owner must keep SELECT)",
+}
+
+
+def _read_held(client: UnityClient, catalog: str, tables: dict[str, str | None]) -> _Held:
+    held = _Held()
+    owners = {o for o in tables.values() if o}
+    for page in pages({t.split(".", 1)[1]: 50 for t in tables}):
+        for row in client.query(_own_privileges_sql(catalog, page, owners)):
+            held.add(catalog, row)
+    return held
+
+
+def _check_catalog(
+    client: UnityClient, catalog: str, tables: dict[str, str | None], shared: set[str], report: Report
+) -> None:
+    """`tables`: full name -> owner after the sync (None: left as it is)."""
+    me = report.principal
+    try:
+        held = _read_held(client, catalog, tables)
+    except StatementError as error:
+        if error.error_class != "NO_SUCH_CATALOG_EXCEPTION":
+            raise
+        fix = _grant("USE_CATALOG", "CATALOG", catalog, me)
+        report.problems.append(
+            Problem(f"catalog {catalog}", "absent or not visible to the sync principal", fix)
+        )
+        return
+    on_catalog = held.privileges.get("catalog", set())
+    if not held.catalog_owned and "USE_CATALOG" not in on_catalog:
+        fix = _grant("USE_CATALOG", "CATALOG", catalog, me)
+        report.problems.append(Problem(f"catalog {catalog}", "sync principal lacks USE CATALOG", fix))
+    for schema in sorted({t.split(".")[1] for t in tables}):
+        on_schema = held.privileges.get(f"schema:{schema}", set()) | on_catalog
+        if not held.catalog_owned and "USE_SCHEMA" not in on_schema:
+            fix = _grant("USE_SCHEMA", "SCHEMA", f"{catalog}.{schema}", me)
+            report.problems.append(
+                Problem(f"schema {catalog}.{schema}", "sync principal lacks USE SCHEMA", fix)
+            )
+    missing: dict[str, list[str]] = {}  # privilege -> tables lacking it
+    for table, owner_after in sorted(tables.items()):
+        if table not in held.visible:
+            continue  # absent or hidden: the plan reports it
+        owner_now = held.visible[table]
+        stays_owner = held.member_of.get(owner_after or "", False) or (owner_after is None and owner_now)
+        needed = [] if stays_owner else [*TABLE_PRIVILEGES, *(["SELECT"] if table in shared else [])]
+        for privilege in needed:
+            if privilege not in held.on(table):
+                missing.setdefault(privilege, []).append(table)
+    for privilege, lacking in sorted(missing.items()):
+        example = lacking[0] + (f" and {len(lacking) - 1} more" if len(lacking) > 1 else "")
+        message = (
+            f"sync principal lacks {privilege.replace('_', ' ')} on {example}, needed for {_WHY[privilege]} "
+            "once the table belongs to its domain group"
+        )
+        report.problems.append(
+            Problem(f"catalog {catalog}", message, _grant(privilege, "CATALOG", catalog, me))
+        )
+
+
+def _check_shares(
+    client: UnityClient, desired: UnityState, actual: UnityState | None, report: Report
+) -> None:
+    for name in sorted(desired.shares):
+        have = actual.shares.get(name) if actual else None
+        if have is None:
+            try:
+                info = client.get_share(name)
+            except DatabricksError as error:
+                report.problems.append(Problem(f"share {name}", f"cannot be read ({describe_error(error)})"))
+                continue
+            exists, owner = info is not None, info.owner if info else None
+        else:
+            exists, owner = have.exists, have.owner
+        if not exists:
+            report.problems.append(
+                Problem(
+                    f"share {name}",
+                    "does not exist yet: the sync creates it, which takes CREATE SHARE on the metastore "
+                    "(not checked here)",
+                    _grant("CREATE_SHARE", "METASTORE", "", report.principal),
+                    blocking=False,
+                )
+            )
+        elif owner and owner != report.principal:
+            report.problems.append(
+                Problem(
+                    f"share {name}",
+                    f"is owned by {owner}: only its owner (or a metastore admin) may change it",
+                    f"ALTER SHARE {quote_ident(name)} OWNER TO {quote_ident(report.principal)}",
+                )
+            )
+
+
+def diagnose(client: UnityClient, desired: UnityState, actual: UnityState | None = None) -> Report:
+    """Every check; a failure to connect is one problem and ends the checks."""
+    report = Report()
+    try:
+        report.principal = client.principal
+    except (DatabricksError, TimeoutError, OSError) as error:
+        report.problems.append(
+            Problem(
+                "workspace",
+                f"cannot connect or authenticate ({describe_error(error)})",
+                "check DATABRICKS_HOST and the token or profile the SDK resolves",
+            )
+        )
+        return report
+    if not _check_warehouse(client, report):
+        return report
+    _check_scripting(client, report)
+    shared = {t for s in desired.shares.values() for t in s.objects}
+    by_catalog: dict[str, dict[str, str | None]] = {}
+    for name, table in desired.tables.items():
+        by_catalog.setdefault(name.split(".")[0], {})[name] = table.owner
+    for catalog, tables in sorted(by_catalog.items()):
+        _check_catalog(client, catalog, tables, shared, report)
+    _check_shares(client, desired, actual, report)
+    return report

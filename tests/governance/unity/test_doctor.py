@@ -1,0 +1,80 @@
+"""`mesh doctor --target unity`: one line per problem with the statement that fixes it; applying the
+printed GRANT makes the next run pass."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from governance.cli import main
+from tests.emulators.unity_catalog import UnityCatalogEmulator
+from tests.governance.unity.conftest import CONFIG
+
+
+def doctor(capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
+    code = main(["doctor", "--target", "unity", "--config", str(CONFIG)])
+    return code, capsys.readouterr().out.splitlines()
+
+
+def test_healthy_workspace_passes_with_facts_and_no_problem(
+    workspace_env: Path, emulator: UnityCatalogEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, lines = doctor(capsys)
+    assert code == 0, lines
+    assert "principal: sync-bot@example.com" in lines and "sql scripting: available" in lines
+    assert not any(line.startswith("problem") for line in lines)
+    assert emulator.writes == 0  # the scripting probe runs two SELECTs; nothing is changed
+    assert emulator.metastore.executed == []
+
+
+def test_missing_privilege_is_one_line_with_the_grant_that_fixes_it(
+    workspace_env: Path, emulator: UnityCatalogEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator.metastore.grants[("catalog", "orders")]["sync-bot@example.com"].discard("APPLY_TAG")
+    code, lines = doctor(capsys)
+    assert code == 1
+    (problem,) = [line for line in lines if line.startswith("problem")]
+    assert "lacks APPLY TAG" in problem
+    fix = problem.split("fix: ", 1)[1]
+    assert fix == "GRANT APPLY TAG ON CATALOG `orders` TO `sync-bot@example.com`"
+    emulator.metastore.execute(fix)  # an administrator runs the printed statement
+    code, lines = doctor(capsys)
+    assert code == 0, lines
+
+
+def test_owner_group_member_needs_no_table_grants(
+    workspace_env: Path, emulator: UnityCatalogEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator.identities[emulator.token] = emulator.principal.__class__(
+        "sync-bot@example.com", frozenset({"orders-team"})
+    )
+    emulator.metastore.grants[("catalog", "orders")]["sync-bot@example.com"] = {"USE_CATALOG", "USE_SCHEMA"}
+    code, lines = doctor(capsys)
+    assert code == 0, lines
+
+
+def test_scripting_off_is_a_warning_and_a_wrong_warehouse_a_problem(
+    workspace_env: Path,
+    emulator: UnityCatalogEmulator,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    emulator.metastore.supports_scripting = False
+    code, lines = doctor(capsys)
+    assert code == 0 and "sql scripting: off" in lines
+    assert any(line.startswith("warning: SQL scripting") for line in lines)
+    monkeypatch.setenv("MESH_WAREHOUSE_ID", "no-such-warehouse")
+    code, lines = doctor(capsys)
+    assert code == 1
+    assert any(line.startswith("problem: SQL warehouse no-such-warehouse") for line in lines)
+
+
+def test_mesh_plan_shows_the_same_checks(
+    workspace_env: Path, emulator: UnityCatalogEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator.metastore.grants[("catalog", "orders")]["sync-bot@example.com"].discard("MANAGE")
+    code = main(["plan", "--target", "unity", "--config", str(CONFIG)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "GRANT MANAGE ON CATALOG `orders` TO `sync-bot@example.com`" in out
