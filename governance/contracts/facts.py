@@ -35,15 +35,21 @@ class Surroundings:
 
     @classmethod
     def load(cls, root: Path) -> Surroundings:
-        from governance.trino.config import load_trino_settings
+        from governance.files import mapping
+        from governance.project import read_yaml
+        from governance.trino.config import CONFIG_FILE as TRINO_FILE
         from governance.unity.config import CONFIG_FILE, load_config
 
-        trino = load_trino_settings()
+        # The configured Trino (not the TRINO_* overrides of this shell): contracts must not depend
+        # on who exports them, or the drift rule would flag every other machine's export.
+        trino = read_yaml(TRINO_FILE)
+        connection = mapping(trino.get("connection"), f"{TRINO_FILE}: `connection`")
+        port = connection.get("port", 8080)
         unity = load_config(root) if (root / CONFIG_FILE).is_file() else None
         return cls(
-            trino_external_catalog=trino.external_catalog,
-            trino_host=trino.host,
-            trino_port=trino.port,
+            trino_external_catalog=str(trino.get("external_catalog") or "mesh"),
+            trino_host=str(connection.get("host") or "localhost"),
+            trino_port=port if isinstance(port, int) and not isinstance(port, bool) else 8080,
             consumer_group=unity.consumer_group if unity else None,
             restricted_readers=dict(unity.restricted_readers) if unity else {},
             principals=dict(unity.principals) if unity else {},

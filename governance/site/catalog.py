@@ -107,7 +107,6 @@ class Catalog:
     domains: dict[str, DomainEntry]
     products: dict[str, ProductEntry]  # unique_id -> entry (products and hub marts)
     findings: list[Finding]
-    policy_note: str | None = None  # why findings are missing, when they are
 
     def url_of(self, unique_id: str) -> str | None:
         entry = self.products.get(unique_id)
@@ -305,7 +304,6 @@ def build_catalog(
     surroundings: Surroundings,
     *,
     now: datetime | None = None,
-    policy_note: str | None = None,
 ) -> Catalog:
     now = now or datetime.now(UTC)
     kinds: dict[str, NodeKind] = {n.id: n.kind for n in lineage.nodes if n.kind is not NodeKind.EXPOSURE}
@@ -339,7 +337,7 @@ def build_catalog(
         if entry.model.project in domains:
             domains[entry.model.project].products.append(entry)
     _link_domains(mesh, lineage, domains)
-    return Catalog(mesh, lineage, now, domains, products, findings, policy_note)
+    return Catalog(mesh, lineage, now, domains, products, findings)
 
 
 def _version_key(version: str | None) -> tuple[int, float, str]:

@@ -21,6 +21,7 @@ CSP = (
     "connect-src 'none'; form-action 'none'; base-uri 'none'"
 )
 MAX_NEIGHBOURS = 40
+MAX_FINDINGS = 200  # per page; a domain of a large mesh can have thousands
 _SEVERITY_CSS = {"error": "fail", "warning": "warn", "info": "unknown"}
 
 
@@ -85,10 +86,9 @@ def _health_summary(counts: dict[str, int]) -> str:
     )
 
 
-def _findings_table(base: str, catalog: Catalog, findings: Sequence[Finding]) -> str:
+def _findings_table(findings: Sequence[Finding], limit: int = MAX_FINDINGS) -> str:
     if not findings:
-        note = catalog.policy_note or "No policy findings."
-        return f'<p class="muted">{esc(note)}</p>'
+        return '<p class="muted">No policy findings.</p>'
     rows = [
         (
             f'<span class="status-{_SEVERITY_CSS[f.severity.value]}">{esc(f.severity.value)}</span>',
@@ -96,9 +96,11 @@ def _findings_table(base: str, catalog: Catalog, findings: Sequence[Finding]) ->
             esc(f.message),
             f"<code>{esc(str(f.location))}</code>",
         )
-        for f in findings
+        for f in findings[:limit]
     ]
-    return _table(["severity", "rule", "finding", "where to fix"], rows, "findings")
+    more = len(findings) - limit
+    rest = f'<p class="muted">{more} more: run <code>mesh check</code> for all.</p>' if more > 0 else ""
+    return _table(["severity", "rule", "finding", "where to fix"], rows, "findings") + rest
 
 
 # Home -------------------------------------------------------------------------------------------
@@ -410,7 +412,7 @@ def product_page(catalog: Catalog, entry: ProductEntry) -> str:
         + '<h2 id="query">How to query it</h2>'
         + _query_section(facts)
         + '<h2 id="findings">Policy findings</h2>'
-        + _findings_table(base, catalog, entry.findings)
+        + _findings_table(entry.findings)
     )
     return _page(model.display_name, base, body, catalog.generated_at.isoformat(timespec="seconds"))
 
@@ -446,7 +448,7 @@ def domain_page(catalog: Catalog, entry: DomainEntry) -> str:
             "scorecard",
         )
         if scorecard
-        else f'<p class="muted">{esc(catalog.policy_note or "No policy findings in this domain.")}</p>'
+        else '<p class="muted">No policy findings in this domain.</p>'
     )
     exposures = (
         _table(
@@ -481,7 +483,7 @@ def domain_page(catalog: Catalog, entry: DomainEntry) -> str:
         + f'<h2 id="scorecard">Policy scorecard</h2><p>{entry.clean_products} of {total} products without '
         f"findings; {len(entry.findings)} findings in the domain.</p>"
         + rules
-        + _findings_table(base, catalog, entry.findings)
+        + _findings_table(entry.findings)
         + '<h2 id="exposures">Exposures</h2>'
         + exposures
     )

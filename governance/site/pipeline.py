@@ -40,18 +40,17 @@ class SiteSummary:
     hub_marts: int
     pages: int
     health: dict[str, int]
-    policy_note: str | None
 
 
-def policy_findings(mesh: MeshModel, root: Path, config: Path | None) -> tuple[list[Finding], str | None]:
-    """The `mesh check` findings shown on the pages, or none and a note saying why."""
+def policy_findings(mesh: MeshModel, root: Path, config: Path | None) -> list[Finding]:
+    """The `mesh check` findings shown on the pages (same policy file, rules and exceptions)."""
     from governance.checks.catalog import breaking_entries
     from governance.checks.config import load_policy
     from governance.checks.evaluation import evaluate
 
     policy = load_policy(config, root=root, extra_codes=[e.code for e in breaking_entries()])
     report = evaluate(mesh, policy)
-    return report.findings, None
+    return report.findings
 
 
 def render_site(catalog: Catalog, contracts: dict[str, str]) -> dict[str, bytes]:
@@ -93,10 +92,10 @@ def write_site(
         raise MeshError(f"{root}: no dbt projects found; nothing to document")
     check_replaceable(out, MARKER)
     surroundings = Surroundings.load(root)
-    findings, note = policy_findings(mesh, root, policy)
+    findings = policy_findings(mesh, root, policy)
     lineage = build_lineage(mesh)
     contracts = render_contracts(mesh, surroundings)
-    catalog = build_catalog(mesh, lineage, findings, surroundings, now=now, policy_note=note)
+    catalog = build_catalog(mesh, lineage, findings, surroundings, now=now)
     files = render_site(catalog, contracts)
     replace_folder(out, MARKER, lambda folder: write_bytes(folder, files))
     kinds = [p.kind.value for p in catalog.products.values()]
@@ -107,5 +106,4 @@ def write_site(
         hub_marts=kinds.count("hub_model"),
         pages=sum(1 for name in files if name.endswith(".html")),
         health=dict(sorted(catalog.health_counts().items())),
-        policy_note=note,
     )
