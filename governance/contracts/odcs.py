@@ -13,8 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import yaml
-
+from governance.contracts import yaml_out
 from governance.contracts.facts import (
     ProductFacts,
     Surroundings,
@@ -322,8 +321,5 @@ def build_contract(mesh: MeshModel, model: Model, surroundings: Surroundings) ->
     )
 
 
-_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-
 def to_yaml(contract: dict[str, Any]) -> str:
-    return yaml.dump(contract, Dumper=_DUMPER, sort_keys=False, allow_unicode=True, width=110)
+    return yaml_out.dump(contract)

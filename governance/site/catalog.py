@@ -18,10 +18,11 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 
 from governance.contracts.facts import ProductFacts, Surroundings, contract_file, product_facts
 from governance.findings import Finding, Severity
-from governance.lineage import LineageGraph, NodeKind
+from governance.lineage import LineageGraph, LineageNode, NodeKind
 from governance.model import DataTest, Exposure, MeshModel, Model, Source
 
 HEALTHY, CAUTION, DEGRADED, UNKNOWN = "healthy", "caution", "degraded", "unknown"
@@ -99,7 +100,7 @@ class DomainEntry:
         return sum(1 for p in self.products if not p.findings)
 
 
-@dataclass(slots=True)
+@dataclass
 class Catalog:
     mesh: MeshModel
     lineage: LineageGraph
@@ -107,6 +108,18 @@ class Catalog:
     domains: dict[str, DomainEntry]
     products: dict[str, ProductEntry]  # unique_id -> entry (products and hub marts)
     findings: list[Finding]
+
+    @cached_property
+    def lineage_nodes(self) -> dict[str, LineageNode]:
+        return {n.id: n for n in self.lineage.nodes}
+
+    @cached_property
+    def lineage_children(self) -> dict[str, list[str]]:
+        """Lineage node -> the nodes it feeds directly, sorted."""
+        children: dict[str, list[str]] = defaultdict(list)
+        for edge in self.lineage.edges:  # sorted by source, then target
+            children[edge.source].append(edge.target)
+        return children
 
     def url_of(self, unique_id: str) -> str | None:
         entry = self.products.get(unique_id)

@@ -320,9 +320,9 @@ def _sibling_url(entry: ProductEntry, version: Model) -> str:
 
 def product_graph(catalog: Catalog, entry: ProductEntry, base: str) -> str:
     uid = entry.model.unique_id
-    lineage_nodes = {n.id: n for n in catalog.lineage.nodes}
+    lineage_nodes = catalog.lineage_nodes
     producers = entry.producers[:MAX_NEIGHBOURS]
-    consumers = sorted(e.target for e in catalog.lineage.edges if e.source == uid)
+    consumers = catalog.lineage_children.get(uid, [])
     hidden = max(0, len(entry.producers) - MAX_NEIGHBOURS) + max(0, len(consumers) - MAX_NEIGHBOURS)
     consumers = consumers[:MAX_NEIGHBOURS]
     nodes: list[SvgNode] = []

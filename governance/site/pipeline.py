@@ -11,21 +11,24 @@ The folder is written beside `out` and swapped in whole (`governance.contracts.f
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import orjson
 
-from governance.contracts.export import render_contracts
+from governance.contracts.export import contract_paths
 from governance.contracts.facts import Surroundings
 from governance.contracts.folder import check_replaceable, replace_folder
+from governance.contracts.odcs import build_contract, to_yaml
+from governance.contracts.parallel import in_parallel
 from governance.errors import MeshError
 from governance.findings import Finding
 from governance.lineage import build_lineage
 from governance.model import MeshModel
 from governance.site.assets import static_files
-from governance.site.catalog import Catalog, build_catalog
+from governance.site.catalog import Catalog, ProductEntry, build_catalog
 from governance.site.index import mesh_index, search_script
 from governance.site.pages import domain_page, home_page, product_page
 
@@ -53,8 +56,8 @@ def policy_findings(mesh: MeshModel, root: Path, config: Path | None) -> list[Fi
     return report.findings
 
 
-def render_site(catalog: Catalog, contracts: dict[str, str]) -> dict[str, bytes]:
-    """Relative path -> file content of the whole site."""
+def shared_files(catalog: Catalog) -> dict[str, bytes]:
+    """Relative path -> content of every file but the per-product ones."""
     files: dict[str, bytes] = {
         "index.html": home_page(catalog).encode(),
         **static_files(),
@@ -63,10 +66,6 @@ def render_site(catalog: Catalog, contracts: dict[str, str]) -> dict[str, bytes]
     }
     for entry in catalog.domains.values():
         files[entry.url] = domain_page(catalog, entry).encode()
-    for product in catalog.products.values():
-        files[product.url] = product_page(catalog, product).encode()
-    for relative, text in contracts.items():
-        files[f"contracts/{relative}"] = text.encode()
     return files
 
 
@@ -78,6 +77,23 @@ def write_bytes(folder: Path, files: dict[str, bytes]) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             made.add(target.parent)
         target.write_bytes(data)
+
+
+def write_products(folder: Path, catalog: Catalog, surroundings: Surroundings) -> int:
+    """Each product's page and, for data products, its contract (on both cores for a large mesh)."""
+    entries = sorted(catalog.products.values(), key=lambda p: p.model.unique_id)
+
+    def work(chunk: Sequence[ProductEntry]) -> int:
+        files: dict[str, bytes] = {}
+        for entry in chunk:
+            files[entry.url] = product_page(catalog, entry).encode()
+            if entry.contract_url:
+                contract = build_contract(catalog.mesh, entry.model, surroundings)
+                files[entry.contract_url] = to_yaml(contract).encode()
+        write_bytes(folder, files)
+        return len(chunk)
+
+    return in_parallel(entries, work)
 
 
 def write_site(
@@ -94,16 +110,21 @@ def write_site(
     surroundings = Surroundings.load(root)
     findings = policy_findings(mesh, root, policy)
     lineage = build_lineage(mesh)
-    contracts = render_contracts(mesh, surroundings)
+    contract_paths(mesh)  # two products with one contract id: fail before writing anything
     catalog = build_catalog(mesh, lineage, findings, surroundings, now=now)
-    files = render_site(catalog, contracts)
-    replace_folder(out, MARKER, lambda folder: write_bytes(folder, files))
+    files = shared_files(catalog)
+
+    def write(folder: Path) -> None:
+        write_bytes(folder, files)
+        write_products(folder, catalog, surroundings)
+
+    replace_folder(out, MARKER, write)
     kinds = [p.kind.value for p in catalog.products.values()]
     return SiteSummary(
         out=out,
         domains=len(catalog.domains),
         products=kinds.count("product"),
         hub_marts=kinds.count("hub_model"),
-        pages=sum(1 for name in files if name.endswith(".html")),
+        pages=sum(1 for name in files if name.endswith(".html")) + len(catalog.products),
         health=dict(sorted(catalog.health_counts().items())),
     )
