@@ -25,16 +25,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from governance.contracts.export import export_contracts, export_into_domains
+    from governance.contracts.export import MARKER, export_contracts, export_into_domains
     from governance.contracts.facts import Surroundings
+    from governance.contracts.folder import check_replaceable
+    from governance.coverage import describe
     from governance.errors import ExitCode
     from governance.fast_exit import keep
     from governance.loader import load_mesh
-    from governance.project import find_root
+    from governance.settings import find_root
 
     root = find_root()
+    if args.out is not None:
+        check_replaceable(args.out, MARKER)  # a bad --out fails before the mesh is read
     mesh = load_mesh(root)
     keep(mesh)
+    describe(mesh)
     surroundings = Surroundings.load(root)
     if args.out is not None:
         summary = export_contracts(mesh, args.out, surroundings)

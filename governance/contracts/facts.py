@@ -2,10 +2,9 @@
 site and the ODCS contracts alike: where it lives on each engine, who may read it, its SLA and its tests.
 
 Engines name a product the same way the adapters do (the embedded and Databricks engines by
-`Model.relation`, Trino through `governance.trino.names`, Delta Sharing as `<share>.<schema>.<table>`,
-the way Unity Catalog exposes a table added to a share without an alias). The optional configs
-(`governance/unity.yml` at the repository root, the packaged `governance/trino.yml`) are read once;
-a mesh without a Unity config simply has no central consumer group and no shares.
+`Model.relation`, Trino as `governance.trino.names` does, Delta Sharing as `<share>.<schema>.<table>`,
+the way Unity Catalog exposes a table added to a share without an alias). The Unity and Trino settings
+files come from the settings layer (mesh.yml `files:`, else the package defaults) and are read once.
 """
 
 from __future__ import annotations
@@ -31,30 +30,29 @@ class Surroundings:
     restricted_readers: Mapping[str, tuple[str, ...]]
     principals: Mapping[str, str]  # dbt group -> owner principal
     shares: Mapping[str, tuple[str, ...]]  # share -> recipients
-    has_unity_config: bool
 
     @classmethod
     def load(cls, root: Path) -> Surroundings:
         from governance.files import mapping
-        from governance.project import read_yaml
-        from governance.trino.config import CONFIG_FILE as TRINO_FILE
-        from governance.unity.config import CONFIG_FILE, load_config
+        from governance.settings import load_settings, read_yaml
+        from governance.unity.config import load_config
 
+        settings = load_settings(root)
         # The configured Trino (not the TRINO_* overrides of this shell): contracts must not depend
         # on who exports them, or the drift rule would flag every other machine's export.
-        trino = read_yaml(TRINO_FILE)
-        connection = mapping(trino.get("connection"), f"{TRINO_FILE}: `connection`")
+        trino_file = settings.file("trino")
+        trino = read_yaml(trino_file)
+        connection = mapping(trino.get("connection"), f"{trino_file}: `connection`")
         port = connection.get("port", 8080)
-        unity = load_config(root) if (root / CONFIG_FILE).is_file() else None
+        unity = load_config(root, settings.file("unity"))
         return cls(
             trino_external_catalog=str(trino.get("external_catalog") or "mesh"),
             trino_host=str(connection.get("host") or "localhost"),
             trino_port=port if isinstance(port, int) and not isinstance(port, bool) else 8080,
-            consumer_group=unity.consumer_group if unity else None,
-            restricted_readers=dict(unity.restricted_readers) if unity else {},
-            principals=dict(unity.principals) if unity else {},
-            shares=dict(unity.shares) if unity else {},
-            has_unity_config=unity is not None,
+            consumer_group=unity.consumer_group,
+            restricted_readers=dict(unity.restricted_readers),
+            principals=dict(unity.principals),
+            shares=dict(unity.shares),
         )
 
 
