@@ -64,3 +64,26 @@ def test_bad_values_are_one_line_naming_the_file(
 
 def test_redaction_of_unparseable_uri() -> None:
     assert redact_uri("::::") == "<unparseable catalog URI>"
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "postgresql+psycopg://mesh:s3cret@db:notaport/iceberg",
+        "postgresql+psycopg://mesh:s3cret@[::1/iceberg",
+        "postgresql+nosuchdriver://mesh:s3cret@db/iceberg",
+        "mysql://mesh:s3cret@db/iceberg",
+        "oracle://mesh:s3cret@db/iceberg",
+        "sqlite:///catalog\n.db",
+        "postgresql+psycopg://mesh:s3cret@db:99999/iceberg",
+    ],
+)
+def test_a_malformed_catalog_uri_is_one_line_without_the_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, uri: str
+) -> None:
+    monkeypatch.setenv("MESH_CATALOG_URI", uri)
+    with pytest.raises(MeshError) as error:
+        load_catalog_settings(tmp_path, CONFIG_FILE)
+    message = str(error.value)
+    assert "\n" not in message and "s3cret" not in message
+    assert "catalog.uri" in message and error.value.code == 2
