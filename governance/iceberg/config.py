@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from governance.errors import MeshError
 from governance.files import mapping
@@ -46,7 +46,7 @@ class CatalogSettings:
 def redact_uri(uri: str) -> str:
     try:
         return make_url(uri).render_as_string(hide_password=True)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         return "<unparseable catalog URI>"
 
 
@@ -57,15 +57,38 @@ def _positive_int(section: dict[str, Any], key: str, default: int, path: Path) -
     return value
 
 
+# The catalog databases `mesh publish` can serialise publishes on (governance/iceberg/lock.py) and
+# Trino's JDBC catalog reads.
+CATALOG_BACKENDS = ("sqlite", "postgresql")
+
+
+def _bad_uri(raw: str, path: Path, problem: str) -> MeshError:
+    return MeshError(
+        f"{path}: catalog.uri {redact_uri(raw)!r} {problem}; "
+        "use sqlite:///data/iceberg/catalog.db or postgresql+psycopg://USER@HOST/DB"
+    )
+
+
 def _resolve_uri(raw: str, root: Path, path: Path) -> str:
     """Make relative sqlite paths absolute (against the root) and inject MESH_CATALOG_PASSWORD."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in raw):
+        raise _bad_uri(raw.encode("unicode_escape").decode(), path, "contains a control character")
     try:
         url = make_url(raw)
-    except ArgumentError:
-        raise MeshError(
-            f"{path}: catalog.uri {redact_uri(raw)!r} is not a database URI; "
-            "use sqlite:///data/iceberg/catalog.db or postgresql+psycopg://USER@HOST/DB"
+        port = url.port  # parsed lazily: a malformed port only fails here
+        url.get_dialect()  # an unknown driver only fails here
+    except (ArgumentError, ValueError):
+        raise _bad_uri(raw, path, "is not a database URI") from None
+    except NoSuchModuleError:
+        raise _bad_uri(
+            raw, path, f"names a database driver that is not installed ({url.drivername})"
         ) from None
+    if url.get_backend_name() not in CATALOG_BACKENDS:
+        raise _bad_uri(
+            raw, path, f"is a {url.get_backend_name()} database; the catalog must be sqlite or postgresql"
+        )
+    if port is not None and not 0 < port < 65536:
+        raise _bad_uri(raw, path, f"has port {port}, not a TCP port (1-65535)")
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         database = Path(url.database)
         if not database.is_absolute():

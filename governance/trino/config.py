@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,11 +33,50 @@ class TrinoSettings:
     groups: dict[str, tuple[str, ...]]
 
 
-def _text(section: dict[str, Any], key: str, default: str, path: Path) -> str:
-    value = section.get(key, default)
-    if not isinstance(value, str) or not value:
-        raise MeshError(f"{path}: `{key}` must be a non-empty string")
+# Line breaks and other control characters would add lines to the generated properties and group
+# files; they have no place in a host, a user, a URL or a variable name.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# A Trino catalog name, also the file name catalog/<name>.properties under --out.
+_CATALOG_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def _plain(value: str, where: str) -> str:
+    if _CONTROL.search(value):
+        raise MeshError(f"{where} contains a line break or control character {value!r}; remove it")
     return value
+
+
+def _text(section: dict[str, Any], key: str, default: str, path: Path, parent: str = "") -> str:
+    value = section.get(key, default)
+    name = f"{parent}.{key}" if parent else key
+    if not isinstance(value, str) or not value:
+        raise MeshError(f"{path}: `{name}` must be a non-empty string")
+    return _plain(value, f"{path}: `{name}`")
+
+
+def _environ(variable: str, fallback: str) -> str:
+    value = os.environ.get(variable)
+    return _plain(value, f"environment variable {variable}") if value else fallback
+
+
+def _catalog_name(data: dict[str, Any], path: Path) -> str:
+    name = _text(data, "external_catalog", "mesh", path)
+    if not _CATALOG_NAME.fullmatch(name):
+        raise MeshError(
+            f"{path}: `external_catalog` {name!r} is not a Trino catalog name "
+            "(lower-case letters, digits and _, starting with a letter)"
+        )
+    return name
+
+
+def _port(path: Path, configured: object) -> int:
+    variable = os.environ.get("TRINO_PORT")
+    text = variable or str(configured)
+    if not (text.isascii() and text.isdigit() and 0 < int(text) < 65536):
+        raise MeshError(
+            f"Trino port {text!r} is not a TCP port (1-65535); fix TRINO_PORT or connection.port in {path}"
+        )
+    return int(text)
 
 
 def _groups(data: dict[str, Any], path: Path) -> dict[str, tuple[str, ...]]:
@@ -45,6 +85,8 @@ def _groups(data: dict[str, Any], path: Path) -> dict[str, tuple[str, ...]]:
     for group, members in groups.items():
         if not isinstance(members, list) or not all(isinstance(m, str) and m for m in members):
             raise MeshError(f"{path}: groups.{group} must be a list of user names")
+        for name in [group, *members]:
+            _plain(name, f"{path}: groups.{group!r}")
         if any("," in m or ":" in m for m in [group, *members]):
             raise MeshError(f"{path}: groups.{group}: names may not contain ',' or ':' (group file syntax)")
         result[str(group)] = tuple(members)
@@ -58,27 +100,27 @@ def load_trino_settings(config_file: Path | None = None) -> TrinoSettings:
     connection = mapping(data.get("connection"), f"{path}: `connection`")
     jdbc = mapping(data.get("jdbc"), f"{path}: `jdbc`")
     databricks = mapping(data.get("databricks"), f"{path}: `databricks`")
-    port_text = os.environ.get("TRINO_PORT") or str(connection.get("port", 8080))
-    if not port_text.isdigit():
-        raise MeshError(
-            f"Trino port {port_text!r} is not a number; fix TRINO_PORT or connection.port in {path}"
-        )
     return TrinoSettings(
-        host=os.environ.get("TRINO_HOST") or _text(connection, "host", "localhost", path),
-        port=int(port_text),
-        user=os.environ.get("TRINO_USER") or _text(connection, "user", "analyst", path),
-        http_scheme=os.environ.get("TRINO_HTTP_SCHEME") or _text(connection, "http_scheme", "http", path),
-        external_catalog=_text(data, "external_catalog", "mesh", path),
+        host=_environ("TRINO_HOST", _text(connection, "host", "localhost", path, "connection")),
+        port=_port(path, connection.get("port", 8080)),
+        user=_environ("TRINO_USER", _text(connection, "user", "analyst", path, "connection")),
+        http_scheme=_environ(
+            "TRINO_HTTP_SCHEME", _text(connection, "http_scheme", "http", path, "connection")
+        ),
+        external_catalog=_catalog_name(data, path),
         # As Trino sees them (they differ from the publisher's view under docker-compose).
-        jdbc_url=os.environ.get("TRINO_JDBC_URL")
-        or _text(jdbc, "connection_url", "jdbc:postgresql://postgres:5432/iceberg", path),
-        jdbc_driver=_text(jdbc, "driver_class", "org.postgresql.Driver", path),
-        jdbc_user_env=_text(jdbc, "user_env", "MESH_CATALOG_USER", path),
-        jdbc_password_env=_text(jdbc, "password_env", "MESH_CATALOG_PASSWORD", path),
-        jdbc_warehouse=os.environ.get("TRINO_WAREHOUSE")
-        or _text(jdbc, "warehouse", "file:///warehouse", path),
-        databricks_host_env=_text(databricks, "host_env", "DATABRICKS_HOST", path),
-        databricks_token_env=_text(databricks, "token_env", "DATABRICKS_TOKEN", path),
+        jdbc_url=_environ(
+            "TRINO_JDBC_URL",
+            _text(jdbc, "connection_url", "jdbc:postgresql://postgres:5432/iceberg", path, "jdbc"),
+        ),
+        jdbc_driver=_text(jdbc, "driver_class", "org.postgresql.Driver", path, "jdbc"),
+        jdbc_user_env=_text(jdbc, "user_env", "MESH_CATALOG_USER", path, "jdbc"),
+        jdbc_password_env=_text(jdbc, "password_env", "MESH_CATALOG_PASSWORD", path, "jdbc"),
+        jdbc_warehouse=_environ(
+            "TRINO_WAREHOUSE", _text(jdbc, "warehouse", "file:///warehouse", path, "jdbc")
+        ),
+        databricks_host_env=_text(databricks, "host_env", "DATABRICKS_HOST", path, "databricks"),
+        databricks_token_env=_text(databricks, "token_env", "DATABRICKS_TOKEN", path, "databricks"),
         admin_group=_text(data, "admin_group", "mesh-admins", path),
         groups=_groups(data, path),
     )
