@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
@@ -213,8 +213,8 @@ class _Reader:
             if not data.get(key):
                 raise self.fail(where, f"missing `{key}` (every exception needs code, reason and expires)")
         expires = data["expires"]
-        if not isinstance(expires, date):
-            raise self.fail(f"{where}.expires", f"expected a date YYYY-MM-DD, got {expires!r}")
+        if isinstance(expires, datetime) or not isinstance(expires, date):  # a datetime is a date too
+            raise self.fail(f"{where}.expires", f"expected a date YYYY-MM-DD, got {str(expires)!r}")
         if not any(data.get(k) for k in ("node", "path", "domain")):
             raise self.fail(where, "name what it waives: `node` (unique_id or glob), `path` or `domain`")
         target = {k: data.get(k) for k in ("node", "path", "domain")}
@@ -265,6 +265,8 @@ def load_policy(
         raise MeshError(
             f"{where}: invalid YAML ({getattr(exc, 'problem', exc)}); fix the policy file"
         ) from None
+    except ValueError as exc:  # YAML's timestamp constructor on an impossible date (2026-02-30)
+        raise MeshError(f"{shown}: invalid date ({exc}); write expires as YYYY-MM-DD") from None
     catalog = all_rules()
     reader = _Reader(shown, catalog, extra_codes)
     data = reader.mapping(data, "top level", TOP_KEYS)

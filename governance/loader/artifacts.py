@@ -56,6 +56,8 @@ def sections_of(content: bytes, shown: str, rebuild_hint: str) -> Sections:
         raise MeshError(f"{shown}: expected a JSON object at the top level; {rebuild_hint}") from None
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise MeshError(f"{shown}: not valid JSON ({exc}); {rebuild_hint}") from None
+    except RecursionError:
+        raise MeshError(f"{shown}: nested too deeply to be a dbt artifact; {rebuild_hint}") from None
 
 
 def decode(decoder: msgspec.json.Decoder[T], content: bytes | msgspec.Raw) -> T:
@@ -66,6 +68,8 @@ def decode(decoder: msgspec.json.Decoder[T], content: bytes | msgspec.Raw) -> T:
         raise Malformed(explain(exc, decoder.type)) from None
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:  # e.g. bad UTF-8 the first scan skipped
         raise Malformed(f"not valid JSON ({exc})") from None
+    except RecursionError:  # msgspec recurses per nesting level; no dbt artifact nests this deep
+        raise Malformed("nested too deeply to be a dbt artifact") from None
 
 
 def decoded(sections: Sections, *keys: str) -> dict[str, Any]:
