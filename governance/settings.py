@@ -238,6 +238,8 @@ def read_yaml(path: Path) -> dict[str, Any]:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
         raise MeshError(f"{where}: invalid YAML ({getattr(exc, 'problem', exc)}); fix the file") from None
+    except (ValueError, RecursionError) as exc:  # an impossible date (2026-02-30), absurd nesting
+        raise MeshError(f"{path}: invalid value ({exc}); quote it or write dates as YYYY-MM-DD") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
