@@ -19,6 +19,7 @@ from governance.fast_exit import run_and_exit
 from governance.settings import set_root
 
 COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("governance.commands.init", "find the dbt projects and their dependencies, write mesh.yml"),
     "build": ("governance.commands.build", "run dbt build for each domain in dependency order"),
     "check": ("governance.commands.check", "check mesh policies and cross-domain breaking changes"),
     "rules": ("governance.commands.rules", "list the policy rules, or write their catalog page"),

@@ -185,10 +185,15 @@ def set_root(path: Path | None) -> None:
         _ROOT_OPTION["root"] = path.resolve()
 
 
+def explicit_root() -> Path | None:
+    """The root the user named: `--root`, else `MESH_ROOT`, else None."""
+    env = environ("MESH_ROOT")
+    return _ROOT_OPTION.get("root") or (Path(env) if env else None)
+
+
 def find_root(start: Path | None = None) -> Path:
     """The repository root: `--root`, else `MESH_ROOT`, else the nearest folder upward holding mesh.yml."""
-    env = environ("MESH_ROOT")
-    explicit = _ROOT_OPTION.get("root") or (Path(env) if env else None)
+    explicit = explicit_root()
     if explicit is not None:
         explicit = explicit.resolve()
         if not explicit.is_dir():

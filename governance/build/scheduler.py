@@ -79,11 +79,11 @@ def build_mesh(
     options = options or BuildOptions(target=target, select=tuple(select))
     if upstream_manifests_checked:
         check_upstream_manifests(projects, selected)
-    profiles = profiles_dir or projects.root / "profiles"
     env = {"MESH_DATA_DIR": str(data_dir(projects.root)), **(env or {})}
 
     def build(project: DbtProject) -> ProjectResult:
         on_start(project.name)
+        profiles = profiles_dir or project.profiles_dir or projects.root / "profiles"  # mesh.yml decides
         result = build_project(project, options=options, profiles_dir=profiles, on_progress=on_event, env=env)
         on_finish(result)
         return result

@@ -66,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
             f"build it with --target ci"
         )
     selected = [p for p in selected if runs_on(p, args.target)]
-    check_target(args.target, projects.root / "profiles", selected)
+    for project in selected:  # each project's own profiles folder (mesh.yml profiles_dir)
+        check_target(args.target, project.profiles_dir or projects.root / "profiles", [project])
     console = Console(highlight=False)
     started = time.perf_counter()
     with BuildProgress(console) as progress:

@@ -1,0 +1,85 @@
+"""`mesh init`: find the dbt projects and their dependencies, write mesh.yml, say what was found."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from governance.errors import ExitCode, MeshError
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--force", action="store_true", help="replace an existing mesh.yml")
+    parser.add_argument("--dry-run", action="store_true", help="print mesh.yml instead of writing it")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="FILE",
+        help="also record today's policy findings here (projects must be built), so only new ones fail",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from governance.adoption import render_settings, settings_path, survey, write_baseline_of
+    from governance.files import write_atomic
+    from governance.settings import explicit_root
+
+    root = (explicit_root() or Path.cwd()).resolve()
+    if not root.is_dir():
+        raise MeshError(f"{root}: not a folder; pass the repository root to --root")
+    target = settings_path(root)
+    if target.exists() and not (args.force or args.dry_run):
+        raise MeshError(
+            f"{target} exists; pass --force to replace it (or --dry-run to see what init would write)"
+        )
+    found = survey(root)
+    text = render_settings(found)
+    if args.dry_run:
+        sys.stdout.write(text)
+        return int(ExitCode.OK)
+    baseline = write_baseline_of(found, args.baseline) if args.baseline is not None else None
+    write_atomic(target, text)
+    _report(found, target, baseline, args.baseline)
+    return int(ExitCode.OK)
+
+
+def _report(found: object, target: Path, baseline: int | None, baseline_path: Path | None) -> None:
+    from governance.adoption import Survey
+
+    assert isinstance(found, Survey)
+    projects = found.projects
+    print(f"wrote {target}")
+    print(f"projects ({len(projects.projects)}):")
+    for name in projects.order:
+        project = projects.projects[name]
+        folder = project.path.relative_to(found.root).as_posix() if project.path != found.root else "."
+        role = "hub" if project.is_hub else f"platform {project.platform.value}"
+        upstream = f", reads {', '.join(project.upstream)}" if project.upstream else ""
+        source = f" ({project.upstream_file.name})" if project.upstream_file else ""
+        profiles = project.profiles_dir
+        shown = (
+            profiles.relative_to(found.root).as_posix()
+            if profiles and profiles.is_relative_to(found.root)
+            else profiles
+        )
+        print(f"  {name}: {folder}, {role}{upstream}{source}, profiles {shown or '.'}")
+    print(f"edges ({len(found.edges)}): " + (", ".join(f"{a} -> {b}" for a, b in found.edges) or "none"))
+    if found.coverage is None:
+        missing = sorted(set(projects.projects) - set(found.built))
+        print(
+            f"products: not counted, no manifest for {', '.join(missing)}; "
+            "run `mesh build`, then `mesh check`"
+        )
+    else:
+        print(found.coverage.summary)
+        for warning in found.coverage.warnings:
+            print(f"warning: {warning}")
+        total = sum(found.findings.values())
+        print(f"policy findings: {total}" + (" (conventions not yet met:)" if total else ""))
+        for code, count in sorted(found.findings.items()):
+            print(f"  {code} {found.finding_titles.get(code, '')}: {count}")
+    if baseline is not None:
+        print(f"baseline: {baseline} findings recorded in {baseline_path}; "
+              f"`mesh check --baseline {baseline_path}` fails only on new ones")  # fmt: skip

@@ -1,0 +1,178 @@
+"""Adopting a mesh written elsewhere (tests/fixtures/adoption): init, build, check, lineage, check --state.
+
+Three projects with their own folder names, dbt's default schema, profiles inside each project, seeds,
+and dbt-loom as the only record of the project graph. Nothing is moved: `mesh init` writes mesh.yml,
+and every later command finds it from the working directory. Real dbt, real DuckDB.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.mesh_project import MeshRecipe, Phase, cache_dir, copy_tree, prepare
+
+ADOPTION = Path(__file__).resolve().parents[1] / "fixtures" / "adoption"
+PROJECTS = {"core": "warehouse_core", "finance": "teams/finance", "growth": "teams/growth"}
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+def mesh(root: Path, *args: str) -> Run:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"MESH_ROOT", "DBT_PROFILES_DIR", "GITHUB_STEP_SUMMARY"}
+    }
+    env |= {
+        "DO_NOT_TRACK": "1",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "MESH_DATA_DIR": str(root / "data"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "governance", *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return Run(done.returncode, done.stdout, done.stderr)
+
+
+@dataclass
+class Adopted:
+    root: Path
+    init: Run
+    build: Run
+    check: Run
+    baseline: Path
+    lineage: Run
+    state: Path
+
+
+@pytest.fixture(scope="module")
+def adopted(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Adopted:
+    copy = prepare(MeshRecipe("adoption", (Phase(steps=()),), source=ADOPTION), cache_dir(request.config))
+    root = copy_tree(copy, tmp_path_factory.mktemp("adoption") / "repo")
+    assert not (root / "mesh.yml").exists()
+    init = mesh(root, "init")
+    build = mesh(root, "build", "--target", "dev")
+    assert build.code == 0, build.out + build.err
+    check = mesh(root, "check", "--format", "json")
+    baseline = root / "mesh-baseline.json"
+    assert mesh(root, "check", "--write-baseline", str(baseline)).code == 0
+    lineage = mesh(root, "lineage")
+    state = root / "prod"  # what production last deployed: today's manifests
+    for name, folder in PROJECTS.items():
+        (state / name).mkdir(parents=True)
+        shutil.copy(root / folder / "target" / "manifest.json", state / name / "manifest.json")
+    return Adopted(root, init, build, check, baseline, lineage, state)
+
+
+def test_init_finds_projects_and_edges_from_dbt_loom(adopted: Adopted) -> None:
+    assert adopted.init.code == 0, adopted.init.err
+    out = adopted.init.out
+    assert "projects (3):" in out
+    assert "edges (3): core -> finance, core -> growth, finance -> growth" in out
+    assert "finance: teams/finance, platform databricks, reads core (dbt_loom.config.yml)" in out
+    settings = (adopted.root / "mesh.yml").read_text(encoding="utf-8")
+    assert 'include: ["teams/finance", "teams/growth", "warehouse_core"]' in settings
+    assert "hub:" not in settings  # no project at the root: no hub
+
+
+def test_build_follows_the_loom_graph_with_each_projects_profiles_and_seeds(adopted: Adopted) -> None:
+    assert "3 of 3 projects built" in adopted.build.out
+    assert adopted.build.out.index("[core] success") < adopted.build.out.index("[finance] dbt build started")
+    for name in PROJECTS.values():  # each project's own profiles.yml put its database in its target/
+        assert next((adopted.root / name / "target").glob("*.duckdb"), None) is not None
+
+
+def test_check_governs_the_public_models_and_says_what_it_cannot_place(adopted: Adopted) -> None:
+    lines = adopted.check.err.splitlines()
+    assert lines[0] == "governing 3 projects (3 domains), 3 products"
+    assert lines[1].startswith("warning: 2 models with no layer in finance (1), growth (1) (schemas: main)")
+    assert "mesh.yml `layers.names`" in lines[1]
+    report = json.loads(adopted.check.out)
+    assert adopted.check.code == 1  # real findings on models that never followed these conventions
+    products = {f["node_id"] for f in report["findings"] if f["code"] == "MESH008"}  # a product rule
+    assert products == {"model.core.customers", "model.core.orders", "model.finance.revenue_by_customer"}
+
+
+def test_lineage_is_the_product_graph(adopted: Adopted) -> None:
+    assert adopted.lineage.code == 0
+    graph = json.loads(adopted.lineage.out)
+    ids = {n["id"] for n in graph["nodes"]}
+    assert ids == {
+        "model.core.customers",
+        "model.core.orders",
+        "model.finance.revenue_by_customer",
+        "exposure.growth.sales_dashboard",
+    }
+    edges = {(e["source"], e["target"]) for e in graph["edges"]}
+    assert ("model.core.orders", "model.finance.revenue_by_customer") in edges
+    assert ("model.finance.revenue_by_customer", "exposure.growth.sales_dashboard") in edges
+
+
+def test_baselined_adoption_is_green_and_a_dropped_column_is_reported_with_its_downstream(
+    adopted: Adopted, tmp_path: Path
+) -> None:
+    root = copy_tree(adopted.root, tmp_path / "repo")
+    baseline, state = root / "mesh-baseline.json", root / "prod"
+    green = mesh(root, "check", "--baseline", str(baseline), "--state", str(state))
+    assert green.code == 0, green.out + green.err
+    marts = root / "warehouse_core" / "models" / "marts"
+    (marts / "orders.sql").write_text(
+        (marts / "orders.sql").read_text(encoding="utf-8").replace(", status", ""), encoding="utf-8"
+    )
+    yml = (marts / "marts.yml").read_text(encoding="utf-8")
+    (marts / "marts.yml").write_text(yml.replace("      - name: status\n        data_type: varchar\n", ""))
+    rebuilt = mesh(root, "build", "--target", "dev", "--domain", "core")
+    assert rebuilt.code == 0, rebuilt.out + rebuilt.err
+    broken = mesh(root, "check", "--baseline", str(baseline), "--state", str(state), "--format", "json")
+    assert broken.code == 1, broken.err
+    findings = json.loads(broken.out)["findings"]
+    assert [f["code"] for f in findings] == ["MESH101"]
+    assert findings[0]["message"].startswith(
+        "core.orders: column `status` removed or renamed; breaks 3 downstream"
+    )
+    assert set(findings[0]["impact"]) == {
+        "model.finance.revenue_by_customer",
+        "model.growth.top_accounts",
+        "exposure.growth.sales_dashboard",
+    }
+
+
+def test_init_refuses_to_overwrite_and_records_a_baseline_once_built(
+    adopted: Adopted, tmp_path: Path
+) -> None:
+    root = copy_tree(adopted.root, tmp_path / "repo")
+    again = mesh(root, "init")
+    assert again.code == 2 and again.err.count("\n") == 1 and "pass --force" in again.err
+    baseline = root / "adoption-baseline.json"
+    forced = mesh(root, "init", "--force", "--baseline", str(baseline))
+    assert forced.code == 0, forced.err
+    assert "governing 3 projects (3 domains), 3 products" in forced.out
+    assert "MESH008 " in forced.out and f"findings recorded in {baseline}" in forced.out
+    assert mesh(root, "check", "--baseline", str(baseline)).code == 0
+
+
+def test_a_project_that_is_not_in_the_mesh_is_one_line(adopted: Adopted, tmp_path: Path) -> None:
+    root = copy_tree(adopted.root, tmp_path / "repo")
+    (root / "mesh.yml").write_text('projects:\n  include: ["teams/*"]\n', encoding="utf-8")
+    for command in (("check",), ("lineage",), ("build", "--target", "dev")):
+        run = mesh(root, *command)
+        assert run.code == 2 and run.out == "", run.out
+        assert run.err.count("\n") == 1 and "upstream project 'core' is not in the mesh" in run.err
