@@ -102,6 +102,11 @@ class UnityCatalogEmulator:
         self.faults = Faults()
         self.requests: Counter[str] = Counter()  # "METHOD /path" -> count
         self.writes = 0
+        # Modelled time, without sleeping: each answered request costs request_cost, plus statement_cost
+        # per SQL statement it ran; `costs` keeps (method, path, is_write, seconds) per request.
+        self.request_cost = 0.0
+        self.statement_cost = 0.0
+        self.costs: list[tuple[str, str, bool, float]] = []
         self.on_request: Callable[[str, str, bool], None] | None = None
         self._statements: dict[str, _Statement] = {}
         self._lock = threading.Lock()
@@ -175,6 +180,8 @@ class UnityCatalogEmulator:
         with self._lock:
             self.requests.clear()
             self.writes = 0
+            self.metastore.statement_count = 0
+            self.costs = []
 
     @property
     def total_requests(self) -> int:
@@ -507,7 +514,12 @@ class _Handler(BaseHTTPRequestHandler):
             return
         try:
             with emulator.metastore.acting_as(identity):
+                emulator.metastore.take_statement_count()
                 status, payload = emulator.route(method, path, parse_qs(parsed.query), body)
+                statements = emulator.metastore.take_statement_count()
+            cost = emulator.request_cost + statements * emulator.statement_cost
+            with emulator._lock:
+                emulator.costs.append((method, path, is_write, cost))
         except ApiError as error:
             self._send(error.status, {"error_code": error.error_code, "message": error.message})
             return

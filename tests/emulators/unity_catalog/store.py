@@ -166,12 +166,19 @@ class Metastore:
         self.supports_scripting = True
         self.supports_multi_column_alter = True
         self.statement_latency = 0.0  # seconds a warehouse spends on each leaf statement
+        self.statement_count = 0  # leaf statements run (a script counts each of its statements)
         self._dirty = True
 
     # -- the caller --------------------------------------------------------------------------------
     @property
     def identity(self) -> Identity:
         return getattr(self._local, "identity", None) or self.default_identity
+
+    def take_statement_count(self) -> int:
+        """Leaf statements the current request ran (0 for REST calls), then reset."""
+        count = int(getattr(self._local, "statements", 0))
+        self._local.statements = 0
+        return count
 
     @property
     def caller(self) -> str:
@@ -382,12 +389,14 @@ class Metastore:
             )
         columns: list[str] = []
         rows: list[list[Any]] = []
+        self._local.statements = len(statements)  # for the emulator's cost model of this request
         for statement in statements:  # NOT ATOMIC, like a SQL script: earlier statements stay applied
             if self.statement_latency:
                 # A script runs its statements one after another: it costs the sum of its statements.
                 # https://docs.databricks.com/aws/en/sql/language-manual/sql-ref-scripting
                 time.sleep(self.statement_latency)
             with self.lock:
+                self.statement_count += 1
                 try:
                     columns, rows = self._run(statement)
                 except AccessDeniedError as denied:
