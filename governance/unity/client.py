@@ -197,13 +197,20 @@ class UnityClient:
         self._call(lambda: self.workspace.grants.update(securable_type, full_name, changes=sdk_changes))
 
     def get_grants(self, securable_type: str, full_name: str) -> dict[str, frozenset[str]]:
-        """Direct grants on a securable (every principal's, to an owner or MANAGE holder)."""
-        response = self._call(lambda: self.workspace.grants.get(securable_type, full_name))
-        return {
-            a.principal: frozenset(p.value for p in (a.privileges or []))
-            for a in (response.privilege_assignments or [])
-            if a.principal
-        }
+        """Direct grants on a securable (every principal's, to an owner or MANAGE holder), all pages."""
+        grants: dict[str, frozenset[str]] = {}
+        token: str | None = None
+        while True:
+            response = self._call(
+                lambda t=token: self.workspace.grants.get(securable_type, full_name, page_token=t)  # type: ignore[misc]
+            )
+            for a in response.privilege_assignments or []:
+                if a.principal:
+                    held = frozenset(p.value for p in (a.privileges or []))
+                    grants[a.principal] = grants.get(a.principal, frozenset()) | held
+            token = response.next_page_token
+            if not token:
+                return grants
 
     def table_exists(self, full_name: str) -> bool:
         response = self._call(lambda: self.workspace.tables.exists(full_name))
@@ -285,13 +292,26 @@ class UnityClient:
         self._call(lambda: self.workspace.shares.update_permissions(name, changes=sdk_changes))
 
 
+_NEEDS_PRIVILEGE = ("INSUFFICIENT_PERMISSIONS", "PERMISSION_DENIED")
+
+
 def describe_error(error: BaseException) -> str:
-    """One line for a failed call: Databricks error code and message, never request headers."""
+    """One line for a failed call: Databricks error code and message, never request headers; a missing
+    privilege points at `mesh doctor`, which prints the GRANT that fixes it."""
     if isinstance(error, StatementError):
-        return str(error).splitlines()[0]
-    if isinstance(error, DatabricksError):
+        line = str(error).splitlines()[0]
+        code = error.error_class
+    elif isinstance(error, DatabricksError):
         code = error.error_code or type(error).__name__
-        return f"{code}: {str(error).splitlines()[0] if str(error) else ''}".rstrip(": ")
+        message = str(error).splitlines()[0].split(" Config: ", 1)[0] if str(error) else ""
+        line = f"{code}: {message}".rstrip(": ")
+    else:
+        code, line = "", ""
+    if line:
+        hint = (
+            "; run mesh doctor --target unity for the GRANT that fixes it" if code in _NEEDS_PRIVILEGE else ""
+        )
+        return line + hint
     if isinstance(error, TimeoutError):
         return f"timed out after retries ({error.__cause__ or error})"
     return f"{type(error).__name__}: {error}"

@@ -67,6 +67,22 @@ def _frozen(grants: dict[str, set[str]]) -> Grants:
     return {p: frozenset(v) for p, v in grants.items() if v}
 
 
+# https://docs.databricks.com/aws/en/database-objects/tags: keys up to 255 characters, values up to 1000.
+TAG_KEY_MAX, TAG_VALUE_MAX = 255, 1000
+
+
+def _checked(model: Model, tags: Tags, where: str) -> Tags:
+    """Tags Unity Catalog will accept, or one line naming the product and what to shorten."""
+    for key, value in tags.items():
+        if len(key) > TAG_KEY_MAX or len(value) > TAG_VALUE_MAX:
+            limit, what = (TAG_KEY_MAX, "key") if len(key) > TAG_KEY_MAX else (TAG_VALUE_MAX, "value")
+            raise MeshError(
+                f"{model.fix_location}: {model.display_name}{where} has a tag {what} over {limit} characters "
+                f"({key[:40]!r}...), which Unity Catalog rejects; shorten it"
+            )
+    return tags
+
+
 def _table_tags(model: Model, config: UnityConfig) -> Tags:
     tags: Tags = {}
     for key, source in TABLE_TAG_SOURCES.items():
@@ -77,7 +93,7 @@ def _table_tags(model: Model, config: UnityConfig) -> Tags:
         dbt_key = config.dbt_tag_key(tag)
         if dbt_key:
             tags[dbt_key] = ""
-    return tags
+    return _checked(model, tags, "")
 
 
 def _column_tags(model: Model, config: UnityConfig) -> dict[str, Tags]:
@@ -93,7 +109,7 @@ def _column_tags(model: Model, config: UnityConfig) -> dict[str, Tags]:
             if key:
                 tags[key] = ""
         if tags:
-            result[column.name] = tags
+            result[column.name] = _checked(model, tags, f" column {column.name!r}")
     return result
 
 

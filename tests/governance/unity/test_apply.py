@@ -3,6 +3,8 @@ share ownership, and writes whose answer was lost."""
 
 from __future__ import annotations
 
+import pytest
+
 from governance.model import MeshModel
 from governance.unity.apply import Applier
 from governance.unity.audit import AuditLog
@@ -110,3 +112,14 @@ def test_share_create_and_add_survive_a_lost_answer(
     assert FCT in emulator.metastore.shares["partner-analytics"].objects
     final, _ = sync(mesh, config, client)
     assert final.changes == []
+
+
+def test_a_tag_value_unity_catalog_rejects_is_one_line_naming_the_product(
+    mesh: MeshModel, config: UnityConfig
+) -> None:
+    from governance.errors import MeshError
+
+    product(mesh).meta = {**product(mesh).meta, "classification": "x" * 1001}
+    with pytest.raises(MeshError, match="tag value over 1000 characters") as error:
+        build_desired(mesh, config)
+    assert "\n" not in str(error.value)
