@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from governance.unity.apply import ApplyResult
@@ -60,19 +61,23 @@ def render_plan(plan: Plan, console: Console) -> None:
                 if change.kind != "column_comments"
                 else f"{sum(1 for v in change.before.values() if v)} set"
             )
-            table.add_row(where, kind, before, _after(change))
+            table.add_row(escape(where), kind, escape(before), escape(_after(change)))  # YAML text is data
         console.print(table)
     for item in plan.missing:
+        # an older plan file has no reason: the table was simply not found
+        reason = item.get("reason") or "does not exist"
+        label = "not visible" if reason != "does not exist" else "missing"
         console.print(
-            f"[yellow]missing[/]: {item['product']} declares {item['table']}, which does not exist; skipped"
+            f"[yellow]{label}[/]: "
+            + escape(f"{item['product']} declares {item['table']}, which {reason}; skipped")
         )
     for note in plan.drift:
-        console.print(f"[cyan]drift[/]: {note}")
+        console.print("[cyan]drift[/]: " + escape(note))
     for finding in plan.findings:
-        console.print(f"[yellow]{finding.code}[/] {finding.location}: {finding.message}")
+        console.print(f"[yellow]{finding.code}[/] " + escape(f"{finding.location}: {finding.message}"))
 
 
 def render_result(result: ApplyResult, console: Console) -> None:
     console.print(f"applied {result.applied} change(s), {len(result.failures)} object(s) failed")
     for failure in result.failures:
-        console.print(f"[red]failed[/]: {failure}")
+        console.print("[red]failed[/]: " + escape(str(failure)))

@@ -95,3 +95,18 @@ def test_bulk_read_reads_only_declared_tables_in_pages_under_the_result_cap(
     emulator.inline_limit_bytes = 4_000  # now even the declared ones must be split into pages
     state = read_actual(client, plan.tables, [])
     assert set(state.tables) == set(plan.tables)
+
+
+def test_pages_of_ten_thousand_products_stay_under_the_caps() -> None:
+    from governance.unity.actual import PAGE_BYTES, ROW_BYTES, objects_sql, pages
+
+    tables = {f"gold.fct_product_{i:05d}": 50 for i in range(10_000)}
+    split = pages(tables)
+    assert sorted(t for page in split for ts in page.values() for t in ts) == sorted(
+        n.split(".")[1] for n in tables
+    )
+    for page in split:
+        rows = sum(len(ts) for ts in page.values()) * 51
+        assert rows * ROW_BYTES <= PAGE_BYTES < 25 * 1024 * 1024  # estimated result under the INLINE cap
+        assert len(objects_sql("orders", page, True).encode()) < 16 * 1024 * 1024  # statement size cap
+    assert len(split) == -(-10_000 * 51 * ROW_BYTES // PAGE_BYTES)
