@@ -12,7 +12,7 @@ from governance.contracts.odcs import test_label
 from governance.findings import Finding
 from governance.lineage import NodeKind
 from governance.model import Model
-from governance.site.catalog import Catalog, DomainEntry, Health, ProductEntry
+from governance.site.catalog import Catalog, DomainEntry, Health, ProductEntry, product_url
 from governance.site.svg import SvgNode, render_svg
 
 # No network at view time: everything is 'self' (and file: for pages opened from disk).
@@ -302,7 +302,7 @@ def _versions_table(base: str, entry: ProductEntry) -> str:
             (
                 _link(
                     base,
-                    entry.url if version is model else _sibling_url(entry, version),
+                    product_url(version),
                     f"v{version.version}",
                 ),
                 '<span class="badge health-healthy">latest</span>' if latest else "",
@@ -310,12 +310,6 @@ def _versions_table(base: str, entry: ProductEntry) -> str:
             )
         )
     return _table(["version", "", "deprecation"], rows, "versions")
-
-
-def _sibling_url(entry: ProductEntry, version: Model) -> str:
-    from governance.site.catalog import product_url
-
-    return product_url(version)
 
 
 def product_graph(catalog: Catalog, entry: ProductEntry, base: str) -> str:

@@ -541,7 +541,15 @@ def write_mesh(spec: MeshSpec, templates: Templates, out: Path) -> Summary:
     projects = builder.build()
     out.mkdir(parents=True, exist_ok=True)
     _write_yaml(
-        out / "mesh.yml", {"projects": {"include": ["domains/*"]}, "hub": ".", "layers": {"from": "schema"}}
+        out / "mesh.yml",
+        {
+            "projects": {"include": ["domains/*"]},
+            "hub": ".",
+            # docs/conventions.md: products are public gold models (a public staging model, one of the
+            # seeded violations, is a finding, not a product)
+            "products": {"access": ["public"], "layers": ["gold"]},
+            "layers": {"from": "schema"},
+        },
     )
     for project in projects:
         folder = out if project.is_hub else out / "domains" / project.name

@@ -182,3 +182,22 @@ def test_mesh_docs_command(catalog_root: Path, tmp_path: Path, monkeypatch: pyte
     assert main(["docs", "--out", str(blocker)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "not a folder" in err[0]
+
+
+def test_rendering_on_both_cores_writes_the_same_site(
+    catalog_root: Path, catalog_mesh: MeshModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from governance.contracts import parallel
+
+    moment = datetime(2026, 6, 1, tzinfo=UTC)
+    write_site(catalog_mesh, catalog_root, tmp_path / "serial", now=moment)
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 1)
+    monkeypatch.setattr(parallel, "_cores", lambda: 2)
+    write_site(catalog_mesh, catalog_root, tmp_path / "forked", now=moment)
+
+    def files(folder: Path) -> dict[str, bytes]:
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+    serial, forked = files(tmp_path / "serial"), files(tmp_path / "forked")
+    assert serial == forked
+    assert any(name.startswith("contracts/") for name in forked)
