@@ -283,9 +283,12 @@ def _schema_object(mesh: MeshModel, facts: ProductFacts) -> dict[str, Any]:
     )
 
 
-def build_contract(mesh: MeshModel, model: Model, surroundings: Surroundings) -> dict[str, Any]:
-    """The ODCS document of one product version (a plain dict, in ODCS key order)."""
-    facts = product_facts(mesh, model, surroundings)
+def build_contract(
+    mesh: MeshModel, model: Model, surroundings: Surroundings, facts: ProductFacts | None = None
+) -> dict[str, Any]:
+    """The ODCS document of one product version (a plain dict, in ODCS key order); `facts` when the
+    caller has them already."""
+    facts = facts or product_facts(mesh, model, surroundings)
     _, email = owner_contact(mesh, model)
     usage = "; ".join(f"{e.label}: {e.name}" for e in facts.endpoints)
     limitations = (
