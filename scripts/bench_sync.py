@@ -39,6 +39,7 @@ from databricks.sdk import WorkspaceClient  # noqa: E402
 
 from governance.model import Access, Column, Domain, Group, Layer, Location, MeshModel, Model  # noqa: E402
 from governance.project import Platform  # noqa: E402
+from governance.unity.actual import read_actual  # noqa: E402
 from governance.unity.client import UnityClient  # noqa: E402
 from governance.unity.config import load_config  # noqa: E402
 from governance.unity.desired import build_desired  # noqa: E402
@@ -179,6 +180,34 @@ def one_round(
     return results
 
 
+def read_at_scale(products: int, columns: int) -> None:
+    """One catalog of N products x C described columns, read by a principal in the owner group: the
+    requests the bulk read takes, every result under the emulator's 25 MiB INLINE cap."""
+    emulator = UnityCatalogEmulator(groups=("orders-team",)).start()
+    try:
+        names = [f"orders.gold.fct_product_{i:05d}" for i in range(products)]
+        for i, name in enumerate(names):
+            emulator.metastore.create_table(name, [(f"col_{j:03d}", "string") for j in range(columns)])
+            entry = emulator.metastore.tables[tuple(name.split("."))]  # type: ignore[index]
+            entry.owner = "orders-team"
+            for j, column in enumerate(entry.columns.values()):
+                column["comment"] = f"Column {j} of product {i}: what it means, in words."
+        emulator.grant_sync_privileges({"orders"})
+        client = UnityClient(WorkspaceClient(host=emulator.url, token=emulator.token), emulator.warehouse_id)
+        started = time.perf_counter()
+        state = read_actual(client, names, [])
+        seconds = time.perf_counter() - started
+        read = sum(len(t.columns) for t in state.tables.values())
+        statements = emulator.requests["POST /api/2.0/sql/statements"]
+        print(
+            f"read {len(state.tables)} tables, {read} columns: {emulator.total_requests} requests "
+            f"({statements} statements), largest result under {emulator.inline_limit_bytes} bytes, "
+            f"{seconds:.1f} s in-process"
+        )
+    finally:
+        emulator.stop()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--products", type=int, nargs="+", default=[200, 1000])
@@ -189,7 +218,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--concurrency", type=int, default=8, help="sync threads = dbt threads")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--read-products", type=int, help="only time the bulk read of one catalog of this many products"
+    )
     args = parser.parse_args(argv)
+    if args.read_products:
+        read_at_scale(args.read_products, args.columns)
+        return 0
     print(
         f"| products x columns | run | requests | statements | writes | modelled wall s "
         f"(median of {args.repeat}) | vs dbt-databricks |"

@@ -69,10 +69,11 @@ def render_plan(plan: Plan, console: Console) -> None:
         label = "not visible" if reason != "does not exist" else "missing"
         console.print(
             f"[yellow]{label}[/]: "
-            + escape(f"{item['product']} declares {item['table']}, which {reason}; skipped")
+            + escape(f"{item['product']} declares {item['table']}, which {reason}; skipped"),
+            soft_wrap=True,
         )
     for note in plan.drift:
-        console.print("[cyan]drift[/]: " + escape(note))
+        console.print("[cyan]drift[/]: " + escape(note), soft_wrap=True)
     for finding in plan.findings:
         console.print(f"[yellow]{finding.code}[/] " + escape(f"{finding.location}: {finding.message}"))
 
@@ -80,4 +81,4 @@ def render_plan(plan: Plan, console: Console) -> None:
 def render_result(result: ApplyResult, console: Console) -> None:
     console.print(f"applied {result.applied} change(s), {len(result.failures)} object(s) failed")
     for failure in result.failures:
-        console.print("[red]failed[/]: " + escape(str(failure)))
+        console.print("[red]failed[/]: " + escape(str(failure)), soft_wrap=True)  # one line each

@@ -78,3 +78,19 @@ def test_mesh_plan_shows_the_same_checks(
     out = capsys.readouterr().out
     assert code == 0
     assert "GRANT MANAGE ON CATALOG `orders` TO `sync-bot@example.com`" in out
+
+
+def test_a_missing_privilege_fails_each_object_in_one_line_and_the_next_run_converges(
+    workspace_env: Path, emulator: UnityCatalogEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator.metastore.grants[("catalog", "orders")]["sync-bot@example.com"].discard("APPLY_TAG")
+    assert main(["sync", "--apply", "--config", str(CONFIG)]) == 1
+    out = capsys.readouterr().out
+    failed = [line for line in out.splitlines() if line.startswith("failed")]
+    assert failed and all("INSUFFICIENT_PERMISSIONS" in line and "mesh doctor" in line for line in failed)
+    emulator.metastore.execute("GRANT APPLY TAG ON CATALOG `orders` TO `sync-bot@example.com`")
+    assert main(["sync", "--apply", "--config", str(CONFIG)]) == 0
+    capsys.readouterr()
+    emulator.reset_counts()
+    assert main(["sync", "--apply", "--config", str(CONFIG)]) == 0
+    assert emulator.writes == 0
