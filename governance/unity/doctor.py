@@ -16,7 +16,7 @@ group membership is asked with is_account_group_member
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from databricks.sdk.errors.base import DatabricksError
@@ -289,12 +289,21 @@ def diagnose(client: UnityClient, desired: UnityState, actual: UnityState | None
         return report
     if not _check_warehouse(client, report):
         return report
-    _check_scripting(client, report)
     shared = {t for s in desired.shares.values() for t in s.objects}
     by_catalog: dict[str, dict[str, str | None]] = {}
     for name, table in desired.tables.items():
         by_catalog.setdefault(name.split(".")[0], {})[name] = table.owner
-    for catalog, tables in sorted(by_catalog.items()):
-        _check_catalog(client, catalog, tables, shared, report)
-    _check_shares(client, desired, actual, report)
+    checks: list[tuple[str, Callable[[], None]]] = [
+        ("SQL scripting", lambda: _check_scripting(client, report))
+    ]
+    checks += [
+        (f"catalog {c}", lambda c=c, t=t: _check_catalog(client, c, t, shared, report))  # type: ignore[misc]
+        for c, t in sorted(by_catalog.items())
+    ]
+    checks.append(("shares", lambda: _check_shares(client, desired, actual, report)))
+    for subject, check in checks:
+        try:
+            check()
+        except (StatementError, DatabricksError, TimeoutError, OSError) as error:
+            report.problems.append(Problem(subject, f"could not be checked ({describe_error(error)})"))
     return report

@@ -3,6 +3,7 @@ printed GRANT makes the next run pass."""
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,17 @@ def test_a_missing_privilege_fails_each_object_in_one_line_and_the_next_run_conv
     emulator.reset_counts()
     assert main(["sync", "--apply", "--config", str(CONFIG)]) == 0
     assert emulator.writes == 0
+
+
+def test_an_unreachable_workspace_is_one_problem_line(
+    workspace_env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("DATABRICKS_HOST", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("MESH_DATABRICKS_TIMEOUT", "2")
+    code, lines = doctor(capsys)
+    assert code == 1
+    (problem,) = lines
+    assert problem.startswith("problem: workspace: cannot connect") and "DATABRICKS_HOST" in problem
