@@ -110,3 +110,17 @@ def test_pages_of_ten_thousand_products_stay_under_the_caps() -> None:
         assert rows * ROW_BYTES <= PAGE_BYTES < 25 * 1024 * 1024  # estimated result under the INLINE cap
         assert len(objects_sql("orders", page, True).encode()) < 16 * 1024 * 1024  # statement size cap
     assert len(split) == -(-10_000 * 51 * ROW_BYTES // PAGE_BYTES)
+
+
+def test_names_in_another_case_match_the_lowercase_names_unity_catalog_stores(
+    mesh: MeshModel, config: UnityConfig, client: UnityClient, emulator: UnityCatalogEmulator
+) -> None:
+    # https://docs.databricks.com/aws/en/sql/language-manual/sql-ref-names: Unity Catalog stores names
+    # in lower case and matches them case-insensitively
+    model = next(m for m in mesh.products() if m.relation == FCT)
+    model.alias = "FCT_Orders"
+    plan, result = sync(mesh, config, client)
+    assert not plan.missing and not result.failures, (plan.missing, [str(f) for f in result.failures])
+    assert any(c.target == "orders.gold.FCT_Orders" for c in plan.changes)
+    final, _ = sync(mesh, config, client)
+    assert final.changes == []
