@@ -241,9 +241,14 @@ def read_actual(
     """The actual state of the given tables (desired tables give their column counts, for paging),
     the catalogs and schemas that hold them, and the given shares."""
     if isinstance(tables, Mapping):
-        sizes = {name: len(t.columns) for name, t in tables.items()}
+        declared = {name: len(t.columns) for name, t in tables.items()}
     else:
-        sizes = dict.fromkeys(tables, 50)
+        declared = dict.fromkeys(tables, 50)
+    # Unity Catalog stores names in lower case and matches them case-insensitively
+    # (https://docs.databricks.com/aws/en/sql/language-manual/sql-ref-names): read by the lowercase
+    # name, answer under the declared one.
+    spelled = {name.lower(): name for name in declared}
+    sizes = {name.lower(): columns for name, columns in declared.items()}
     by_catalog: dict[str, dict[str, int]] = {}
     for full, columns in sizes.items():
         catalog, schema, table = full.split(".")
@@ -287,6 +292,24 @@ def read_actual(
         for name, share_job in share_jobs.items():
             state.shares[name] = share_job.result()
     _settle_grants(state, raw, by_catalog)
+    return _as_declared(state, spelled)
+
+
+def _as_declared(state: UnityState, spelled: Mapping[str, str]) -> UnityState:
+    for lower, name in spelled.items():
+        if lower != name and lower in state.tables:
+            table = state.tables.pop(lower)
+            table.full_name = name
+            state.tables[name] = table
+    containers: dict[str, str] = {}
+    for name in spelled.values():
+        catalog, schema, _ = name.split(".")
+        containers[catalog.lower()] = catalog
+        containers[f"{catalog}.{schema}".lower()] = f"{catalog}.{schema}"
+    state.catalog_grants = {containers.get(k, k): v for k, v in state.catalog_grants.items()}
+    state.schema_grants = {containers.get(k, k): v for k, v in state.schema_grants.items()}
+    state.invisible = {spelled.get(n, n) for n in state.invisible}
+    state.grants_unknown = {spelled.get(n, containers.get(n, n)) for n in state.grants_unknown}
     return state
 
 
