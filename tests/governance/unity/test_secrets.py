@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -35,8 +35,22 @@ def _run(*args: str) -> tuple[int, str]:
     """`mesh` in process: exit code and everything it printed, a traceback included if it raised."""
     try:
         return main([*args, "--config", str(CONFIG)]), ""
-    except BaseException:  # noqa: BLE001 - the test inspects what would have been printed
+    except BaseException:  # the test inspects what would have been printed
         return -1, traceback.format_exc()
+
+
+@pytest.fixture
+def printed(
+    capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> Callable[[], tuple[str, str]]:
+    """(stderr, everything printed or logged so far), the SDK's debug log included."""
+    caplog.set_level(logging.DEBUG)
+
+    def read() -> tuple[str, str]:
+        out = capsys.readouterr()
+        return out.err, out.out + out.err + caplog.text
+
+    return read
 
 
 def _files(root: Path) -> str:
@@ -57,49 +71,41 @@ REFUSED = {
 }
 
 
+Printed = Callable[[], tuple[str, str]]
+
+
 @pytest.mark.parametrize("shape", sorted(NORMALISED))
 def test_token_with_surrounding_whitespace_is_normalised(
-    workspace_env: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    caplog: pytest.LogCaptureFixture,
-    shape: str,
+    workspace_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, printed: Printed, shape: str
 ) -> None:
-    caplog.set_level(logging.DEBUG)
     monkeypatch.setenv("DATABRICKS_TOKEN", NORMALISED[shape])
     out = tmp_path / "out"
     code, trace = _run("plan", "--out", str(out / "plan.json"))
     code2, trace2 = _run("sync", "--apply", "--audit-log", str(out / "audit.jsonl"))
-    printed = capsys.readouterr()
-    everything = trace + trace2 + printed.out + printed.err + caplog.text + _files(out)
+    everything = trace + trace2 + printed()[1] + _files(out)
     assert (code, code2) == (0, 0), everything[-2000:]
     assert not _leaks(everything, TOKEN)
 
 
-@pytest.mark.parametrize("shape", sorted(REFUSED))
-@pytest.mark.parametrize("command", ["plan", "sync"])
+@pytest.mark.parametrize("case", [(c, s) for c in ("plan", "sync") for s in sorted(REFUSED)])
 def test_malformed_token_is_one_line_exit_2_without_the_token(
     workspace_env: Path,
     emulator: UnityCatalogEmulator,
-    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    caplog: pytest.LogCaptureFixture,
-    shape: str,
-    command: str,
+    printed: Printed,
+    case: tuple[str, str],
 ) -> None:
-    caplog.set_level(logging.DEBUG)
+    command, shape = case
     monkeypatch.setenv("DATABRICKS_TOKEN", REFUSED[shape])
-    out = tmp_path / "out"
+    out = workspace_env.parent / "out"
     extra = (
         ["--out", str(out / "plan.json")] if command == "plan" else ["--apply", "--audit-log", str(out / "a")]
     )
     code, trace = _run(command, *extra)
-    printed = capsys.readouterr()
-    everything = trace + printed.out + printed.err + caplog.text + (_files(out) if out.exists() else "")
+    err, seen = printed()
+    everything = trace + seen + (_files(out) if out.exists() else "")
     assert code == 2, everything[-2000:]
-    errors = [line for line in printed.err.splitlines() if line]
+    errors = [line for line in err.splitlines() if line]
     assert len(errors) == 1 and errors[0].startswith("error: ") and "DATABRICKS_TOKEN" in errors[0]
     assert not _leaks(everything, TOKEN)
     assert emulator.total_requests == 0  # refused before anything was sent
@@ -110,10 +116,8 @@ def test_wrong_token_and_token_revoked_mid_apply_never_leak(
     emulator: UnityCatalogEmulator,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    caplog: pytest.LogCaptureFixture,
+    printed: Printed,
 ) -> None:
-    caplog.set_level(logging.DEBUG)
     out = tmp_path / "out"
     monkeypatch.setenv("DATABRICKS_TOKEN", TOKEN.replace("0123", "9999"))  # wrong
     assert _run("plan")[0] == 2
@@ -125,10 +129,9 @@ def test_wrong_token_and_token_revoked_mid_apply_never_leak(
 
     emulator.on_request = expire
     code, trace = _run("sync", "--apply", "--audit-log", str(out / "audit.jsonl"))
-    printed = capsys.readouterr()
-    everything = trace + printed.out + printed.err + caplog.text + _files(out)
+    everything = trace + printed()[1] + _files(out)
     assert code == 1, everything[-2000:]
-    assert "failed" in printed.out and not _leaks(everything, TOKEN)
+    assert "failed" in everything and not _leaks(everything, TOKEN)
 
 
 class _EchoingHandler(BaseHTTPRequestHandler):
@@ -146,7 +149,11 @@ class _EchoingHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    do_GET = do_POST = do_PATCH = _reply
+    def do_GET(self) -> None:
+        self._reply()
+
+    def do_POST(self) -> None:
+        self._reply()
 
     def log_message(self, format: str, *args: Any) -> None:
         return
@@ -166,12 +173,11 @@ def test_a_server_echoing_the_token_back_is_redacted(
     workspace_env: Path,
     echoing_server: str,
     monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    printed: Printed,
 ) -> None:
     monkeypatch.setenv("DATABRICKS_HOST", echoing_server)
     code, trace = _run("plan")
-    printed = capsys.readouterr()
-    assert code == 2 and not _leaks(trace + printed.out + printed.err, TOKEN)
+    assert code == 2 and not _leaks(trace + printed()[1], TOKEN)
 
 
 MALFORMED_HOSTS = [
@@ -204,7 +210,7 @@ def test_malformed_databricks_host_is_one_line_exit_2(
 
 def _subprocess(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, *args], env=env, capture_output=True, text=True, timeout=600, cwd=REPO
+        [sys.executable, *args], check=False, env=env, capture_output=True, text=True, timeout=600, cwd=REPO
     )
 
 
@@ -240,7 +246,7 @@ def test_databricks_query_engine_host_with_a_port_is_not_a_traceback(
         monkeypatch.setenv("DATABRICKS_HOST", host)
         try:
             code = main(["query", "--engine", "databricks", "SELECT 1"])
-        except BaseException:  # noqa: BLE001
+        except BaseException:
             pytest.fail(f"{host}: traceback\n{traceback.format_exc()}")
         errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error")]
         assert code == expected and len(errors) == 1 and not _leaks(errors[0], TOKEN), (host, errors)
