@@ -10,10 +10,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from types import TracebackType
 from typing import NoReturn
 
+from governance.credentials import redact
 from governance.errors import MeshError
 from governance.fast_exit import run_and_exit
 from governance.settings import set_root
@@ -64,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         set_root(args.root)
         return int(args.run(args))
     except MeshError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {redact(str(error))}", file=sys.stderr)
         return int(error.code)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -73,7 +76,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def entry() -> NoReturn:
     """The `mesh` executable: `main()`, then exit (see `fast_exit`)."""
+    sys.excepthook = redacted_traceback
     run_and_exit(main)
+
+
+def redacted_traceback(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
+    """A bug's traceback still shows, with every credential the run read blanked out."""
+    sys.stderr.write(redact("".join(traceback.format_exception(kind, error, tb))))
 
 
 if __name__ == "__main__":

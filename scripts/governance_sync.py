@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a plain script from any folder
 
-from governance.cli import main  # noqa: E402
+from governance.cli import main, redacted_traceback  # noqa: E402
 
 DEFAULT_AUDIT_LOG = ROOT / ".mesh" / "audit" / "unity-sync.jsonl"
 
@@ -29,4 +29,5 @@ def sync_args(argv: list[str]) -> list[str]:
 
 
 if __name__ == "__main__":
+    sys.excepthook = redacted_traceback  # a bug's traceback never shows a credential
     sys.exit(main(sync_args(sys.argv[1:])))

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import os
 
+from urllib3.exceptions import HTTPError
+
+from governance.credentials import clean_host, clean_secret
 from governance.engines.base import EngineError, QueryResult
-from governance.errors import MeshError
+from governance.errors import ExitCode, MeshError
 
 
 def _http_path() -> str | None:
@@ -24,8 +27,11 @@ class DatabricksEngine:
     def __init__(self) -> None:
         from databricks import sql
 
-        host = os.environ.get("DATABRICKS_HOST", "").removeprefix("https://").rstrip("/")
-        token = os.environ.get("DATABRICKS_TOKEN")
+        raw_host, raw_token = os.environ.get("DATABRICKS_HOST"), os.environ.get("DATABRICKS_TOKEN")
+        # Validated first: a newline in the token or a port in the host never reaches the connector.
+        address = clean_host("DATABRICKS_HOST", raw_host) if raw_host else None
+        host = address.hostname if address else ""
+        token = clean_secret("DATABRICKS_TOKEN", raw_token) if raw_token else None
         http_path = _http_path()
         missing = [
             name
@@ -39,9 +45,18 @@ class DatabricksEngine:
         if missing:
             raise MeshError(f"--engine databricks needs {', '.join(missing)} in the environment")
         try:
-            self.connection = sql.connect(server_hostname=host, http_path=http_path, access_token=token)
-        except sql.exc.Error as error:
-            raise MeshError(f"cannot connect to Databricks SQL at {host}: {type(error).__name__}") from None
+            self.connection = sql.connect(
+                server_hostname=host,
+                http_path=http_path,
+                access_token=token,
+                _port=(address.port if address else None) or 443,
+                enable_telemetry=False,
+            )
+        except (sql.exc.Error, OSError, HTTPError) as error:
+            where = address.url if address else host
+            raise MeshError(
+                f"cannot connect to Databricks SQL at {where}: {type(error).__name__}", ExitCode.FAILED
+            ) from None
         self._errors = sql.exc.Error
 
     def execute(self, sql_text: str) -> QueryResult:

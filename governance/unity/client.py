@@ -27,6 +27,7 @@ from databricks.sdk.errors.base import DatabricksError
 from databricks.sdk.errors.platform import BadRequest, InternalError, NotFound, ResourceConflict
 from databricks.sdk.service import catalog, sharing, sql
 
+from governance.credentials import clean_secret, databricks_environment, redact
 from governance.errors import MeshError
 
 T = TypeVar("T")
@@ -86,17 +87,24 @@ class UnityClient:
         cls, warehouse_id: str, retries: int = 3, timeout_seconds: float | None = None
     ) -> UnityClient:
         timeout = timeout_seconds or timeout_from_env()
+        settings = databricks_environment()  # validated first: a malformed token never reaches a header
         try:
             workspace = WorkspaceClient(
                 config=Config(
+                    **settings,
                     retry_timeout_seconds=max(1, int(timeout)),
                     http_timeout_seconds=timeout,
                     product="lakehouse-mesh",
+                    debug_headers=False,  # never log the Authorization header, whatever the environment
                 )
             )
         except ValueError as exc:
-            # The SDK's message lists what it tried (env vars, profile) and never includes a token.
-            raise MeshError(f"cannot configure the Databricks client: {exc}") from None
+            # The SDK's message lists what it tried (env vars, profile); redacted in case a value slips in.
+            raise MeshError(f"cannot configure the Databricks client: {redact(str(exc))}") from None
+        for attribute in ("token", "client_secret"):  # from a profile: the same rules as the environment
+            value = getattr(workspace.config, attribute, None)
+            if isinstance(value, str):
+                clean_secret(f"the {attribute} of the Databricks profile", value)
         return cls(workspace, warehouse_id, retries, timeout)
 
     def _call(self, fn: Callable[[], T]) -> T:
@@ -296,8 +304,12 @@ _NEEDS_PRIVILEGE = ("INSUFFICIENT_PERMISSIONS", "PERMISSION_DENIED")
 
 
 def describe_error(error: BaseException) -> str:
-    """One line for a failed call: Databricks error code and message, never request headers; a missing
-    privilege points at `mesh doctor`, which prints the GRANT that fixes it."""
+    """One line for a failed call: Databricks error code and message, never request headers or secrets; a
+    missing privilege points at `mesh doctor`, which prints the GRANT that fixes it."""
+    return redact(_describe_error(error))
+
+
+def _describe_error(error: BaseException) -> str:
     if isinstance(error, StatementError):
         line = str(error).splitlines()[0]
         code = error.error_class
