@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 
 from governance.commands.doctor import preflight
-from governance.errors import ExitCode
+from governance.errors import ExitCode, MeshError
 from governance.project import find_root
 from governance.settings import settings_file
 from governance.unity.client import UnityClient
@@ -49,6 +49,16 @@ def connect(inputs: Inputs) -> UnityClient:
     return UnityClient.connect(config.resolve_warehouse_id(), retries=config.retries)
 
 
+def write_plan(path: Path, plan: Plan) -> None:
+    if path.is_dir():
+        raise MeshError(f"--out {path}: is a folder; name the plan file to write, like {path}/plan.json")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(plan.to_json())
+    except OSError as exc:
+        raise MeshError(f"--out {path}: cannot write the plan ({exc.strerror})") from None
+
+
 def show(plan: Plan, args: argparse.Namespace) -> None:
     if args.format == "json":
         sys.stdout.buffer.write(plan.to_json() + b"\n")
@@ -74,6 +84,5 @@ def run(args: argparse.Namespace) -> int:
     show(plan, args)
     preflight(client, inputs, stderr=args.format == "json")  # the checks of mesh doctor
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_bytes(plan.to_json())
+        write_plan(args.out, plan)
     return int(missing_exit(plan, args))

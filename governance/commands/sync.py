@@ -18,9 +18,9 @@ from governance.errors import ExitCode, MeshError
 from governance.project import find_root
 from governance.settings import settings_file
 from governance.unity.client import UnityClient
-from governance.unity.config import UnityConfig, load_config
-from governance.unity.pipeline import apply_plan, compute_plan, load_inputs, verify_unchanged
-from governance.unity.plan import Plan
+from governance.unity.config import UnityConfig
+from governance.unity.pipeline import apply_plan, compute_plan, load_inputs
+from governance.unity.plan import Plan, check_reviewed
 from governance.unity.render import render_result
 
 
@@ -37,14 +37,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _reviewed_plan(args: argparse.Namespace) -> tuple[Plan, UnityClient, UnityConfig]:
-    root = find_root()
+    """The reviewed plan, after checking every change is one the tool computes now (else exit 2)."""
     plan = Plan.read(args.plan_file)
     if args.prune and not plan.prune:
         raise MeshError(f"{args.plan_file}: the plan was computed without --prune; re-run mesh plan --prune")
-    config = load_config(root, args.config or settings_file("unity", root))
-    client = UnityClient.connect(config.resolve_warehouse_id(), retries=config.retries)
-    verify_unchanged(client, plan, config, args.plan_file)
-    return plan, client, config
+    inputs = load_inputs(find_root(), args.config or settings_file("unity"))
+    client = connect(inputs)
+    check_reviewed(plan, compute_plan(client, inputs, plan.prune), args.plan_file)
+    return plan, client, inputs.config
 
 
 def run(args: argparse.Namespace) -> int:

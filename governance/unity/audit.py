@@ -10,6 +10,7 @@ from typing import IO
 
 import orjson
 
+from governance.errors import MeshError
 from governance.unity.plan import Change
 
 
@@ -19,8 +20,13 @@ class AuditLog:
         self._lock = threading.Lock()
         self._file: IO[bytes] | None = None
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = path.open("ab")
+            if path.is_dir():
+                raise MeshError(f"--audit-log {path}: is a folder; name the log file, like {path}/sync.jsonl")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._file = path.open("ab")
+            except OSError as exc:
+                raise MeshError(f"--audit-log {path}: cannot open the audit log ({exc.strerror})") from None
 
     def record(self, change: Change, status: str, request: str, error: str | None = None) -> None:
         if self._file is None:

@@ -16,7 +16,8 @@ from governance.unity.apply import Applier, ApplyResult
 from governance.unity.audit import AuditLog
 from governance.unity.client import StatementError, UnityClient, describe_error
 from governance.unity.config import UnityConfig, load_config
-from governance.unity.desired import DesiredState, build_desired
+from governance.unity.desired import DesiredState, build_desired, synced_products
+from governance.unity.ownership import check_ownership
 from governance.unity.plan import Plan, diff
 from governance.unity.state import UnityState
 
@@ -29,7 +30,9 @@ class Inputs:
 
 def load_inputs(root: Path, config_path: Path | None = None) -> Inputs:
     config = load_config(root, config_path)
-    return Inputs(config, build_desired(load_mesh(root), config))
+    mesh = load_mesh(root)
+    check_ownership(mesh, synced_products(mesh))  # never another domain's catalog, whatever dbt says
+    return Inputs(config, build_desired(mesh, config))
 
 
 def read_state(

@@ -8,7 +8,7 @@ set and principals outside the managed principals are never touched, only report
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -90,28 +90,123 @@ class Plan:
 
     @classmethod
     def read(cls, path: Path) -> Plan:
+        """A plan file, checked for shape only: `check_reviewed` decides whether its changes may apply."""
+        hint = "write one with mesh plan --target unity --out"
         try:
-            body = orjson.loads(path.read_bytes())
-            if body.get("version") != PLAN_VERSION:
-                raise MeshError(
-                    f"{path}: plan version {body.get('version')!r} is not {PLAN_VERSION}; re-run mesh plan"
-                )
-            return cls(
-                fingerprint=str(body["fingerprint"]),
-                prune=bool(body["prune"]),
-                changes=[Change(**c) for c in body["changes"]],
-                missing=list(body.get("missing", [])),
-                drift=list(body.get("drift", [])),
-                tables=list(body["tables"]),
-                shares=list(body["shares"]),
-                created_at=str(body.get("created_at", "")),
-            )
+            raw = path.read_bytes()
         except FileNotFoundError:
+            raise MeshError(f"{path}: plan file not found; {hint}") from None
+        except IsADirectoryError:
+            raise MeshError(f"{path}: is a folder, not a plan file; {hint}") from None
+        except OSError as exc:
+            raise MeshError(f"{path}: cannot read the plan file ({exc.strerror}); {hint}") from None
+        try:
+            body = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise MeshError(f"{path}: not JSON ({exc}); {hint}") from None
+        if not isinstance(body, dict):
+            raise MeshError(f"{path}: not a plan written by mesh plan (a JSON object expected); {hint}")
+        if body.get("version") != PLAN_VERSION:
             raise MeshError(
-                f"{path}: plan file not found; write one with mesh plan --target unity --out"
-            ) from None
-        except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
-            raise MeshError(f"{path}: not a plan written by mesh plan ({exc}); re-run mesh plan") from None
+                f"{path}: plan version {body.get('version')!r} is not {PLAN_VERSION}; re-run mesh plan"
+            )
+        fingerprint, prune = body.get("fingerprint"), body.get("prune")
+        changes, tables, shares = body.get("changes"), body.get("tables"), body.get("shares")
+        if not isinstance(fingerprint, str) or not isinstance(prune, bool):
+            raise MeshError(f"{path}: `fingerprint` and `prune` are missing or malformed; {hint}")
+        for key, value in (("tables", tables), ("shares", shares)):
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise MeshError(f"{path}: `{key}` must be a list of names; {hint}")
+        if not isinstance(changes, list):
+            raise MeshError(f"{path}: `changes` must be a list; {hint}")
+        return cls(
+            fingerprint=fingerprint,
+            prune=prune,
+            changes=[_change(path, number, c) for number, c in enumerate(changes, 1)],
+            missing=[m for m in body.get("missing") or [] if isinstance(m, dict)],
+            drift=[str(d) for d in body.get("drift") or []],
+            tables=[str(t) for t in tables or []],
+            shares=[str(s) for s in shares or []],
+            created_at=str(body.get("created_at", "")),
+        )
+
+
+CHANGE_KINDS = {
+    "comment": "table", "column_comments": "table", "tags": "table", "owner": "table",
+    "grants": None, "share_create": "share", "share_objects": "share", "share_recipients": "share",
+}  # fmt: skip
+_CHANGE_FIELDS = {f.name for f in fields(Change)}
+_REQUIRED_FIELDS = {"kind", "securable", "target", "domain", "before", "after"}
+
+
+def _change(path: Path, number: int, raw: Any) -> Change:
+    """One change of a plan file, its shape checked (whether the tool would compute it is checked later)."""
+    where = f"{path}: change {number}"
+    if not isinstance(raw, dict):
+        raise MeshError(f"{where} is not an object; re-run mesh plan")
+    unknown = sorted(set(raw) - _CHANGE_FIELDS)
+    missing = sorted(_REQUIRED_FIELDS - set(raw))
+    if unknown or missing:
+        what = f"unknown field {unknown[0]!r}" if unknown else f"no field {missing[0]!r}"
+        raise MeshError(f"{where} has {what}; re-run mesh plan")
+    kind = raw["kind"]
+    if kind not in CHANGE_KINDS:
+        raise MeshError(f"{where}: unknown change kind {kind!r}; re-run mesh plan")
+    for key in ("securable", "target", "domain"):
+        if not isinstance(raw[key], str):
+            raise MeshError(f"{where}: `{key}` must be a string; re-run mesh plan")
+    if not isinstance(raw.get("column"), str | None) or not isinstance(raw.get("drift", False), bool):
+        raise MeshError(f"{where}: `column` or `drift` is malformed; re-run mesh plan")
+    if kind not in ("comment", "owner", "share_create") and not isinstance(raw["after"], dict):
+        raise MeshError(f"{where}: `after` of a {kind} change must be an object; re-run mesh plan")
+    return Change(**raw)
+
+
+def _identity(change: Change) -> bytes:
+    return orjson.dumps(asdict(change), option=orjson.OPT_SORT_KEYS)
+
+
+def check_reviewed(reviewed: Plan, computed: Plan, path: Path) -> None:
+    """Refuse a reviewed plan, whole, unless every change in it is one the tool computes now.
+
+    `computed` is the plan for the current mesh, unity.yml and workspace. The reviewed plan must cover the
+    same objects (so its fingerprint covers every object a change can touch), the workspace must still
+    hold the state it was computed on, and each of its changes must be identical to a computed one: an
+    edited owner, grant or tag, an object outside the mesh, or an unmanaged key or principal never is.
+    A reviewer may drop changes; nothing can be added or altered.
+    """
+    if reviewed.prune != computed.prune:
+        raise MeshError(f"{path}: the plan's prune setting does not match; re-run mesh plan")
+    for label, held, now in (
+        ("tables", reviewed.tables, computed.tables),
+        ("shares", reviewed.shares, computed.shares),
+    ):
+        extra, absent = sorted(set(held) - set(now)), sorted(set(now) - set(held))
+        if extra or absent or len(held) != len(set(held)):
+            detail = f"{extra[0]} is not a product of the mesh" if extra else f"{absent[0]} is not covered"
+            raise MeshError(
+                f"{path}: the plan's {label} are not the current mesh's ({detail}); "
+                "run mesh plan again and review it"
+            )
+    if reviewed.fingerprint != computed.fingerprint:
+        raise MeshError(
+            f"{path}: Unity Catalog changed since this plan was computed "
+            f"(state {reviewed.fingerprint[:12]}, now {computed.fingerprint[:12]}); "
+            "run mesh plan again and review it"
+        )
+    available: dict[bytes, int] = {}
+    for change in computed.changes:
+        key = _identity(change)
+        available[key] = available.get(key, 0) + 1
+    for number, change in enumerate(reviewed.changes, 1):
+        key = _identity(change)
+        if not available.get(key):
+            raise MeshError(
+                f"{path}: change {number} ({change.describe()}) is not one mesh plan computes for the "
+                "current mesh, unity.yml and workspace (edited, or for an object it does not manage); "
+                "nothing was applied: run mesh plan again and review it"
+            )
+        available[key] -= 1
 
 
 def _grant_delta(

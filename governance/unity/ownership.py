@@ -1,0 +1,53 @@
+"""Which domain owns a catalog, so a domain never writes metadata onto another domain's objects.
+
+Catalog = domain (docs/conventions.md): domain `orders` owns the catalog `macros/naming/domain_catalog.sql`
+names for it, `orders` on DuckDB and in prod, `orders_<MESH_ENV>` in other Databricks environments, or
+the deployment's `MESH_CATALOG_ORDERS`. The acting domain is the dbt project that declares the model,
+never its self-declared `meta.domain`; a product configured (`database`, `+database`) into a catalog its
+project does not own is refused, whatever the dbt configuration says.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+
+from governance.errors import MeshError
+from governance.model import MeshModel, Model
+
+
+def domain_catalogs(domain: str) -> set[str]:
+    """The catalog names domain `domain` may have, as the naming macro spells them."""
+    env = os.environ.get("MESH_ENV", "dev").strip().lower()
+    names = {domain, f"{domain}_{env}"}
+    explicit = os.environ.get(f"MESH_CATALOG_{domain.upper()}", "").strip()
+    if explicit:
+        names.add(explicit)
+    return names
+
+
+def catalog_owners(mesh: MeshModel) -> dict[str, set[str]]:
+    owners: dict[str, set[str]] = {}
+    for name in mesh.domains:
+        for catalog in domain_catalogs(name):
+            owners.setdefault(catalog, set()).add(name)
+    return owners
+
+
+def check_ownership(mesh: MeshModel, products: Iterable[Model]) -> None:
+    """One line, exit 2, for the first product that would write into a catalog its domain does not own."""
+    owners = catalog_owners(mesh)
+    for model in products:
+        catalog = model.relation.split(".")[0]
+        owning = owners.get(catalog, set())
+        if model.project in owning:
+            continue
+        whose = (
+            f"which domain {sorted(owning)[0]} owns"
+            if owning
+            else "which is no domain's catalog (catalog = domain, see docs/conventions.md)"
+        )
+        raise MeshError(
+            f"{model.fix_location}: {model.display_name} is configured into catalog {catalog!r}, {whose}; "
+            f"domain {model.project} syncs only its own catalog: remove the database setting"
+        )
