@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from governance.cli import main
+from governance.credentials import clean_host
 from tests.emulators.unity_catalog import UnityCatalogEmulator
 from tests.governance.unity.conftest import CONFIG, TOKEN
 
@@ -238,15 +239,30 @@ def test_governance_sync_script_and_mesh_binary_with_a_mounted_secret_token(
 def test_databricks_query_engine_host_with_a_port_is_not_a_traceback(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """The SQL connector used to append :443 to a host that had a port, and die in a traceback."""
     for name in ("DATABRICKS_HTTP_PATH", "DATABRICKS_CONFIG_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DATABRICKS_TOKEN", TOKEN + "\n")
     monkeypatch.setenv("DATABRICKS_WAREHOUSE_ID", "w")
-    for host, expected in (("https://127.0.0.1:1", 1), ("https://127.0.0.1:1x", 2)):
+    for host in ("https://adb-1.azuredatabricks.net:443x", "adb-1.azuredatabricks.net:443:443"):
         monkeypatch.setenv("DATABRICKS_HOST", host)
         try:
             code = main(["query", "--engine", "databricks", "SELECT 1"])
         except BaseException:
             pytest.fail(f"{host}: traceback\n{traceback.format_exc()}")
         errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error")]
-        assert code == expected and len(errors) == 1 and not _leaks(errors[0], TOKEN), (host, errors)
+        assert code == 2 and len(errors) == 1 and not _leaks(errors[0], TOKEN), (host, errors)
+
+
+@pytest.mark.parametrize(
+    ("raw", "url", "port"),
+    [
+        ("https://adb-1.2.azuredatabricks.net:443", "https://adb-1.2.azuredatabricks.net", None),
+        ("adb-1.2.azuredatabricks.net:8443/", "https://adb-1.2.azuredatabricks.net:8443", 8443),
+        (" dbc-a1.cloud.databricks.com\n", "https://dbc-a1.cloud.databricks.com", None),
+        ("http://127.0.0.1:8765", "http://127.0.0.1:8765", 8765),
+    ],
+)
+def test_a_host_with_a_port_is_kept_and_normalised(raw: str, url: str, port: int | None) -> None:
+    host = clean_host("DATABRICKS_HOST", raw)
+    assert (host.url, host.port) == (url, port)
