@@ -123,3 +123,15 @@ def test_a_tag_value_unity_catalog_rejects_is_one_line_naming_the_product(
     with pytest.raises(MeshError, match="tag value over 1000 characters") as error:
         build_desired(mesh, config)
     assert "\n" not in str(error.value)
+
+
+def test_prune_never_takes_a_share_owners_own_grants(
+    mesh: MeshModel, config: UnityConfig, client: UnityClient, emulator: UnityCatalogEmulator
+) -> None:
+    product(mesh).meta = {**product(mesh).meta, "shares": ["partner-analytics"]}
+    sync(mesh, config, client)
+    emulator.metastore.grant("table", FCT, emulator.principal.name, "MODIFY")  # its own, out of band
+    plan, result = sync(mesh, config, client, prune=True)
+    assert not [c for c in plan.changes if c.kind == "grants" and emulator.principal.name in c.after]
+    assert not result.failures
+    assert {"SELECT", "MODIFY"} <= emulator.metastore.grants[("table", FCT)][emulator.principal.name]
