@@ -57,8 +57,21 @@ def read_state(
 def compute_plan(client: UnityClient, inputs: Inputs, prune: bool) -> Plan:
     desired = inputs.desired.state
     actual = read_state(client, desired.tables, desired.shares, inputs.config.concurrency)
-    desired = with_share_owner_access(client, desired, actual)
-    plan = diff(desired, actual, inputs.config, prune, inputs.desired.findings)
+    with_owners = with_share_owner_access(client, desired, actual)
+    plan = diff(with_owners, actual, inputs.config, prune, inputs.desired.findings)
+    # a share owner is granted SELECT for its shares, which must not make its other grants prunable
+    managed = inputs.config.all_managed_principals() | {p for t in desired.tables.values() for p in t.grants}
+    for change in plan.changes:
+        if change.kind != "grants":
+            continue
+        for principal, delta in change.after.items():
+            if principal not in managed:
+                delta["remove"] = []
+    plan.changes[:] = [
+        c
+        for c in plan.changes
+        if c.kind != "grants" or any(d["add"] or d["remove"] for d in c.after.values())
+    ]
     return note_what_cannot_be_seen(plan, actual)
 
 
