@@ -18,56 +18,15 @@ from itertools import chain
 from governance.findings import Finding, Severity
 from governance.model import ACCESS_RANK, Exposure, MeshModel, Model
 
-
-@dataclass(frozen=True, slots=True)
-class BreakingRule:
-    """Catalog entry for one breaking-change code (rendered by the rule catalog)."""
-
-    code: str
-    title: str
-    rationale: str
-    remediation: str
-
-
-COLUMN_REMOVED = BreakingRule(
-    "MESH101",
-    "Product column removed or renamed",
-    "Consumers select columns by name; a removed or renamed column makes their queries fail.",
-    "Keep the column, or publish the change as a new model version and deprecate the old one "
-    "with a `deprecation_date` so consumers can migrate.",
-)
-TYPE_CHANGED = BreakingRule(
-    "MESH102",
-    "Product column data type changed",
-    "A changed type breaks joins, casts and contracts of consumers that rely on the old type.",
-    "Restore the previous `data_type`, or publish the new type in a new model version.",
-)
-CONTRACT_DISABLED = BreakingRule(
-    "MESH103",
-    "Product contract disabled",
-    "Without an enforced contract the product's shape can change silently under its consumers.",
-    "Set `contract: {enforced: true}` again on the product.",
-)
-ACCESS_NARROWED = BreakingRule(
-    "MESH104",
-    "Product access narrowed",
-    "Other domains and the hub may only reference public models; narrowing access breaks their refs.",
-    "Keep `access: public`, or first migrate every consumer listed in the finding, then narrow access.",
-)
-VERSION_REMOVED_EARLY = BreakingRule(
-    "MESH105",
-    "Product version removed before its deprecation date",
-    "Consumers pin versions (`ref(..., v=N)`); a version must live until the deprecation date it announced.",
-    "Restore the version until its `deprecation_date` has passed (set one if it has none).",
-)
-PRODUCT_REMOVED = BreakingRule(
-    "MESH106",
-    "Product removed",
-    "Every consumer of a removed product fails; a product must be deprecated before it is deleted.",
-    "Restore the product, set a `deprecation_date`, and remove it only after that date.",
-)
-
-BREAKING_RULES: tuple[BreakingRule, ...] = (
+# The codes this comparison reports; each is an ordinary rule (governance/checks/rules/breaking.py:
+# title, rationale, severity and scope configurable in policies.yml like any other).
+COLUMN_REMOVED = "MESH101"
+TYPE_CHANGED = "MESH102"
+CONTRACT_DISABLED = "MESH103"
+ACCESS_NARROWED = "MESH104"
+VERSION_REMOVED_EARLY = "MESH105"
+PRODUCT_REMOVED = "MESH106"
+BREAKING_CODES = (
     COLUMN_REMOVED,
     TYPE_CHANGED,
     CONTRACT_DISABLED,
@@ -137,23 +96,25 @@ class _Comparison:
             now_column = new.columns.get(name)
             if now_column is None:
                 what = f"column `{name}` removed or renamed"
-                findings.append(self._finding(COLUMN_REMOVED, old, what, new))
+                findings.append(self._finding(COLUMN_REMOVED, old, what, new, f"column:{name}"))
             elif column.data_type and _normal_type(column.data_type) != _normal_type(now_column.data_type):
                 was, now = column.data_type, now_column.data_type or "none"
                 what = f"column `{name}` type changed from {was} to {now}"
-                findings.append(self._finding(TYPE_CHANGED, old, what, new))
+                findings.append(self._finding(TYPE_CHANGED, old, what, new, f"column:{name}"))
         return findings
 
-    def _finding(self, rule: BreakingRule, old: Model, what: str, new: Model | None = None) -> Finding:
+    def _finding(
+        self, code: str, old: Model, what: str, new: Model | None = None, subject: str | None = None
+    ) -> Finding:
         model = new or old
         affected = impact(self.current, self.previous, old.unique_id)
         named = ", ".join(_label(node) for node in affected[:MAX_NAMED_IN_MESSAGE])
         more = len(affected) - MAX_NAMED_IN_MESSAGE
         named += f" and {more} more" if more > 0 else ""
         breaks = f"; breaks {len(affected)} downstream: {named}" if affected else "; no known consumers"
-        owner = _owner(self.current, model) or _owner(self.previous, model) or _meta_owner(model)
+        owner = _contact(self.current, model) or _contact(self.previous, model)
         return Finding(
-            code=rule.code,
+            code=code,
             severity=Severity.ERROR,
             message=f"{old.display_name}: {what}{breaks}",
             domain=model.domain,
@@ -161,6 +122,7 @@ class _Comparison:
             location=model.fix_location,
             node_id=old.unique_id,
             impact=tuple(node.unique_id for node in affected),
+            subject=subject,
         )
 
 
@@ -184,15 +146,8 @@ def _label(node: Model | Exposure) -> str:
     return node.display_name
 
 
-def _owner(mesh: MeshModel, model: Model) -> str | None:
-    domain = mesh.domains.get(model.project)
-    group = domain.owner_of(model) if domain else None
-    return group.owner_email if group else None
-
-
-def _meta_owner(model: Model) -> str | None:
-    value = model.meta.get("owner")
-    return str(value) if value is not None else None
+def _contact(mesh: MeshModel, model: Model) -> str | None:
+    return mesh.owner(model).contact if model.project in mesh.domains else None
 
 
 def _normal_type(data_type: str | None) -> str:

@@ -30,8 +30,12 @@ class Finding:
     location: Location  # YAML (or SQL) file and line to fix
     node_id: str | None = None
     impact: tuple[str, ...] = ()
+    subject: str | None = None  # what in the resource: "column:email", "test:<unique_id>", "edge:<unique_id>"
 
     @property
     def fingerprint(self) -> str:
-        """Stable identity for baselines: code + resource, independent of the message wording and line."""
-        return f"{self.code}:{self.node_id or self.location.path}"
+        """Stable identity for baselines and SARIF: code + resource + subject (the column, test or edge),
+        independent of the message wording and line. A new finding on another column of a baselined
+        model is a new fingerprint."""
+        base = f"{self.code}:{self.node_id or self.location.path}"
+        return f"{base}:{self.subject}" if self.subject else base

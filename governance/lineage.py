@@ -114,8 +114,7 @@ def _visible_consumers(mesh: MeshModel, start: str, visible: dict[str, LineageNo
 
 
 def _model_node(mesh: MeshModel, model: Model, kind: NodeKind) -> LineageNode:
-    group = mesh.owner_of(model)
-    owner = (group.owner_email if group else None) or _text(model.meta.get("owner"))
+    owner = mesh.owner(model).contact
     date = model.deprecation_date
     return LineageNode(
         id=model.unique_id,

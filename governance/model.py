@@ -232,6 +232,20 @@ class Model:
         return str(self.meta.get("domain", self.project))
 
     @property
+    def principal(self) -> str | None:
+        """The principal that owns the model in every catalog (Unity table owner, Trino OWNERSHIP,
+        Iceberg `owner`): `meta.owner`, else its dbt group. See `Owner`."""
+        owner = self.meta.get("owner")
+        if owner is not None and owner != "":
+            return str(owner)
+        return self.group
+
+    @property
+    def pii_in_clear(self) -> list[str]:
+        """Columns with personal data in clear (`pii: true`, not `masked`): hidden from uncleared readers."""
+        return [c.name for c in self.columns.values() if c.is_pii and not c.is_masked]
+
+    @property
     def classification(self) -> str | None:
         value = self.meta.get("classification")
         return str(value) if value is not None else None
@@ -239,6 +253,21 @@ class Model:
     @property
     def fix_location(self) -> Location:
         return self.yml_path or self.sql_path
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """Who owns a model, the one definition every part of the mesh reads (`MeshModel.owner`).
+
+    - `group`: the dbt group the model belongs to (`group:` / `+group:`);
+    - `contact`: whom to ask (findings, lineage, catalog site): the group's owner e-mail, else its
+      owner name, else `meta.owner`, else the contact of the domain's own group;
+    - `principal`: who owns it in catalogs (`Model.principal`): `meta.owner`, else the group.
+    """
+
+    group: str | None
+    contact: str | None
+    principal: str | None
 
 
 @dataclass(slots=True)
@@ -356,7 +385,26 @@ class MeshModel:
         return node if isinstance(node, Model) else None
 
     def owner_of(self, model: Model) -> Group | None:
+        """The model's dbt group (its owner's name and e-mail); `owner()` is the whole owner."""
         return self.domains[model.project].owner_of(model)
+
+    def owner(self, model: Model) -> Owner:
+        """The model's owner: group, contact and principal, as `Owner` defines them."""
+        group = self.owner_of(model)
+        contact = (group.owner_email or group.owner_name) if group else None
+        if not contact:
+            meta_owner = model.meta.get("owner")
+            contact = str(meta_owner) if meta_owner else self.domain_contact(model.project)
+        return Owner(model.group, contact, model.principal)
+
+    def domain_contact(self, project: str) -> str | None:
+        """The contact of a domain's own group (named like the project, else its only group)."""
+        domain = self.domains.get(project)
+        if domain is None:
+            return None
+        groups = domain.groups
+        group = groups.get(project) or (next(iter(groups.values())) if len(groups) == 1 else None)
+        return (group.owner_email or group.owner_name) if group else None
 
     def consumers(self, unique_id: str) -> list[Model | Exposure]:
         """Direct consumers of a node in any project (models and exposures; tests excluded)."""

@@ -38,30 +38,13 @@ def _from_rule(rule: Rule) -> Entry:
         rule.remediation,
         rule.example,
         params,
-        "policy",
+        "breaking change" if rule.needs_state else "policy",
     )
 
 
 def breaking_entries() -> list[Entry]:
-    """Codes reported by `mesh check --state` (governance.breaking), documented alongside the rules."""
-    try:
-        from governance.breaking import BREAKING_RULES
-    except ImportError:  # breaking-change detection not installed in this build
-        return []
-    return [
-        Entry(
-            r.code,
-            r.title.lower().replace(" ", "-"),
-            r.title,
-            Severity.ERROR,
-            r.rationale,
-            r.remediation,
-            "",
-            (),
-            "breaking change",
-        )
-        for r in BREAKING_RULES
-    ]
+    """The breaking-change rules (reported with `mesh check --state`): ordinary rules of the registry."""
+    return [e for e in entries() if e.source == "breaking change"]
 
 
 def by_code() -> dict[str, Entry]:
@@ -69,8 +52,7 @@ def by_code() -> dict[str, Entry]:
 
 
 def entries() -> list[Entry]:
-    found = [_from_rule(r) for r in all_rules().values()] + breaking_entries()
-    return sorted(found, key=lambda e: e.code)
+    return sorted((_from_rule(r) for r in all_rules().values()), key=lambda e: e.code)
 
 
 CONFIGURATION = [

@@ -20,23 +20,44 @@ class RuleContext:
     severity: Severity
     params: Mapping[str, Any]
     today: date
+    previous: MeshModel | None = None  # the last deployed mesh (`--state`), for breaking-change rules
 
-    def _finding(
-        self, message: str, domain: str, owner: str | None, location: Location, node_id: str | None
+    def _finding(  # noqa: PLR0917 - one private helper, called with the fields in Finding's order
+        self,
+        message: str,
+        domain: str,
+        owner: str | None,
+        location: Location,
+        node_id: str | None,
+        subject: str | None = None,
     ) -> Finding:
-        return Finding(self.rule.code, self.severity, message, domain, owner, location, node_id)
+        return Finding(
+            self.rule.code, self.severity, message, domain, owner, location, node_id, subject=subject
+        )
 
     def model(
-        self, model: Model, message: str, column: Column | None = None, *, at_sql: bool = False
+        self,
+        model: Model,
+        message: str,
+        column: Column | None = None,
+        *,
+        at_sql: bool = False,
+        subject: str | None = None,
     ) -> Finding:
-        """A finding on a model: at the column's line, the model's yml entry, or (`at_sql`) its SQL file."""
+        """A finding on a model: at the column's line, the model's yml entry, or (`at_sql`) its SQL file.
+        Its subject (what the baseline remembers besides the model) is the column, else `subject`."""
         location = (
             model.sql_path
             if at_sql
             else (model.column_location(column.name) if column else None) or model.fix_location
         )
         return self._finding(
-            f"{model.display_name}: {message}", model.project, self.owner_of(model), location, model.unique_id
+            f"{model.display_name}: {message}",
+            model.project,
+            self.owner_of(model),
+            location,
+            model.unique_id,
+            subject or (f"column:{column.name}" if column is not None else None),
         )
 
     def source(self, source: Source, message: str, column: Column | None = None) -> Finding:
@@ -48,9 +69,10 @@ class RuleContext:
             self.domain_owner(source.project),
             location,
             source.unique_id,
+            f"column:{column.name}" if column is not None else None,
         )
 
-    def exposure(self, exposure: Exposure, message: str) -> Finding:
+    def exposure(self, exposure: Exposure, message: str, subject: str | None = None) -> Finding:
         owner = exposure.owner_email or exposure.owner_name or self.domain_owner(exposure.project)
         return self._finding(
             f"exposure {exposure.name}: {message}",
@@ -58,6 +80,7 @@ class RuleContext:
             owner,
             exposure.location,
             exposure.unique_id,
+            subject,
         )
 
     def group(self, group: Group, message: str) -> Finding:
@@ -70,14 +93,7 @@ class RuleContext:
         )
 
     def owner_of(self, model: Model) -> str | None:
-        group = self.mesh.owner_of(model)
-        if group and (group.owner_email or group.owner_name):
-            return group.owner_email or group.owner_name
-        owner = model.meta.get("owner")
-        return str(owner) if owner else self.domain_owner(model.project)
+        return self.mesh.owner(model).contact
 
     def domain_owner(self, project: str) -> str | None:
-        """The domain's own group owner (group named like the project, else its only group)."""
-        groups = self.mesh.domains[project].groups
-        group = groups.get(project) or (next(iter(groups.values())) if len(groups) == 1 else None)
-        return (group.owner_email or group.owner_name) if group else None
+        return self.mesh.domain_contact(project)

@@ -58,9 +58,14 @@ def sort_key(finding: Finding) -> tuple[str, int, str, int, str, str]:
 
 
 def run_rules(
-    mesh: MeshModel, policy: Policy, selected: set[str] | None = None, today: date | None = None
+    mesh: MeshModel,
+    policy: Policy,
+    selected: set[str] | None = None,
+    today: date | None = None,
+    previous: MeshModel | None = None,
 ) -> tuple[list[Finding], list[Rule]]:
-    """Every enabled (and selected) rule's findings, each kept only inside the rule's and global scope."""
+    """Every enabled (and selected) rule's findings, each kept only inside the rule's and global scope.
+    Breaking-change rules run only with the previous deployment's mesh (`previous`)."""
     today = today or date.today()
     findings: list[Finding] = []
     ran: list[Rule] = []
@@ -68,8 +73,10 @@ def run_rules(
         rule = settings.rule
         if rule.check is None or not settings.enabled or (selected and code not in selected):
             continue
+        if rule.needs_state and previous is None:
+            continue
         ran.append(rule)
-        ctx = RuleContext(mesh, rule, settings.severity, settings.params, today)
+        ctx = RuleContext(mesh, rule, settings.severity, settings.params, today, previous)
         findings.extend(f for f in rule.check(ctx) if settings.keeps(f) and policy.keeps(f))
     return findings, ran
 
@@ -83,10 +90,12 @@ def evaluate(
     extra: Iterable[Finding] = (),
     baseline: frozenset[str] = frozenset(),
     today: date | None = None,
+    previous: MeshModel | None = None,
 ) -> Report:
-    """The report of one `mesh check`: rules + `extra` findings (breaking changes), filtered."""
+    """The report of one `mesh check`: the rules (breaking changes too, given `previous`) + `extra`
+    findings, filtered by scope, exceptions and the baseline."""
     today = today or date.today()
-    findings, ran = run_rules(mesh, policy, selected, today)
+    findings, ran = run_rules(mesh, policy, selected, today, previous)
     findings.extend(f for f in extra if policy.keeps(f) and (not selected or f.code in selected))
     if domains:
         findings = [f for f in findings if f.domain in domains]

@@ -41,6 +41,9 @@ class Rule:
     example: str  # YAML/SQL that violates the rule
     params: tuple[Param, ...] = ()
     check: CheckFunction | None = None  # None: reported by the evaluation itself (e.g. expired exceptions)
+    needs_state: bool = (
+        False  # compares with the previous deployment (`mesh check --state`): breaking changes
+    )
 
     def param(self, name: str) -> Param:
         return next(p for p in self.params if p.name == name)
@@ -59,11 +62,12 @@ def rule(
     remediation: str,
     example: str,
     params: tuple[Param, ...] = (),
+    needs_state: bool = False,
 ) -> Callable[[CheckFunction], CheckFunction]:
     """Register the decorated function as the check of rule `code`."""
 
     def register(check: CheckFunction) -> CheckFunction:
-        define(Rule(code, name, title, severity, rationale, remediation, example, params, check))
+        define(Rule(code, name, title, severity, rationale, remediation, example, params, check, needs_state))
         return check
 
     return register

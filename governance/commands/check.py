@@ -6,12 +6,8 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from governance.formatters import FORMATS
-
-if TYPE_CHECKING:
-    from governance.findings import Finding
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -57,7 +53,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     # Imported here, not at the top: `mesh check --help` and usage errors need none of them.
     from governance.checks.baseline import read_baseline, write_baseline
-    from governance.checks.catalog import breaking_entries
     from governance.checks.config import load_policy, resolve_codes
     from governance.checks.evaluation import evaluate
     from governance.checks.registry import all_rules
@@ -71,21 +66,18 @@ def run(args: argparse.Namespace) -> int:
 
     projects = Projects.discover(find_root())
     projects.select(args.domain)  # unknown domain names fail before anything is read
-    breaking_codes = [e.code for e in breaking_entries()]
     policy_file = args.config or (projects.settings.file("policies") if projects.settings else None)
-    policy = load_policy(policy_file, root=projects.root, extra_codes=breaking_codes)
-    selected = resolve_codes(args.select, all_rules(), breaking_codes) if args.select else None
+    policy = load_policy(policy_file, root=projects.root)
+    selected = resolve_codes(args.select, all_rules()) if args.select else None
     baseline = read_baseline(args.baseline) if args.baseline else frozenset()
     mesh = load_mesh(projects=projects)
     keep(mesh)  # freed by the OS at exit, not object by object
-    extra: list[Finding] = []
-    if args.state is not None:
-        previous = load_state(args.state, projects)
-        keep(previous)
-        from governance.breaking import find_breaking_changes  # only this path needs it
-
-        extra = find_breaking_changes(mesh, previous)
-    report = evaluate(mesh, policy, selected=selected, domains=args.domain, extra=extra, baseline=baseline)
+    previous = load_state(args.state, projects) if args.state is not None else None
+    keep(previous)
+    # breaking-change rules (MESH101...) run as any other rule when there is a previous mesh
+    report = evaluate(
+        mesh, policy, selected=selected, domains=args.domain, baseline=baseline, previous=previous
+    )
     describe(mesh)  # what was governed, and what could not be placed (never silently green)
     if args.write_baseline is not None:
         count = write_baseline(args.write_baseline, [*report.findings, *report.baselined])

@@ -42,7 +42,7 @@ def _result(finding: Finding, index: dict[str, int]) -> dict[str, Any]:
             "text": f"{finding.message} (domain {finding.domain}, owner {finding.owner or 'unknown'})"
         },
         "locations": [{"physicalLocation": physical}],
-        "partialFingerprints": {"meshFingerprint/v1": finding.fingerprint},
+        "partialFingerprints": {"meshFingerprint/v2": finding.fingerprint},
         "properties": {"domain": finding.domain, "owner": finding.owner, "impact": list(finding.impact)},
     }
     if finding.code in index:

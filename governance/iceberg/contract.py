@@ -36,11 +36,11 @@ def contract_fingerprint(model: Model) -> str:
 
 def pii_columns(model: Model) -> list[str]:
     """Columns carrying personal data in clear (pii: true and not masked): hidden from uncleared groups."""
-    return [c.name for c in model.columns.values() if c.is_pii and not c.is_masked]
+    return model.pii_in_clear
 
 
 def product_properties(model: Model, publisher: str) -> dict[str, str]:
-    owner = model.meta.get("owner") or model.group or ""
+    owner = model.principal or ""
     properties = {
         "comment": model.description,
         "owner": str(owner),

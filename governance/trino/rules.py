@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from governance.iceberg.contract import pii_columns
 from governance.model import Domain, MeshModel, Model
 from governance.project import Platform
 from governance.trino.config import TrinoSettings
@@ -48,7 +47,7 @@ class ProductAccess:
 
     @classmethod
     def of(cls, model: Model, domain: Domain, settings: TrinoSettings) -> ProductAccess:
-        owner = model.meta.get("owner")
+        owner = model.principal
         cleared = [str(g) for g in model.meta.get("pii_cleared_groups") or []]
         # A PII-cleared group reads the product: clearing without access would be meaningless.
         readers = sorted({*model.grants.get("select", ()), *cleared} - ({str(owner)} if owner else set()))
@@ -57,7 +56,7 @@ class ProductAccess:
             str(owner) if owner else None,
             readers,
             cleared,
-            pii_columns(model),
+            model.pii_in_clear,
         )
 
     def table_rules(self) -> list[dict[str, Any]]:

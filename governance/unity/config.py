@@ -21,7 +21,7 @@ _TAG_KEY_UNSAFE = re.compile(r"[.,\-=/:\s]")
 @dataclass(frozen=True)
 class UnityConfig:
     path: Path
-    principals: Mapping[str, str]  # dbt group -> UC principal (table owner)
+    principals: Mapping[str, str]  # owner principal (model.Owner) -> UC principal, where named differently
     consumer_group: str | None
     restricted_readers: Mapping[str, tuple[str, ...]]  # classification -> the only reader groups
     managed_principals: frozenset[str]
@@ -41,6 +41,10 @@ class UnityConfig:
         for groups in self.restricted_readers.values():
             named.update(groups)
         return self.managed_principals | named
+
+    def unity_principal(self, principal: str | None) -> str | None:
+        """The Unity Catalog name of a product's owner principal (`Model.principal`)."""
+        return self.principals.get(principal, principal) if principal else None
 
     def is_managed_tag(self, key: str) -> bool:
         return key in self.managed_tag_keys or bool(

@@ -156,9 +156,7 @@ def build_desired(mesh: MeshModel, config: UnityConfig) -> DesiredState:
     for model in synced_products(mesh):
         group = mesh.owner_of(model)
         owner_contact = group.owner_email if group else None
-        owner = config.principals.get(model.group or "") or (
-            str(model.meta["owner"]) if model.meta.get("owner") else None
-        )
+        owner = config.unity_principal(model.principal)
         table = TableState(
             full_name=model.relation,
             comment=model.description.strip() or None,

@@ -57,10 +57,10 @@ def exposure_public_only(ctx: RuleContext) -> Iterator[Finding]:
                 continue
             model = ctx.mesh.model(parent)
             if model is None:
-                yield ctx.exposure(exposure, f"depends on {parent}, which does not exist")
+                yield ctx.exposure(exposure, f"depends on {parent}, which does not exist", f"edge:{parent}")
             elif model.access is not Access.PUBLIC and not _own_mart(model, exposure.project):
                 what = f"is {model.access.value} in layer {model.layer.value}"
-                yield ctx.exposure(exposure, f"depends on {parent}, which {what}")
+                yield ctx.exposure(exposure, f"depends on {parent}, which {what}", f"edge:{parent}")
 
 
 def _own_mart(model: Model, project: str) -> bool:
@@ -86,7 +86,9 @@ def hub_products_only(ctx: RuleContext) -> Iterator[Finding]:
             for parent, target in _foreign_parents(ctx, model):
                 if target is None or not target.is_product:
                     what = "no longer exists" if target is None else "is not a public gold product"
-                    yield ctx.model(model, f"reads {parent}, which {what}", at_sql=True)
+                    yield ctx.model(
+                        model, f"reads {parent}, which {what}", at_sql=True, subject=f"edge:{parent}"
+                    )
 
 
 @rule(
@@ -106,7 +108,8 @@ def cross_domain_public_only(ctx: RuleContext) -> Iterator[Finding]:
         for parent, target in _foreign_parents(ctx, model):
             if target is None or target.access is not Access.PUBLIC:
                 what = "no longer exists" if target is None else f"is {target.access.value}"
-                yield ctx.model(model, f"reads {parent} from another domain, which {what}", at_sql=True)
+                message = f"reads {parent} from another domain, which {what}"
+                yield ctx.model(model, message, at_sql=True, subject=f"edge:{parent}")
 
 
 @rule(

@@ -28,13 +28,17 @@ def source_read_by_own_staging(ctx: RuleContext) -> Iterator[Finding]:
                 continue
             if child.project != source.project:
                 yield ctx.model(
-                    child, f"reads source {source.unique_id} of domain {source.project}", at_sql=True
+                    child,
+                    f"reads source {source.unique_id} of domain {source.project}",
+                    at_sql=True,
+                    subject=f"edge:{source.unique_id}",
                 )
             elif child.layer is not Layer.BRONZE:
                 yield ctx.model(
                     child,
                     f"reads source {source.unique_id} from layer {child.layer.value}; only staging may",
                     at_sql=True,
+                    subject=f"edge:{source.unique_id}",
                 )
 
 

@@ -48,5 +48,10 @@ def hard_coded_relations(sql: str) -> list[tuple[str, int]]:
 def no_hard_coded_relations(ctx: RuleContext) -> Iterator[Finding]:
     for model in ctx.mesh.models():
         for relation, line in hard_coded_relations(model.raw_code):
-            finding = ctx.model(model, f"hard-codes relation {relation}; use ref() or source()", at_sql=True)
+            finding = ctx.model(
+                model,
+                f"hard-codes relation {relation}; use ref() or source()",
+                at_sql=True,
+                subject=f"edge:{relation}",
+            )
             yield replace(finding, location=Location(model.sql_path.path, line))

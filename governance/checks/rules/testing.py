@@ -84,4 +84,5 @@ def product_tests_passing(ctx: RuleContext) -> Iterator[Finding]:
                 continue
             column = model.columns.get(test.column_name or "")
             rows = f" ({test.result.failures} failing rows)" if test.result.failures else ""
-            yield ctx.model(model, f"test {test.name} {test.result.status}ed in the last run{rows}", column)
+            message = f"test {test.name} {test.result.status}ed in the last run{rows}"
+            yield ctx.model(model, message, column, subject=f"test:{test.unique_id}")

@@ -35,10 +35,11 @@ def cross_domain_ref_pinned(ctx: RuleContext) -> Iterator[Finding]:
             if not foreign or ref.version is not None or (ref.package, ref.name) not in versioned:
                 continue
             message = f"refs {ref.package}.{ref.name} without a version; pin one with v="
+            edge = f"edge:{ref.package}.{ref.name}"
             if isinstance(node, Model):
-                yield ctx.model(node, message, at_sql=True)
+                yield ctx.model(node, message, at_sql=True, subject=edge)
             else:
-                yield ctx.exposure(node, message)
+                yield ctx.exposure(node, message, edge)
 
 
 @rule(
@@ -100,7 +101,8 @@ def no_ref_past_deprecation(ctx: RuleContext) -> Iterator[Finding]:
         when = date.date().isoformat()
         for child in ctx.mesh.consumers(model.unique_id):
             message = f"reads {model.display_name}, deprecated since {when}"
+            edge = f"edge:{model.unique_id}"
             if isinstance(child, Model):
-                yield ctx.model(child, message, at_sql=True)
+                yield ctx.model(child, message, at_sql=True, subject=edge)
             else:
-                yield ctx.exposure(child, message)
+                yield ctx.exposure(child, message, edge)

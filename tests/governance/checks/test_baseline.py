@@ -42,7 +42,7 @@ def test_fingerprint_ignores_message_and_line(violations_mesh: MeshModel):
     [
         ("{", "not valid JSON"),
         ("[]", "not a mesh baseline"),
-        (json.dumps({"version": 1, "findings": []}), "no `findings` mapping"),
+        (json.dumps({"version": 2, "findings": []}), "no `findings` mapping"),
     ],
 )
 def test_bad_baseline_is_one_clear_error(tmp_path: Path, content: str, problem: str):

@@ -95,6 +95,72 @@ def test_state_reports_breaking_changes_with_the_rest(monkeypatch, capsys, clean
     )
 
 
+@pytest.fixture
+def dropped_column_state(clean_root: Path, tmp_path: Path) -> Path:
+    """Production's artifacts, in which orders.fct_orders still had a column `discount`."""
+    state = tmp_path / "state"
+    for project, folder in (("orders", "domains/orders"), ("marketing", "domains/marketing"), ("hub", ".")):
+        (state / project).mkdir(parents=True)
+        shutil.copy(clean_root / folder / "target" / "manifest.json", state / project / "manifest.json")
+    manifest = orjson.loads((state / "orders" / "manifest.json").read_bytes())
+    node = manifest["nodes"]["model.orders.fct_orders"]
+    node["columns"]["discount"] = {**node["columns"]["amount"], "name": "discount"}
+    (state / "orders" / "manifest.json").write_bytes(orjson.dumps(manifest))
+    return state
+
+
+def test_breaking_change_rules_are_configured_like_any_rule(
+    monkeypatch, capsys, clean_root: Path, dropped_column_state: Path, tmp_path: Path
+):
+    state = str(dropped_column_state)
+    policy = tmp_path / "policies.yml"
+    policy.write_text("version: 1\nrules:\n  product-column-removed-or-renamed: {severity: warning}\n")
+    code, out, _ = _run(
+        monkeypatch, capsys, clean_root, "--state", state, "--config", str(policy), "--format", "json"
+    )
+    findings = json.loads(out)["findings"]
+    assert code == 0 and [(f["code"], f["severity"]) for f in findings] == [("MESH101", "warning")]
+    policy.write_text("version: 1\nrules:\n  MESH101: {enabled: false}\n")
+    code, out, _ = _run(
+        monkeypatch, capsys, clean_root, "--state", state, "--config", str(policy), "--format", "json"
+    )
+    assert code == 0 and json.loads(out)["findings"] == []
+    for selector in ("MESH101", "product-column-removed-or-renamed"):
+        code, out, _ = _run(
+            monkeypatch, capsys, clean_root, "--state", state, "--select", selector, "--format", "json"
+        )
+        findings = json.loads(out)["findings"]
+        assert code == 1 and {f["code"] for f in findings} == {"MESH101"}, selector
+        assert findings[0]["fingerprint"] == "MESH101:model.orders.fct_orders:column:discount"
+    policy.write_text("version: 1\nrules:\n  MESH101: {include: {domains: [marketing]}}\n")  # scope
+    code, out, _ = _run(
+        monkeypatch, capsys, clean_root, "--state", state, "--config", str(policy), "--format", "json"
+    )
+    assert code == 0 and json.loads(out)["findings"] == []
+
+
+def test_a_baseline_remembers_the_column_not_only_the_model(
+    monkeypatch, capsys, violations_root: Path, tmp_path: Path
+):
+    """A baselined finding on one column does not hide the same rule's finding on another column."""
+    code, out, _ = _run(monkeypatch, capsys, violations_root, "--format", "json")
+    findings = json.loads(out)["findings"]
+    by_model: dict[tuple[str, str], list[dict]] = {}
+    for finding in findings:
+        if finding["fingerprint"].count(":column:"):
+            by_model.setdefault((finding["code"], finding["node_id"]), []).append(finding)
+    pair = next((group for group in by_model.values() if len(group) >= 2), None)
+    assert pair is not None, "the violations mesh has a rule firing on two columns of one model"
+    baseline = tmp_path / "baseline.json"
+    entries = {pair[0]["fingerprint"]: {"code": pair[0]["code"]}}
+    baseline.write_text(json.dumps({"version": 2, "findings": entries}))
+    code, out, _ = _run(monkeypatch, capsys, violations_root, "--baseline", str(baseline), "--format", "json")
+    assert code == 1
+    remaining = {f["fingerprint"] for f in json.loads(out)["findings"]}
+    assert pair[0]["fingerprint"] not in remaining
+    assert {f["fingerprint"] for f in pair[1:]} <= remaining
+
+
 def _bad_input(monkeypatch, capsys, root: Path, *args: str, output: Path | None = None) -> str:
     extra = ["--output", str(output)] if output else []
     code, out, err = _run(monkeypatch, capsys, root, *args, *extra)
