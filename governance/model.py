@@ -333,7 +333,7 @@ class Domain:
     path: str  # repository-relative folder
     platform: Platform
     is_hub: bool
-    upstream: tuple[str, ...]  # from dependencies.yml
+    upstream: tuple[str, ...]  # from its dbt-loom config (or dependencies.yml)
     dbt_version: str
     models: dict[str, Model] = field(default_factory=dict)
     sources: dict[str, Source] = field(default_factory=dict)

@@ -46,6 +46,10 @@ ENVIRONMENT: dict[str, str] = {
     "MESH_ROOT": "the repository root (after --root; before searching upward for mesh.yml)",
     "MESH_DATA_DIR": "where raw data and warehouses live (default <root>/data)",
     "MESH_ENV": "the deployment environment in catalog names (profiles)",
+    "MESH_POLICIES_CONFIG": "the policy file (over mesh.yml files.policies)",
+    "MESH_UNITY_CONFIG": "the Unity Catalog sync settings (over mesh.yml files.unity)",
+    "MESH_TRINO_CONFIG": "the Trino settings (over mesh.yml files.trino)",
+    "MESH_PUBLISH_CONFIG": "the Iceberg publish settings (over mesh.yml files.publish)",
     "MESH_CATALOG_URI": "publish.yml catalog.uri",
     "MESH_CATALOG_PASSWORD": "the Iceberg catalog database password",
     "MESH_WAREHOUSE": "publish.yml catalog.warehouse",
@@ -135,7 +139,15 @@ class Settings:
     path: Path | None  # mesh.yml, or None when absent (defaults)
 
     def file(self, name: Literal["policies", "unity", "trino", "publish"]) -> Path:
-        """The settings file `name`: the repository's (mesh.yml `files:`), else the package default."""
+        """The settings file `name`: `MESH_<NAME>_CONFIG`, else the repository's (mesh.yml `files:`),
+        else the package default."""
+        variable = f"MESH_{name.upper()}_CONFIG"
+        override = environ(variable)
+        if override is not None:
+            chosen = Path(override).resolve()
+            if not chosen.is_file():
+                raise MeshError(f"{variable}={override}: no such file; fix or unset it")
+            return chosen
         configured: str | None = getattr(self.mesh.files, name)
         if configured is None:
             return PACKAGE_DEFAULTS[name]

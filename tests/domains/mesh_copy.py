@@ -20,7 +20,7 @@ from typing import Any
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
 REPO = Path(__file__).resolve().parents[2]
-ROOT_FILES = ("dbt_project.yml", "dependencies.yml", "dbt_loom.config.yml")
+ROOT_FILES = ("mesh.yml", "dbt_project.yml", "dbt_loom.config.yml")
 ROOT_DIRS = ("models", "macros", "profiles")
 SKIP = shutil.ignore_patterns("target", "logs", "dbt_packages", ".user.yml")
 

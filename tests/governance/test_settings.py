@@ -212,6 +212,18 @@ def test_settings_files_default_to_the_package_and_can_be_overridden(two: Path) 
     assert load_settings(two).file("trino") == two / "conf/trino.yml"
 
 
+def test_an_environment_variable_overrides_a_settings_file(
+    two: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = two / "other-trino.yml"
+    monkeypatch.setenv("MESH_TRINO_CONFIG", str(other))
+    with pytest.raises(MeshError, match=r"MESH_TRINO_CONFIG=.*: no such file"):
+        load_settings(two).file("trino")
+    other.write_text("groups: {}\n", encoding="utf-8")
+    assert load_settings(two).file("trino") == other
+    assert load_settings(two).file("unity") == PACKAGE_DEFAULTS["unity"]
+
+
 def test_package_defaults_name_no_principal_of_this_repository() -> None:
     trino = PACKAGE_DEFAULTS["trino"].read_text(encoding="utf-8")
     unity = PACKAGE_DEFAULTS["unity"].read_text(encoding="utf-8")
