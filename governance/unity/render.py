@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from governance.unity.apply import ApplyResult
 from governance.unity.plan import Change, Plan
@@ -61,24 +61,28 @@ def render_plan(plan: Plan, console: Console) -> None:
                 if change.kind != "column_comments"
                 else f"{sum(1 for v in change.before.values() if v)} set"
             )
-            table.add_row(escape(where), kind, escape(before), escape(_after(change)))  # YAML text is data
+            # Text cells: names, descriptions and tags are data, never markup or emoji codes.
+            table.add_row(*(Text(cell) for cell in (where, kind, before, _after(change))))
         console.print(table)
     for item in plan.missing:
         # an older plan file has no reason: the table was simply not found
         reason = item.get("reason") or "does not exist"
         label = "not visible" if reason != "does not exist" else "missing"
         console.print(
-            f"[yellow]{label}[/]: "
-            + escape(f"{item['product']} declares {item['table']}, which {reason}; skipped"),
+            Text.assemble(
+                (label, "yellow"), f": {item['product']} declares {item['table']}, which {reason}; skipped"
+            ),
             soft_wrap=True,
         )
     for note in plan.drift:
-        console.print("[cyan]drift[/]: " + escape(note), soft_wrap=True)
+        console.print(Text.assemble(("drift", "cyan"), f": {note}"), soft_wrap=True)
     for finding in plan.findings:
-        console.print(f"[yellow]{finding.code}[/] " + escape(f"{finding.location}: {finding.message}"))
+        console.print(
+            Text.assemble((finding.code, "yellow"), f" {finding.location}: {finding.message}"), soft_wrap=True
+        )
 
 
 def render_result(result: ApplyResult, console: Console) -> None:
     console.print(f"applied {result.applied} change(s), {len(result.failures)} object(s) failed")
     for failure in result.failures:
-        console.print("[red]failed[/]: " + escape(str(failure)), soft_wrap=True)  # one line each
+        console.print(Text.assemble(("failed", "red"), f": {failure}"), soft_wrap=True)  # one line each

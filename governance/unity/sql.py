@@ -23,6 +23,10 @@ def quote_literal(value: str) -> str:
     escaped = value.replace("\\", "\\\\").replace("'", "\\'")
     # Line breaks stay literal characters inside the string; escape them so a statement stays one line.
     escaped = escaped.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    # Spark substitutes ${name}, ${env:NAME}, ${system:name} in the statement text, string literals
+    # included, before parsing: `$\{` breaks the pattern and unescapes to `${` (an unknown escape
+    # keeps the character), so the literal reaches the table as written.
+    escaped = escaped.replace("${", "$\\{")
     return "'" + escaped + "'"
 
 
