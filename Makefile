@@ -42,8 +42,8 @@ demo: data
 lint: lint-python lint-sql
 
 lint-python: install
-	$(BIN)/ruff check governance tests scripts
-	$(BIN)/ruff format --check governance tests scripts
+	$(BIN)/ruff check governance tests scripts dbt_mesh
+	$(BIN)/ruff format --check governance tests scripts dbt_mesh
 	$(BIN)/mypy
 
 # Needs the mesh built (`make test-dbt` or `make demo`): the templater opens each project's DuckDB

@@ -7,6 +7,7 @@ project, one shared Derby metastore and warehouse under the data directory).
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import unquote
 
 import duckdb
 import orjson
@@ -83,6 +84,22 @@ def _comparable(connection: duckdb.DuckDBPyConnection, relation: str) -> str:
     return f"select {', '.join(exprs)} from {relation}"
 
 
+def delta_files(table: Path) -> list[str]:
+    """The Parquet files of a Delta table's current version, from its commit log (add minus remove)."""
+    log = table / "_delta_log"
+    assert not list(log.glob("*.checkpoint*.parquet")), f"{table}: checkpointed log; read it with delta-spark"
+    files: set[str] = set()
+    for commit in sorted(log.glob("*.json")):
+        for line in commit.read_text().splitlines():
+            action = orjson.loads(line)
+            if "add" in action:
+                files.add(action["add"]["path"])
+            elif "remove" in action:
+                files.discard(action["remove"]["path"])
+    assert files, f"{table}: no data files in the Delta log"
+    return sorted(str(table / unquote(f)) for f in files)
+
+
 @pytest.mark.spark
 def test_orders_products_are_identical_on_spark_and_duckdb(
     in_mesh: MeshCopy, data_dir: Path, capsys: pytest.CaptureFixture[str]
@@ -96,7 +113,8 @@ def test_orders_products_are_identical_on_spark_and_duckdb(
     assert {"fct_orders", "fct_order_lines", "dim_products"} <= set(tables)
     for table in tables:
         duck = _comparable(connection, f"duck.gold.{table}")
-        spark = _comparable(connection, f"read_parquet('{spark_gold / table}/*.parquet')")
+        assert (spark_gold / table / "_delta_log").is_dir(), f"{table} is not a Delta table"
+        spark = _comparable(connection, f"read_parquet({delta_files(spark_gold / table)!r})")
         rows = connection.execute(f"select count(*) from ({duck})").fetchone()
         assert rows is not None and rows[0] > 0, table
         differences = connection.execute(
@@ -129,3 +147,50 @@ def test_duckdb_only_function_fails_the_spark_build_naming_the_model(
     assert list(failed) == ["model.orders.int_duckdb_dialect"]
     assert "UNRESOLVED_ROUTINE" in failed["model.orders.int_duckdb_dialect"]
     assert "list_value" in failed["model.orders.int_duckdb_dialect"]
+
+
+ANSI_AND_CONTRACT_MODELS = {
+    # ANSI mode (Databricks SQL's default): a cast that cannot succeed fails instead of yielding NULL.
+    "int_bad_cast.sql": "select cast('not a number' as int) as n\n",
+    # Enforced contract, declared int, produced string: dbt's contract check fails before Spark runs it.
+    "int_wrong_type.sql": "select 'x' as n\n",
+    # Enforced contract with NOT NULL: Delta rejects the write, as on Databricks (Parquet would not).
+    "int_null_in_not_null.sql": "select cast(null as int) as n\n",
+}
+CONTRACTS_YML = """version: 2
+models:
+""" + "".join(
+    f"""  - name: {name}
+    config: {{contract: {{enforced: true}}}}
+    columns:
+      - name: n
+        data_type: int
+        constraints: [{{type: not_null}}]
+"""
+    for name in ("int_wrong_type", "int_null_in_not_null")
+)
+
+
+@pytest.mark.spark
+def test_bad_cast_and_contract_violations_fail_the_spark_build(
+    in_mesh: MeshCopy, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = in_mesh.folder("orders") / "models" / "intermediate"
+    written = [folder / name for name in ANSI_AND_CONTRACT_MODELS]
+    for path in written:
+        path.write_text(ANSI_AND_CONTRACT_MODELS[path.name])
+    contracts = folder / "int_ansi_contracts.yml"
+    contracts.write_text(CONTRACTS_YML)
+    selection = [path.stem for path in written]
+    try:
+        assert main(["build", "--domain", "orders", "--target", "spark", "--select", *selection]) == 1
+    finally:
+        for path in [*written, contracts]:
+            path.unlink()
+    capsys.readouterr()
+    results = orjson.loads((in_mesh.folder("orders") / "target" / "run_results.json").read_bytes())
+    failed = {r["unique_id"]: r["message"] or "" for r in results["results"] if r["status"] == "error"}
+    assert sorted(failed) == sorted(f"model.orders.{name}" for name in selection)
+    assert "CAST_INVALID_INPUT" in failed["model.orders.int_bad_cast"]
+    assert "contract" in failed["model.orders.int_wrong_type"].lower()
+    assert "NOT_NULL" in failed["model.orders.int_null_in_not_null"].upper()

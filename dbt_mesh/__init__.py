@@ -1,0 +1,39 @@
+"""The mesh's dbt plugin (dbt imports every top-level `dbt_*` module that has `plugins`, as for dbt-loom).
+
+The `spark` target stands in for Databricks SQL, which runs with ANSI mode on: a cast that cannot
+succeed, an overflow or a division by zero fails the statement instead of yielding NULL. dbt-spark
+forces `spark.sql.ansi.enabled=false` into every session it opens (`SparkCredentials.__post_init__`,
+for Spark 3 compatibility), whatever the profile says; this plugin sets it back to true when a Spark
+connection opens. DuckDB and Databricks connections are left alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dbt.plugins.manager import dbtPlugin
+
+ANSI_KEY = "spark.sql.ansi.enabled"
+
+
+class SparkAnsiMode(dbtPlugin):
+    def initialize(self) -> None:
+        try:
+            from dbt.adapters.spark.connections import SparkConnectionManager
+        except ImportError:  # dbt-spark not installed: nothing to do
+            return
+        if getattr(SparkConnectionManager, "_mesh_ansi_mode", False):
+            return
+        opener = SparkConnectionManager.open.__func__  # type: ignore[attr-defined]
+
+        def open_with_ansi(cls: Any, connection: Any) -> Any:
+            parameters = getattr(connection.credentials, "server_side_parameters", None)
+            if isinstance(parameters, dict):
+                parameters[ANSI_KEY] = "true"
+            return opener(cls, connection)
+
+        SparkConnectionManager.open = classmethod(open_with_ansi)  # type: ignore[method-assign,assignment]
+        SparkConnectionManager._mesh_ansi_mode = True  # type: ignore[attr-defined]
+
+
+plugins = [SparkAnsiMode]
