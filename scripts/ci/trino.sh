@@ -86,13 +86,12 @@ fetch_artifact() {  # artifactId extension -> prints the cached path
 fetch() {
   [[ -f "$SERVER/.complete" ]] && return 0
   command -v curl >/dev/null || die "curl is missing; install it (apt-get install curl)"
-  command -v unzip >/dev/null || die "unzip is missing; install it (apt-get install unzip)"
   local core iceberg staging
   core="$(fetch_artifact trino-server-core tar.gz)"
   iceberg="$(fetch_artifact trino-iceberg zip)"
   staging="$(mktemp -d "$CACHE/unpack.XXXXXX")"
   tar -xzf "$core" -C "$staging"
-  unzip -q "$iceberg" -d "$staging"
+  python3 -m zipfile -e "$iceberg" "$staging"
   mv "$staging/trino-iceberg-$VERSION" "$staging/trino-server-core-$VERSION/plugin/iceberg"
   touch "$staging/trino-server-core-$VERSION/.complete"
   rm -rf "$SERVER"
