@@ -40,7 +40,7 @@ def test_settings_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = load_trino_settings(FIXTURE_TRINO)
     assert (settings.host, settings.port, settings.user) == ("trino.internal", 8443, "carol")
     monkeypatch.setenv("TRINO_PORT", "http")
-    with pytest.raises(MeshError, match="is not a number"):
+    with pytest.raises(MeshError, match="is not a TCP port"):
         load_trino_settings(FIXTURE_TRINO)
 
 
