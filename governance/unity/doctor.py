@@ -89,7 +89,7 @@ def _check_warehouse(client: UnityClient, report: Report) -> bool:
 
 
 def _check_scripting(client: UnityClient, report: Report) -> None:
-    # https://docs.databricks.com/aws/en/sql/language-manual/sql-ref-scripting (DBSQL 2025.15 / DBR 16.3+)
+    # https://docs.databricks.com/aws/en/sql/language-manual/sql-ref-scripting (Databricks SQL, DBR 16.3+)
     try:
         client.execute(SCRIPT_PROBE)
         report.scripting = True
@@ -100,7 +100,7 @@ def _check_scripting(client: UnityClient, report: Report) -> None:
                 "SQL scripting",
                 f"not available on this warehouse ({error.error_class}); the sync sends one statement "
                 "per request instead of one script per table, which is slower",
-                "use a warehouse on the current channel (Databricks SQL 2025.15+ / DBR 16.3+)",
+                "use a SQL warehouse whose version supports SQL scripting (Databricks SQL; DBR 16.3+ on clusters)",
                 blocking=False,
             )
         )

@@ -382,7 +382,7 @@ class Metastore:
     def execute(self, text: str) -> tuple[list[str], list[list[Any]]]:
         statements = parse(text)
         if len(statements) > 1 and not self.supports_scripting:
-            # A warehouse without SQL scripting (DBSQL before 2025.15 / DBR before 16.3) names the feature:
+            # A warehouse without SQL scripting (a runtime before DBR 16.3) names the feature:
             # https://docs.databricks.com/aws/en/error-messages/unsupported-feature-error-class
             raise SqlError(
                 "UNSUPPORTED_FEATURE.SQL_SCRIPTING", "The feature is not supported: SQL Scripting.", "0A000"
