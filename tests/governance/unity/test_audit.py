@@ -1,0 +1,169 @@
+"""The audit log is a record: an intent written (and fsynced) before each write, its outcome after, per
+statement; a run after a crash reconciles the intents left open against what the workspace holds."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from governance.cli import main
+from governance.unity.client import UnityClient
+from governance.unity.config import UnityConfig
+from governance.unity.pipeline import apply_plan
+from governance.unity.plan import Change, Plan
+from tests.emulators.unity_catalog import UnityCatalogEmulator
+from tests.governance.unity.conftest import CONFIG
+
+REPO = Path(__file__).resolve().parents[3]
+FCT = "orders.gold.fct_orders"
+
+
+def entries(path: Path) -> list[dict[str, Any]]:
+    return [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
+
+
+def final_status(log: list[dict[str, Any]]) -> dict[str, str]:
+    """Write id -> its last outcome ("open" when none was recorded)."""
+    status = {e["id"]: "open" for e in log if e["event"] == "intent"}
+    for e in log:
+        if e["event"] == "outcome":
+            status[e["id"]] = e["status"]
+    return status
+
+
+def test_one_failing_statement_of_a_script_leaves_the_others_logged_as_applied(
+    client: UnityClient, config: UnityConfig, emulator: UnityCatalogEmulator, tmp_path: Path
+) -> None:
+    plan = Plan(fingerprint="", prune=False, tables=[FCT])
+    plan.changes = [
+        Change("comment", "table", FCT, "orders", None, "Orders, one row each."),
+        Change("column_comments", "table", FCT, "orders", {"no_such_column": None}, {"no_such_column": "x"}),
+        Change("tags", "table", FCT, "orders", {}, {"set": {"mesh_layer": "gold"}, "unset": []}),
+    ]
+    audit = tmp_path / "audit.jsonl"
+    result = apply_plan(client, plan, config, audit)
+    assert result.failures
+    log = entries(audit)
+    intents = [e for e in log if e["event"] == "intent"]
+    assert len(intents) == 3 and all(e["statement"] for e in intents)  # one per statement
+    status = final_status(log)
+    by_kind = {e["kind"]: status[e["id"]] for e in intents}
+    assert by_kind == {"comment": "applied", "column_comments": "failed", "tags": "applied"}
+    assert emulator.metastore.query("SELECT comment FROM t_tables WHERE table_name = 'fct_orders'") == [
+        ("Orders, one row each.",)
+    ]
+
+
+class Connections:
+    """Connections the emulator has accepted and not yet finished, counted from the accept loop on.
+
+    A killed client's requests may still sit in the server's socket buffer or accept queue and land
+    after it died; the next run must start only once they have been answered (or refused)."""
+
+    def __init__(self, emulator: UnityCatalogEmulator) -> None:
+        server = emulator._server
+        assert server is not None
+        self.url = emulator.url
+        self.open = 0
+        self._lock = threading.Lock()
+        accept, serve = server.process_request, server.process_request_thread
+
+        def process_request(request: Any, address: Any) -> None:  # the accept loop: serial, in order
+            with self._lock:
+                self.open += 1
+            accept(request, address)
+
+        def process_request_thread(request: Any, address: Any) -> None:
+            try:
+                serve(request, address)
+            finally:
+                with self._lock:
+                    self.open -= 1
+
+        server.process_request = process_request  # type: ignore[method-assign]
+        server.process_request_thread = process_request_thread  # type: ignore[method-assign]
+
+    def wait_settled(self, timeout: float = 120.0) -> None:
+        """After a barrier request (accepted after every earlier connection), wait until all are done."""
+        with contextlib.suppress(urllib.error.HTTPError):  # any answer will do
+            urllib.request.urlopen(self.url + "/.well-known/barrier", timeout=timeout)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self.open == 0:
+                    return
+            time.sleep(0.01)
+        raise AssertionError(f"{self.open} connection(s) of the killed process still open after {timeout}s")
+
+
+def kill_during_sync(
+    emulator: UnityCatalogEmulator, audit: Path, kill_after_writes: int
+) -> tuple[int, list[str]]:
+    """Run `mesh sync --apply` as a process, SIGKILL it after that many writes reached the server, and
+    return once every request it sent has been answered: (writes the server received, statements run)."""
+    connections = Connections(emulator)
+    emulator.latency = 0.02
+    reached = threading.Event()
+
+    def watch(method: str, path: str, is_write: bool) -> None:
+        if is_write and emulator.writes >= kill_after_writes:
+            reached.set()
+
+    emulator.on_request = watch
+    executed_before = len(emulator.metastore.executed)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "governance", "sync", "--apply", "--config", str(CONFIG),
+         "--audit-log", str(audit)],
+        env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    finished = not reached.wait(300) or process.poll() is not None
+    process.send_signal(signal.SIGKILL)
+    process.wait(60)
+    connections.wait_settled()
+    emulator.on_request = None
+    emulator.latency = 0.0
+    assert not finished, "the sync ended before it could be killed"
+    writes = emulator.writes
+    executed = list(emulator.metastore.executed[executed_before:])
+    emulator.reset_counts()
+    return writes, executed
+
+
+@pytest.mark.parametrize("trial", range(4))
+def test_kill_9_during_sync_then_next_run_leaves_every_write_recorded(
+    workspace_env: Path, emulator: UnityCatalogEmulator, tmp_path: Path, trial: int
+) -> None:
+    audit = tmp_path / "audit.jsonl"
+    kill_after = random.Random(trial).randint(1, 12)
+    writes, executed = kill_during_sync(emulator, audit, kill_after)
+    killed_log = entries(audit) if audit.exists() else []
+    intents = [e for e in killed_log if e["event"] == "intent"]
+    # every write the server received was preceded by its intent on disk
+    assert len(intents) >= writes >= kill_after
+    assert main(["sync", "--apply", "--config", str(CONFIG), "--audit-log", str(audit)]) == 0
+    log = entries(audit)
+    status = final_status(log)
+    assert "open" not in status.values() and "unknown" not in status.values()
+    # every statement the server ran for the killed run is recorded as applied
+    for intent in intents:
+        if intent["statement"] and intent["statement"] in executed:
+            assert status[intent["id"]] == "applied", intent
+    reconciled = [e for e in log if e.get("reconciled")]
+    assert {e["id"] for e in reconciled} == {e["id"] for e in intents if e["id"] not in {
+        o["id"] for o in killed_log if o["event"] == "outcome"}}  # fmt: skip
+    emulator.reset_counts()
+    assert main(["sync", "--apply", "--config", str(CONFIG)]) == 0
+    assert emulator.writes == 0
