@@ -3,7 +3,8 @@
 A table's comment, column comments and tag changes go in one SQL script (falling back to one
 statement each, and to per-column comments, when the warehouse rejects those forms); its grants in
 one `grants.update`; its owner through `tables.update`; share object changes in batches of 100.
-A failed unit is named and the others carry on; every change is written to the audit log.
+A failed unit is named and the others carry on; every write (statement or call) is audited on its
+own, an intent before it is sent and its outcome after (see audit.py).
 
 Units run in phases so the sync never removes its own rights before it is done: comments, tags and
 grants first (COMMENT ON needs MODIFY, SET TAGS needs APPLY TAG, grants need ownership or MANAGE),
@@ -18,9 +19,12 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
+
+from databricks.sdk.errors.base import DatabricksError
 
 from governance.unity import sql
-from governance.unity.audit import AuditLog
+from governance.unity.audit import AuditLog, Effect, statements_of
 from governance.unity.client import GrantChange, StatementError, UnityClient, describe_error
 from governance.unity.plan import Change, Plan
 
@@ -43,26 +47,6 @@ class Failure:
 class ApplyResult:
     applied: int = 0
     failures: list[Failure] = field(default_factory=list)
-
-
-def _metadata_statements(changes: list[Change], multi_column: bool) -> list[str]:
-    statements: list[str] = []
-    for change in changes:
-        if change.kind == "comment":
-            statements.append(sql.comment_on_table(change.target, change.after))
-        elif change.kind == "column_comments":
-            if multi_column:
-                statements.append(sql.alter_column_comments(change.target, change.after))
-            else:
-                statements.extend(
-                    sql.alter_column_comments(change.target, {c: v}) for c, v in sorted(change.after.items())
-                )
-        elif change.kind == "tags":
-            if change.after["unset"]:
-                statements.append(sql.unset_tags(change.target, change.column, change.after["unset"]))
-            if change.after["set"]:
-                statements.append(sql.set_tags(change.target, change.column, change.after["set"]))
-    return statements
 
 
 class Applier:
@@ -89,89 +73,154 @@ class Applier:
 
     def _run_unit(self, unit: tuple[str, str], changes: list[Change]) -> None:
         kind = unit[0]
-        handler: Callable[[list[Change]], str] = {
+        handler: Callable[[list[Change]], None] = {
             "metadata": self._metadata,
             "grants": self._grants,
             "owner": self._owner,
             "share": self._share,
         }[kind]
         try:
-            request = handler(changes)
+            handler(changes)  # each write it sends is audited on its own: intent, then outcome
         except Exception as error:
             message = describe_error(error)
             with self._lock:
                 self.result.failures.append(
                     Failure(changes[0].target, sorted({c.kind for c in changes}), message)
                 )
-            for change in changes:
-                self.audit.record(change, "failed", kind, message)
             return
         with self._lock:
             self.result.applied += len(changes)
-        for change in changes:
-            self.audit.record(change, "applied", request)
 
-    def _metadata(self, changes: list[Change]) -> str:
+    def _send(self, change: Change, request: str, effect: Effect, call: Callable[[], object]) -> None:
+        """One REST write: intent on disk first, then the call, then its outcome."""
+        write_id = self.audit.intent(change, request, effect)
+        try:
+            call()
+        except Exception as error:
+            self.audit.outcome(write_id, _status(error), describe_error(error))
+            raise
+        self.audit.outcome(write_id, "applied")
+
+    def _metadata(self, changes: list[Change]) -> None:
         multi_column = self.multi_column
-        statements = _metadata_statements(changes, multi_column)
+        planned = statements_of(changes, multi_column)
         multi = {  # the multi-column ALTER COLUMN forms older runtimes cannot parse
             sql.alter_column_comments(c.target, c.after)
             for c in changes
             if multi_column and c.kind == "column_comments" and len(c.after) > 1
         }
-        if self.scripting and len(statements) > 1:
+        ids: list[str | None] = [None] * len(planned)
+        if self.scripting and len(planned) > 1:
+            ids = [self.audit.intent(c, "sql script", e, s) for c, s, e in planned]
             try:
-                self.client.execute(sql.script(statements))
-                return "sql script"
+                self.client.execute(sql.script([s for _, s, _ in planned]))
             except StatementError as error:
                 if error.error_class == SCRIPTING_UNSUPPORTED:
-                    self.scripting = (
-                        False  # the warehouse has no SQL scripting: one statement each from now on
-                    )
-                # Any other failure belongs to this table only: replay its statements one by one (they
-                # are idempotent) so the failing one is named and the others still land.
-        for statement in statements:
+                    self.scripting = False  # the warehouse has no SQL scripting: one statement each now
+                # Any other failure belongs to this table only, and a script is not a transaction: the
+                # statements before the failing one applied. Replay them one by one (they are
+                # idempotent) so each gets its own outcome and the others still land.
+            except Exception as error:
+                for write_id in ids:
+                    self.audit.outcome(str(write_id), _status(error), describe_error(error))
+                raise
+            else:
+                for write_id in ids:
+                    self.audit.outcome(str(write_id), "applied")
+                return
+        self._replay(changes, planned, ids, multi)
+
+    def _replay(
+        self,
+        changes: list[Change],
+        planned: list[tuple[Change, str, Effect]],
+        ids: list[str | None],
+        multi: set[str],
+    ) -> None:
+        """One statement each (intents already logged for a failed script are reused), all attempted."""
+        first_error: StatementError | None = None
+        for index, (change, statement, effect) in enumerate(planned):
+            write_id = ids[index] or self.audit.intent(change, "sql", effect, statement)
             try:
                 self.client.execute(statement)
             except StatementError as error:
                 if error.error_class == "PARSE_SYNTAX_ERROR" and statement in multi:
                     self.multi_column = False  # no multi-column ALTER COLUMN: one column per statement
-                    return self._metadata(changes)  # statements are idempotent: replaying is safe
+                    for rest in [write_id, *ids[index + 1 :]]:
+                        if rest:
+                            self.audit.outcome(rest, "not_applied", "not run: replayed one column each")
+                    self._metadata(changes)  # statements are idempotent: replaying is safe
+                    return
+                self.audit.outcome(write_id, "failed", describe_error(error))
+                first_error = first_error or error
+                continue
+            except Exception as error:
+                self.audit.outcome(write_id, _status(error), describe_error(error))
+                for rest in ids[index + 1 :]:
+                    if rest:
+                        self.audit.outcome(rest, "not_applied", "not run: an earlier statement got no answer")
                 raise
-        return "sql"
+            self.audit.outcome(write_id, "applied")
+        if first_error is not None:
+            raise first_error
 
-    def _grants(self, changes: list[Change]) -> str:
+    def _grants(self, changes: list[Change]) -> None:
         (change,) = changes
         delta = [GrantChange(p, tuple(d["add"]), tuple(d["remove"])) for p, d in sorted(change.after.items())]
-        self.client.update_grants(change.securable, change.target, delta)
-        return "grants.update"
+        self._send(
+            change,
+            "grants.update",
+            {"grants": change.after},
+            lambda: self.client.update_grants(change.securable, change.target, delta),
+        )
 
-    def _owner(self, changes: list[Change]) -> str:
+    def _owner(self, changes: list[Change]) -> None:
         (change,) = changes
-        self.client.set_owner(change.target, change.after)
-        return "tables.update"
+        self._send(
+            change,
+            "tables.update",
+            {"owner": change.after},
+            lambda: self.client.set_owner(change.target, change.after),
+        )
 
-    def _share(self, changes: list[Change]) -> str:
+    def _share(self, changes: list[Change]) -> None:
         # Create first, then objects, then recipients: recipients need the share, objects the share too.
         order = {"share_create": 0, "share_objects": 1, "share_recipients": 2}
         for change in sorted(changes, key=lambda c: order[c.kind]):
             if change.kind == "share_create":
-                self.client.create_share(change.target)
+                self._send(
+                    change,
+                    "shares.create",
+                    {"share_exists": True},
+                    partial(self.client.create_share, change.target),
+                )
             elif change.kind == "share_objects":
                 updates = [("add", t) for t in change.after["add"]] + [
                     ("remove", t) for t in change.after["remove"]
                 ]
                 for start in range(0, len(updates), SHARE_BATCH):
                     batch = updates[start : start + SHARE_BATCH]
-                    self.client.update_share_objects(
-                        change.target,
-                        [t for a, t in batch if a == "add"],
-                        [t for a, t in batch if a == "remove"],
+                    add = [t for a, t in batch if a == "add"]
+                    remove = [t for a, t in batch if a == "remove"]
+                    self._send(
+                        change,
+                        "shares.update",
+                        {"objects": {"add": add, "remove": remove}},
+                        partial(self.client.update_share_objects, change.target, add, remove),
                     )
             else:
                 delta = [
                     GrantChange(r, tuple(d["add"]), tuple(d["remove"]))
                     for r, d in sorted(change.after.items())
                 ]
-                self.client.update_share_permissions(change.target, delta)
-        return "shares.update"
+                self._send(
+                    change,
+                    "shares.update_permissions",
+                    {"grants": change.after},
+                    partial(self.client.update_share_permissions, change.target, delta),
+                )
+
+
+def _status(error: BaseException) -> str:
+    """`failed` when the server answered with a refusal (nothing changed), else `unknown`."""
+    return "failed" if isinstance(error, StatementError | DatabricksError) else "unknown"

@@ -135,6 +135,8 @@ def verify_unchanged(client: UnityClient, plan: Plan, config: UnityConfig, plan_
 def apply_plan(client: UnityClient, plan: Plan, config: UnityConfig, audit_path: Path | None) -> ApplyResult:
     audit = AuditLog(audit_path)
     try:
+        # Intents a killed run left open are settled against the workspace before anything is written.
+        audit.reconcile(lambda tables, shares: read_state(client, tables, shares, config.concurrency))
         return Applier(client, audit, config.concurrency).apply(plan)
     finally:
         audit.close()

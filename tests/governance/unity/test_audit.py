@@ -3,16 +3,7 @@ statement; a run after a crash reconciles the intents left open against what the
 
 from __future__ import annotations
 
-import contextlib
-import os
 import random
-import signal
-import subprocess
-import sys
-import threading
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +17,7 @@ from governance.unity.pipeline import apply_plan
 from governance.unity.plan import Change, Plan
 from tests.emulators.unity_catalog import UnityCatalogEmulator
 from tests.governance.unity.conftest import CONFIG
+from tests.governance.unity.killing import kill_during_sync
 
 REPO = Path(__file__).resolve().parents[3]
 FCT = "orders.gold.fct_orders"
@@ -65,81 +57,6 @@ def test_one_failing_statement_of_a_script_leaves_the_others_logged_as_applied(
     assert emulator.metastore.query("SELECT comment FROM t_tables WHERE table_name = 'fct_orders'") == [
         ("Orders, one row each.",)
     ]
-
-
-class Connections:
-    """Connections the emulator has accepted and not yet finished, counted from the accept loop on.
-
-    A killed client's requests may still sit in the server's socket buffer or accept queue and land
-    after it died; the next run must start only once they have been answered (or refused)."""
-
-    def __init__(self, emulator: UnityCatalogEmulator) -> None:
-        server = emulator._server
-        assert server is not None
-        self.url = emulator.url
-        self.open = 0
-        self._lock = threading.Lock()
-        accept, serve = server.process_request, server.process_request_thread
-
-        def process_request(request: Any, address: Any) -> None:  # the accept loop: serial, in order
-            with self._lock:
-                self.open += 1
-            accept(request, address)
-
-        def process_request_thread(request: Any, address: Any) -> None:
-            try:
-                serve(request, address)
-            finally:
-                with self._lock:
-                    self.open -= 1
-
-        server.process_request = process_request  # type: ignore[method-assign]
-        server.process_request_thread = process_request_thread  # type: ignore[method-assign]
-
-    def wait_settled(self, timeout: float = 120.0) -> None:
-        """After a barrier request (accepted after every earlier connection), wait until all are done."""
-        with contextlib.suppress(urllib.error.HTTPError):  # any answer will do
-            urllib.request.urlopen(self.url + "/.well-known/barrier", timeout=timeout)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self._lock:
-                if self.open == 0:
-                    return
-            time.sleep(0.01)
-        raise AssertionError(f"{self.open} connection(s) of the killed process still open after {timeout}s")
-
-
-def kill_during_sync(
-    emulator: UnityCatalogEmulator, audit: Path, kill_after_writes: int
-) -> tuple[int, list[str]]:
-    """Run `mesh sync --apply` as a process, SIGKILL it after that many writes reached the server, and
-    return once every request it sent has been answered: (writes the server received, statements run)."""
-    connections = Connections(emulator)
-    emulator.latency = 0.02
-    reached = threading.Event()
-
-    def watch(method: str, path: str, is_write: bool) -> None:
-        if is_write and emulator.writes >= kill_after_writes:
-            reached.set()
-
-    emulator.on_request = watch
-    executed_before = len(emulator.metastore.executed)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "governance", "sync", "--apply", "--config", str(CONFIG),
-         "--audit-log", str(audit)],
-        env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    finished = not reached.wait(300) or process.poll() is not None
-    process.send_signal(signal.SIGKILL)
-    process.wait(60)
-    connections.wait_settled()
-    emulator.on_request = None
-    emulator.latency = 0.0
-    assert not finished, "the sync ended before it could be killed"
-    writes = emulator.writes
-    executed = list(emulator.metastore.executed[executed_before:])
-    emulator.reset_counts()
-    return writes, executed
 
 
 @pytest.mark.parametrize("trial", range(4))
