@@ -23,6 +23,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from governance.coverage import describe
 from governance.errors import ExitCode, MeshError
 from governance.iceberg.catalog import CatalogUnreachableError, open_catalog
 from governance.iceberg.config import CatalogSettings, load_catalog_settings
@@ -74,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
     mesh = load_mesh(root, Projects.discover(root))
     products = products_to_publish(mesh, args.domain)
     if not products:
+        describe(mesh)  # never silently green: what was looked at
         console.print("no products to publish: no domain has `platform: external` with public gold models")
         return int(ExitCode.OK)
     settings = load_catalog_settings(root, settings_file("publish", root))
@@ -85,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
         markup=False,
         highlight=False,
     )
+    describe(mesh)
     return int(ExitCode.FAILED if failed else ExitCode.OK)
 
 

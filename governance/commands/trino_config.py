@@ -9,6 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from governance.coverage import describe
 from governance.errors import ExitCode, MeshError
 from governance.files import write_atomic
 from governance.iceberg.config import load_catalog_settings
@@ -39,8 +40,9 @@ def run(args: argparse.Namespace) -> int:
     config_dir = str(args.config_dir)
     if not config_dir.startswith("/") or "\n" in config_dir:
         raise MeshError(f"--config-dir {config_dir!r} must be an absolute path (Trino resolves it itself)")
+    mesh = load_mesh(root, Projects.discover(root))
     bundle = build_bundle(
-        load_mesh(root, Projects.discover(root)),
+        mesh,
         load_trino_settings(settings_file("trino", root)),
         load_catalog_settings(root, settings_file("publish", root)),
         config_dir.rstrip("/") or "/",
@@ -50,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
             write_atomic(out / relative, content)
     except OSError as error:
         raise MeshError(f"cannot write {out}: {error.strerror}; choose a writable --out folder") from None
+    describe(mesh)  # what the rules cover, and what could not be placed
     for warning in bundle.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"wrote {len(bundle.files)} file(s) to {out}: {', '.join(sorted(bundle.files))}")

@@ -176,3 +176,15 @@ def test_a_project_that_is_not_in_the_mesh_is_one_line(adopted: Adopted, tmp_pat
         run = mesh(root, *command)
         assert run.code == 2 and run.out == "", run.out
         assert run.err.count("\n") == 1 and "upstream project 'core' is not in the mesh" in run.err
+
+
+def test_trino_config_uses_the_package_defaults_not_this_repositorys_users(
+    adopted: Adopted, tmp_path: Path
+) -> None:
+    out = tmp_path / "trino"
+    run = mesh(adopted.root, "trino-config", "--out", str(out), "--config-dir", "/etc/trino")
+    assert run.code == 0, run.err
+    assert "governing 3 projects (3 domains), 3 products" in run.err
+    groups = (out / "group.txt").read_text(encoding="utf-8")
+    for demo_user in ("olga", "maria", "alice", "analyst"):  # governance/trino.yml of this repository
+        assert demo_user not in groups
