@@ -399,11 +399,11 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out) + r"\Z")
 
 
-def project_folders(root: Path) -> list[str]:
-    """Every folder under `root` (relative, posix; "." for the root) holding a dbt_project.yml,
-    outside dependency, build and hidden folders."""
+def project_folders(root: Path, under: str = ".") -> list[str]:
+    """Every folder under `root/under` (relative to `root`, posix; "." for the root) holding a
+    dbt_project.yml, outside dependency, build and hidden folders."""
     found: list[str] = []
-    for folder, subfolders, files in os.walk(root):
+    for folder, subfolders, files in os.walk(root / under):
         subfolders[:] = sorted(d for d in subfolders if not d.startswith(".") and d not in SKIPPED_FOLDERS)
         if "dbt_project.yml" in files:
             relative = Path(folder).relative_to(root).as_posix()
@@ -413,10 +413,17 @@ def project_folders(root: Path) -> list[str]:
 
 def select_folders(settings: Settings) -> list[str]:
     """The project folders the mesh governs, per `projects.include` / `exclude`."""
-    candidates = project_folders(settings.root)
-    chosen = candidates
     where = settings.path or settings.root / SETTINGS_FILE
     include = settings.mesh.projects.include
+    # Walk only below the literal part of each include pattern (`domains/*` -> domains/): a repository
+    # root also holds data, virtual environments and test fixtures that are no part of the mesh.
+    starts = (
+        {_literal_prefix(p) for p in include} if include and not settings.mesh.projects.exclude else {"."}
+    )
+    if "." in starts:
+        starts = {"."}
+    candidates = sorted({c for start in starts for c in project_folders(settings.root, start)})
+    chosen = candidates
     if include:
         chosen = []
         for pattern in include:
@@ -437,6 +444,16 @@ def select_folders(settings: Settings) -> list[str]:
             )
         chosen = [c for c in chosen if not regex.match(c)]
     return sorted(chosen)
+
+
+def _literal_prefix(pattern: str) -> str:
+    """The folders of a glob before its first wildcard (`teams/*/dbt` -> `teams`), "." for none."""
+    parts: list[str] = []
+    for part in pattern.strip().strip("/").split("/"):
+        if any(char in part for char in "*?[") or part in {"", "."}:
+            break
+        parts.append(part)
+    return "/".join(parts) or "."
 
 
 def profiles_dir(settings: Settings, folder: Path, own: DomainSettings | None, name: str) -> Path:
