@@ -120,18 +120,6 @@ def note_what_cannot_be_seen(plan: Plan, actual: UnityState) -> Plan:
     return plan
 
 
-def verify_unchanged(client: UnityClient, plan: Plan, config: UnityConfig, plan_path: Path) -> None:
-    """Refuse a reviewed plan when the workspace moved since it was computed."""
-    actual = read_state(client, plan.tables, plan.shares, config.concurrency)
-    if actual.fingerprint() != plan.fingerprint:
-        raise MeshError(
-            f"{plan_path}: Unity Catalog changed since this plan was computed "
-            f"(state {plan.fingerprint[:12]}, now {actual.fingerprint()[:12]}); "
-            "run mesh plan again and review it",
-            ExitCode.BAD_INPUT,
-        )
-
-
 def apply_plan(client: UnityClient, plan: Plan, config: UnityConfig, audit_path: Path | None) -> ApplyResult:
     audit = AuditLog(audit_path)
     try:
