@@ -6,11 +6,12 @@
   var LIMIT = 30;
   var prepared = null;
 
+  // The index is loaded and lower-cased once, when the search box is first focused, not per query.
   function loadIndex(then) {
-    if (window.MESH_INDEX) { then(); return; }
+    if (window.MESH_INDEX) { prepare(); then(); return; }
     var script = document.createElement("script");
     script.src = base + "assets/search-index.js";
-    script.onload = then;
+    script.onload = function () { prepare(); then(); };
     document.head.appendChild(script);
   }
 
