@@ -100,7 +100,8 @@ def _check_scripting(client: UnityClient, report: Report) -> None:
                 "SQL scripting",
                 f"not available on this warehouse ({error.error_class}); the sync sends one statement "
                 "per request instead of one script per table, which is slower",
-                "use a SQL warehouse whose version supports SQL scripting (Databricks SQL; DBR 16.3+ on clusters)",
+                "use a SQL warehouse whose version supports SQL scripting "
+                "(Databricks SQL; DBR 16.3+ on clusters)",
                 blocking=False,
             )
         )
