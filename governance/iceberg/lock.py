@@ -65,10 +65,11 @@ def _file_lock(path: Path, settings: CatalogSettings) -> Iterator[None]:
 @contextmanager
 def _advisory_lock(settings: CatalogSettings) -> Iterator[None]:
     engine = sqlalchemy.create_engine(settings.uri, poolclass=sqlalchemy.pool.NullPool)
-    key = sqlalchemy.text("SELECT pg_try_advisory_lock(:key)"), {"key": advisory_key(settings)}
     try:
         connection = engine.connect()
-        taken = connection.execute(*key).scalar()
+        taken = connection.execute(
+            sqlalchemy.text("SELECT pg_try_advisory_lock(:key)"), {"key": advisory_key(settings)}
+        ).scalar()
         connection.commit()
     except SQLAlchemyError as error:
         engine.dispose()
@@ -78,7 +79,7 @@ def _advisory_lock(settings: CatalogSettings) -> Iterator[None]:
             raise PublishLockedError(settings)
         yield
     finally:
-        # Closing the session releases the lock too: an explicit unlock is only tidiness.
+        # Ending the session releases the lock, exactly as the death of this process would.
         connection.close()
         engine.dispose()
 

@@ -4,13 +4,15 @@ Every input must end in exit 0, 1 or 2 (a MeshError for the library functions), 
 exception, and a command that fails writes nothing. The generators build documents from each file's
 own keys (so most examples reach deep into the validation) mixed with unknown keys, wrong types,
 impossible dates, control characters and the hostile corpus (tests/fixtures/hostile.py). The
-figures in docs/reliability.md come from scripts/fuzz_inputs.py, which runs these same checks longer.
+figures in docs/reliability.md come from a longer run of this module:
+    MESH_FUZZ_EXAMPLES=500 .venv/bin/pytest tests/governance/test_no_traceback.py --hypothesis-show-statistics
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -32,7 +34,8 @@ from tests.governance.iceberg.mesh_fixture import BuiltMesh, built_mesh
 pytestmark = pytest.mark.dbt
 
 FUZZ = settings(
-    max_examples=60,
+    # MESH_FUZZ_EXAMPLES: longer runs for the figures in docs/reliability.md
+    max_examples=int(os.environ.get("MESH_FUZZ_EXAMPLES", "60")),
     deadline=None,
     derandomize=True,  # CI runs the same examples every time
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
