@@ -37,7 +37,7 @@ from governance.unity.render import render_plan
 from tests.fixtures.hostile import HOSTILE, hostile_text
 
 PROPERTY = settings(
-    max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
 )
 corpus = st.one_of(st.sampled_from(HOSTILE), st.text(), hostile_text)
 
