@@ -54,6 +54,10 @@ class BuildOptions:
     project_select: dict[str, Sequence[str]] = field(default_factory=dict)
     defer_state: dict[str, Path] = field(default_factory=dict)
     project_env: dict[str, dict[str, str]] = field(default_factory=dict)
+    project_target: dict[str, Path] = field(default_factory=dict)  # dbt's --target-path, else target/
+
+    def target_dir(self, project: DbtProject) -> Path:
+        return self.project_target.get(project.name, project.target_dir)
 
 
 def dbt_executable() -> str:
@@ -72,6 +76,8 @@ def dbt_command(project: DbtProject, options: BuildOptions, profiles_dir: Path) 
         "--target", options.target,
         "--log-format", "json",
     ]  # fmt: skip
+    if project.name in options.project_target:
+        command += ["--target-path", str(options.target_dir(project))]
     select = options.project_select.get(project.name, options.select)
     if select:
         command += ["--select", *select]
@@ -241,7 +247,7 @@ def build_project(
     if deps_error:
         seconds = time.perf_counter() - started
         return ProjectResult(project.name, Outcome.FAILED, seconds, reason=deps_error)
-    run_results = project.target_dir / "run_results.json"
+    run_results = options.target_dir(project) / "run_results.json"
     run_results.unlink(missing_ok=True)  # never report a previous run's results as this one's
 
     def on_line(line: bytes) -> None:

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import os
 import time
+from pathlib import Path
 
 import yaml
 from rich.console import Console
+from rich.text import Text
 
 from governance.build.progress import BuildProgress, summary_table
-from governance.build.results import Outcome
+from governance.build.results import Outcome, ProjectResult
 from governance.build.runner import BuildOptions
 from governance.build.scheduler import build_mesh, default_jobs
-from governance.build.targets import check_target, max_jobs, runs_on
+from governance.build.targets import SINGLE_PROCESS_TARGETS, check_target, max_jobs, runs_on
 from governance.errors import ExitCode, MeshError
-from governance.project import Projects
+from governance.project import DbtProject, Projects, data_dir
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -29,6 +32,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="dbt variables for every project, a YAML mapping: '{key: value}'")  # fmt: skip
     parser.add_argument("--full-refresh", action="store_true",
                         help="rebuild incremental models and reload seeds from scratch")  # fmt: skip
+    parser.add_argument("--changed", action="store_true",
+                        help="build only what changed against production (--state) and what reads it, "
+                             "in the pull request's own namespace (--pr)")  # fmt: skip
+    parser.add_argument("--state", type=Path, metavar="DIR",
+                        help="production's artifacts: DIR/<project>/manifest.json")  # fmt: skip
+    parser.add_argument("--pr", metavar="ID", default=os.environ.get("MESH_PR_ID", "local"),
+                        help="pull request namespace (default: $MESH_PR_ID, else 'local')")  # fmt: skip
+    parser.add_argument("--dry-run", action="store_true",
+                        help="with --changed: print what would be built, build nothing")  # fmt: skip
     parser.add_argument("--jobs", type=int, default=default_jobs(),
                         help="projects built at once (default: number of cores)")  # fmt: skip
     parser.set_defaults(run=run)
@@ -69,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
     for project in selected:  # each project's own profiles folder (mesh.yml profiles_dir)
         check_target(args.target, project.profiles_dir or projects.root / "profiles", [project])
     console = Console(highlight=False)
+    if args.changed or args.state is not None or args.dry_run:
+        return run_changed(args, projects, selected, options, console)
     started = time.perf_counter()
     with BuildProgress(console) as progress:
         results = build_mesh(
@@ -80,8 +94,73 @@ def run(args: argparse.Namespace) -> int:
             on_event=progress.event,
             on_finish=progress.finish,
         )
-    console.print(summary_table(results, args.target))
+    return report(console, results, args.target, started)
+
+
+def report(console: Console, results: list[ProjectResult], target: str, started: float) -> int:
+    console.print(summary_table(results, target))
     failed = [r for r in results if r.outcome is not Outcome.SUCCESS]
     elapsed = time.perf_counter() - started
     console.print(f"{len(results) - len(failed)} of {len(results)} projects built in {elapsed:.1f}s")
     return int(ExitCode.FAILED if failed else ExitCode.OK)
+
+
+def run_changed(
+    args: argparse.Namespace,
+    projects: Projects,
+    selected: list[DbtProject],
+    options: BuildOptions,
+    console: Console,
+) -> int:
+    """`--changed --state DIR`: plan from dbt's state:modified across domains, then build the plan."""
+    from governance.build import slim
+    from governance.build.namespace import PullRequestNamespace
+
+    if not (args.changed and args.state is not None):
+        raise MeshError("--changed and --state DIR go together: mesh build --changed --state prod/")
+    if args.select:
+        raise MeshError("--changed chooses the nodes itself; drop --select (use --exclude to leave some out)")
+    if args.target in SINGLE_PROCESS_TARGETS:
+        raise MeshError(
+            f"--changed needs a catalog per domain; target {args.target!r} has one, use --target ci"
+        )
+    started = time.perf_counter()
+    namespace = PullRequestNamespace.of(projects.root, args.pr)
+    production_env = {"MESH_DATA_DIR": str(data_dir(projects.root))}
+    try:
+        plan = slim.plan_changed(
+            projects, selected, state_dir=args.state, namespace=namespace, target=args.target,
+            vars=options.vars, profiles_dir=projects.root / "profiles", env={**os.environ, **production_env},
+        )  # fmt: skip
+    except slim.PlanFailedError as failure:
+        console.print(Text(f"the pull request does not parse:\n{failure}"))
+        return int(ExitCode.FAILED)
+    for warning in plan.warnings:
+        console.print(Text(warning), style="yellow")
+    slim.write_plan(plan)
+    for line in slim.describe(plan):
+        console.print(Text(line))
+    if args.dry_run or not plan.plans:
+        if not plan.plans:
+            console.print("nothing to build: no project changed against the state")
+        return int(ExitCode.OK)
+    build_options = slim.build_options(
+        plan, projects, target=args.target, vars=options.vars, full_refresh=options.full_refresh,
+        exclude=options.exclude,
+    )  # fmt: skip
+    profiles = slim.pr_profiles(projects, namespace, args.target, projects.root / "profiles")
+    to_build = [p for p in selected if p.name in plan.plans]
+
+    def finished(result: ProjectResult) -> None:
+        if result.outcome is Outcome.SUCCESS:
+            slim.write_loom_manifest(plan, result.project)  # before any consumer starts
+        progress.finish(result)
+
+    with BuildProgress(console) as progress:
+        results = build_mesh(
+            projects, to_build, options=build_options, jobs=max_jobs(args.target, args.jobs),
+            on_start=progress.start, on_event=progress.event, on_finish=finished,
+            env={**production_env, **namespace.env}, profiles_dir=profiles, upstream_manifests_checked=False,
+        )  # fmt: skip
+    slim.write_results(plan, results)
+    return report(console, results, f"{args.target}, pull request {namespace.pr_id}", started)

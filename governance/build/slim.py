@@ -1,0 +1,391 @@
+"""`mesh build --changed --state DIR`: build only what a pull request changes, across domains.
+
+Per project, dbt's own `state:modified` nodes (contracts included) against production's manifest
+(`DIR/<project>/manifest.json`) plus their descendants; then across domains: a consumer project builds
+the models that read an affected product of an upstream project, and their descendants, nothing else.
+A project with nothing affected is not started. Unselected refs defer to production (`--defer
+--favor-state`), and dbt-loom reads, per upstream, the pull request's manifest where that project
+changed (its rebuilt products pointing at the pull request's namespace, the others at production's
+relations) and production's manifest where it did not.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+import yaml
+
+from governance.build.namespace import PullRequestNamespace
+from governance.build.runner import BuildOptions, cause_lines, install_packages
+from governance.build.targets import profile_name
+from governance.errors import MeshError
+from governance.loader.artifacts import MANIFEST_SCHEMA
+from governance.project import DbtProject, Projects, data_dir
+
+BUILT_KINDS = ("model", "seed", "snapshot")
+SELECTED_KINDS = (*BUILT_KINDS, "test", "unit_test")
+
+
+class PlanFailedError(Exception):
+    """dbt could not parse a project of the pull request; the message is dbt's error lines."""
+
+
+@dataclass
+class ProjectPlan:
+    project: str
+    nodes: list[str]  # unique ids built (models, seeds, snapshots) and modified tests, sorted
+    modified: list[str]  # dbt's state:modified nodes of this project
+    reads: list[str]  # affected upstream products it reads
+    products: list[str]  # its own public models among `nodes` (what its consumers must rebuild from)
+    full: bool = False  # no production manifest: built in full
+    reason: str = ""
+
+    @property
+    def built(self) -> list[str]:
+        return [n for n in self.nodes if n.split(".", 1)[0] in BUILT_KINDS]
+
+
+@dataclass
+class SlimPlan:
+    state_dir: Path
+    namespace: PullRequestNamespace
+    plans: dict[str, ProjectPlan] = field(default_factory=dict)  # projects to build, dependency order
+    unchanged: list[str] = field(default_factory=list)  # projects not started
+    warnings: list[str] = field(default_factory=list)
+
+
+def state_manifest(state_dir: Path, project: str) -> Path:
+    return state_dir / project / "manifest.json"
+
+
+def check_state(state_dir: Path, projects: Sequence[DbtProject]) -> list[str]:
+    """Warnings for projects without production state; one error line for a state of another dbt."""
+    if not state_dir.is_dir():
+        raise MeshError(f"{state_dir}: state directory not found; copy production's dbt artifacts there")
+    warnings: list[str] = []
+    for project in projects:
+        path = state_manifest(state_dir, project.name)
+        if not path.is_file():
+            warnings.append(
+                f"warning: {project.name}: no production manifest at {path}; building it in full "
+                f"(copy production's target/manifest.json there to build only what changed)"
+            )
+            continue
+        try:
+            metadata = orjson.loads(path.read_bytes()).get("metadata") or {}
+        except orjson.JSONDecodeError:
+            raise MeshError(f"{path}: not valid JSON; replace it with production's manifest.json") from None
+        version = metadata.get("dbt_schema_version") if isinstance(metadata, dict) else None
+        if version != MANIFEST_SCHEMA:
+            raise MeshError(
+                f"{path}: manifest schema {version or 'missing'} was written by another dbt version "
+                f"(this one writes {MANIFEST_SCHEMA}); take the state from a production run of the same dbt"
+            )
+    return warnings
+
+
+def write_yaml(path: Path, data: Any) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def loom_config(
+    namespace: PullRequestNamespace, project: DbtProject, manifests: dict[str, Path], kind: str
+) -> Path:
+    """A dbt-loom configuration for `project` reading each upstream from the given manifest."""
+    entries = [
+        {"name": up, "type": "file", "config": {"path": str(manifests[up])}} for up in project.upstream
+    ]
+    return write_yaml(namespace.root / "loom" / f"{project.name}.{kind}.yml", {"manifests": entries})
+
+
+def descendants(child_map: dict[str, list[str]], starts: Iterable[str]) -> set[str]:
+    found: set[str] = set()
+    frontier = list(starts)
+    while frontier:
+        for child in child_map.get(frontier.pop(), []):
+            if child not in found:
+                found.add(child)
+                frontier.append(child)
+    return found
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = orjson.loads(path.read_bytes())
+    return data
+
+
+def plan_project(project: DbtProject, manifest: dict[str, Any], modified: list[str] | None,
+                 affected_products: set[str]) -> ProjectPlan:  # fmt: skip
+    nodes = manifest.get("nodes", {})
+    own = {uid for uid, n in nodes.items() if n.get("package_name") == project.name}
+    own |= {uid for uid, n in manifest.get("unit_tests", {}).items() if n.get("package_name") == project.name}
+    if modified is None:
+        chosen = {uid for uid in own if uid.split(".", 1)[0] in SELECTED_KINDS}
+        reads: list[str] = []
+    else:
+        changed = {uid for uid in modified if uid in own}
+        reads = sorted(uid for uid in affected_products if uid in nodes)
+        downstream = descendants(manifest.get("child_map", {}), [*changed, *reads]) & own
+        chosen = {uid for uid in changed | downstream if uid.split(".", 1)[0] in SELECTED_KINDS}
+        # tests are added by dbt's indirect selection of their models; keep only modified ones explicitly
+        chosen = {uid for uid in chosen if uid.split(".", 1)[0] in BUILT_KINDS or uid in changed}
+    products = sorted(
+        uid for uid in chosen if uid.startswith("model.") and nodes.get(uid, {}).get("access") == "public"
+    )
+    return ProjectPlan(project.name, sorted(chosen), sorted(modified or []), reads, products,
+                       full=modified is None)  # fmt: skip
+
+
+def selectors(manifest: dict[str, Any], nodes: Iterable[str]) -> list[str]:
+    """dbt selectors for exactly these nodes: `fqn:` for each (unique ids are not a dbt selector method)."""
+    found: list[str] = []
+    sections = {**manifest.get("nodes", {}), **manifest.get("unit_tests", {})}
+    for uid in nodes:
+        node = sections[uid]
+        prefix = "unit_test:" if uid.startswith("unit_test.") else "fqn:"
+        found.append(prefix + (node["name"] if uid.startswith("unit_test.") else ".".join(node["fqn"])))
+    return found
+
+
+def merged_manifest(pr: dict[str, Any], production: dict[str, Any] | None, built: set[str]) -> dict[str, Any]:
+    """The pull request's manifest where every node it does not rebuild points at production's relation."""
+    if production is None:
+        return pr
+    nodes = dict(pr.get("nodes", {}))
+    for uid, node in production.get("nodes", {}).items():
+        if uid in nodes and uid not in built:
+            nodes[uid] = node
+    return {**pr, "nodes": nodes}
+
+
+def run_helper(spec: dict[str, Any], namespace: PullRequestNamespace, env: dict[str, str]) -> dict[str, Any]:
+    spec_path = namespace.root / "plan" / "spec.json"
+    out_path = namespace.root / "plan" / "modified.json"
+    spec_path.parent.mkdir(parents=True, exist_ok=True)
+    spec_path.write_bytes(orjson.dumps(spec))
+    out_path.unlink(missing_ok=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "governance.build.modified", str(spec_path), str(out_path)],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0 or not out_path.is_file():
+        lines = cause_lines(done.stdout + "\n" + done.stderr)
+        raise PlanFailedError("\n".join(lines[-8:]) or f"dbt exited with {done.returncode}")
+    result: dict[str, Any] = orjson.loads(out_path.read_bytes())
+    return result
+
+
+def plan_changed(
+    projects: Projects,
+    selected: Sequence[DbtProject],
+    *,
+    state_dir: Path,
+    namespace: PullRequestNamespace,
+    target: str,
+    vars: str | None,
+    profiles_dir: Path,
+    env: dict[str, str],
+) -> SlimPlan:
+    """What to build: per project its state:modified nodes, descendants and readers of affected products."""
+    state_dir = state_dir.resolve()
+    plan = SlimPlan(state_dir, namespace, warnings=check_state(state_dir, selected))
+    for project in selected:
+        error = install_packages(project, profiles_dir, env)
+        if error:
+            raise PlanFailedError(f"{project.name}: {error}")
+    # Planning parses the pull request with production's names (no namespace suffix, the repository's
+    # profiles), so a relation name is never a difference: only what the pull request changed is.
+    pr_manifests = {p.name: namespace.plan_dir(p.name) / "manifest.json" for p in selected}
+    upstream_manifests = {
+        name: pr_manifests.get(name, state_manifest(state_dir, name)) for name in projects.projects
+    }
+    spec_projects = []
+    for project in selected:
+        state = state_manifest(state_dir, project.name)
+        spec_projects.append({
+            "name": project.name,
+            "path": str(project.path),
+            "target_path": str(namespace.plan_dir(project.name)),
+            "state": str(state.parent) if state.is_file() else None,
+            "loom_config": str(loom_config(namespace, project, upstream_manifests, "plan")),
+        })  # fmt: skip
+    spec = {"profiles_dir": str(profiles_dir), "target": target, "vars": vars, "projects": spec_projects}
+    modified = run_helper(spec, namespace, env)
+    affected_products: set[str] = set()
+    for project in selected:
+        manifest = read_manifest(pr_manifests[project.name])
+        project_plan = plan_project(project, manifest, modified.get(project.name), affected_products)
+        if not project_plan.nodes:
+            plan.unchanged.append(project.name)
+            continue
+        affected_products |= set(project_plan.products)
+        plan.plans[project.name] = project_plan
+    return plan
+
+
+def loom_manifest(namespace: PullRequestNamespace, project: str) -> Path:
+    return namespace.root / "loom" / f"{project}.manifest.json"
+
+
+def write_loom_manifest(plan: SlimPlan, project: str) -> None:
+    """After `project` built: what its consumers' dbt-loom reads, the pull request's manifest (as the
+    build wrote it, with the namespace's relations) where every node it did not rebuild points at
+    production's relation."""
+    namespace = plan.namespace
+    pr = read_manifest(namespace.target_dir(project) / "manifest.json")
+    state = state_manifest(plan.state_dir, project)
+    production = read_manifest(state) if state.is_file() else None
+    merged = merged_manifest(pr, production, set(plan.plans[project].built))
+    path = loom_manifest(namespace, project)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(orjson.dumps(merged))
+
+
+def build_options(
+    plan: SlimPlan, projects: Projects, *, target: str, vars: str | None, full_refresh: bool,
+    exclude: Sequence[str],
+) -> BuildOptions:  # fmt: skip
+    """Per project: its node selection, deferral to production, and dbt-loom reading the right manifests
+    (the merged manifest of a rebuilt upstream is written when that upstream finishes, before any consumer
+    starts: `write_loom_manifest`)."""
+    namespace = plan.namespace
+    loom_manifests = {
+        name: loom_manifest(namespace, name) if name in plan.plans else state_manifest(plan.state_dir, name)
+        for name in projects.order
+    }
+    project_select: dict[str, Sequence[str]] = {}
+    defer: dict[str, Path] = {}
+    project_env: dict[str, dict[str, str]] = {}
+    target_paths: dict[str, Path] = {}
+    for name, project_plan in plan.plans.items():
+        project = projects.projects[name]
+        pr = read_manifest(namespace.plan_dir(name) / "manifest.json")
+        if not project_plan.full:
+            project_select[name] = selectors(pr, project_plan.nodes)
+            defer[name] = plan.state_dir / name
+        config = loom_config(namespace, project, loom_manifests, "build")
+        project_env[name] = {**namespace.env, "DBT_LOOM_CONFIG": str(config)}
+        target_paths[name] = namespace.target_dir(name)
+    return BuildOptions(
+        target=target, exclude=tuple(exclude), vars=vars, full_refresh=full_refresh,
+        project_select=project_select, defer_state=defer, project_env=project_env,
+        project_target=target_paths,
+    )  # fmt: skip
+
+
+def pr_profiles(projects: Projects, namespace: PullRequestNamespace, target: str, profiles_dir: Path) -> Path:
+    """profiles.yml for the pull request. On DuckDB each project writes its own file in the namespace and
+    attaches read-only production's files (its own and its upstreams') under their production names and
+    its upstreams' namespace files under theirs; a namespace file that nothing wrote yet is created empty,
+    so the same profile serves planning and build (dbt's partial parse survives). Other engines keep the
+    repository's profiles: the catalog suffix alone separates the namespace."""
+    import duckdb
+
+    profiles = yaml.safe_load((profiles_dir / "profiles.yml").read_text(encoding="utf-8")) or {}
+    (namespace.root / "warehouse").mkdir(parents=True, exist_ok=True)
+    for project in projects.projects.values():
+        output = ((profiles.get(profile_name(project)) or {}).get("outputs") or {}).get(target)
+        if not isinstance(output, dict) or output.get("type") != "duckdb":
+            continue
+        attach = [a for a in output.get("attach") or [] if isinstance(a, dict)]
+        attach.append({"path": output["path"], "alias": project.name, "read_only": True})
+        for up in sorted(all_upstream(projects, project.name)):
+            attach.append(
+                {"path": str(namespace.warehouse_file(up)), "alias": namespace.catalog(up), "read_only": True}
+            )
+            if not namespace.warehouse_file(up).is_file():
+                duckdb.connect(str(namespace.warehouse_file(up))).close()
+        profiles[profile_name(project)]["outputs"][target] = {
+            **output,
+            "path": str(namespace.warehouse_file(project.name)),
+            "attach": attach,
+        }
+    return write_yaml(namespace.root / "profiles" / "profiles.yml", profiles).parent
+
+
+def all_upstream(projects: Projects, name: str) -> set[str]:
+    found: set[str] = set()
+    frontier = [name]
+    while frontier:
+        for up in projects.projects[frontier.pop()].upstream:
+            if up not in found:
+                found.add(up)
+                frontier.append(up)
+    return found
+
+
+def production_data_dir(projects: Projects) -> Path:
+    return data_dir(projects.root)
+
+
+def describe(plan: SlimPlan) -> list[str]:
+    """One line per project: why it builds and how many nodes, or that it is not started."""
+    lines: list[str] = []
+    for name, project_plan in plan.plans.items():
+        if project_plan.full:
+            why = "no production manifest, built in full"
+        else:
+            parts = []
+            own = [n for n in project_plan.modified if n.split(".", 1)[0] in SELECTED_KINDS]
+            if own:
+                parts.append(f"{len(own)} node(s) modified")
+            if project_plan.reads:
+                parts.append("reads changed " + ", ".join(short(n) for n in project_plan.reads))
+            why = "; ".join(parts)
+        built = ", ".join(short(n) for n in project_plan.built) or "tests only"
+        lines.append(f"[{name}] {why}: building {built}")
+    if plan.unchanged:
+        lines.append(f"not started (nothing changed): {', '.join(plan.unchanged)}")
+    return lines
+
+
+def short(unique_id: str) -> str:
+    """`model.orders.dim_customers.v2` -> `orders.dim_customers.v2`."""
+    return unique_id.split(".", 1)[1]
+
+
+def write_plan(plan: SlimPlan) -> Path:
+    data = {
+        "pr": plan.namespace.pr_id,
+        "state": str(plan.state_dir),
+        "projects": {
+            name: {
+                "nodes": p.nodes,
+                "built": p.built,
+                "modified": p.modified,
+                "reads": p.reads,
+                "products": p.products,
+                "full": p.full,
+            }
+            for name, p in plan.plans.items()
+        },
+        "unchanged": plan.unchanged,
+        "warnings": plan.warnings,
+    }
+    path = plan.namespace.root / "plan" / "plan.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2))
+    return path
+
+
+def write_results(plan: SlimPlan, results: Sequence[Any]) -> Path:
+    data = {
+        r.project: {
+            "outcome": r.outcome.value,
+            "built": r.built,
+            "seconds": round(r.seconds, 2),
+            "reason": r.reason,
+        }
+        for r in results
+    }
+    path = plan.namespace.root / "plan" / "results.json"
+    path.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2))
+    return path
