@@ -24,6 +24,7 @@ from governance.settings import set_root
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("governance.commands.init", "find the dbt projects and their dependencies, write mesh.yml"),
     "build": ("governance.commands.build", "run dbt build for each domain in dependency order"),
+    "clean": ("governance.commands.clean", "remove a pull request's namespace (mesh build --changed --pr)"),
     "check": ("governance.commands.check", "check mesh policies and cross-domain breaking changes"),
     "rules": ("governance.commands.rules", "list the policy rules, or write their catalog page"),
     "lineage": ("governance.commands.lineage", "print the cross-domain product graph"),

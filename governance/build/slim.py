@@ -39,7 +39,7 @@ class PlanFailedError(Exception):
 @dataclass
 class ProjectPlan:
     project: str
-    nodes: list[str]  # unique ids built (models, seeds, snapshots) and modified tests, sorted
+    nodes: list[str]  # unique ids selected: models, seeds, snapshots and tests affected, sorted
     modified: list[str]  # dbt's state:modified nodes of this project
     reads: list[str]  # affected upstream products it reads
     products: list[str]  # its own public models among `nodes` (what its consumers must rebuild from)
@@ -132,11 +132,12 @@ def plan_project(project: DbtProject, manifest: dict[str, Any], modified: list[s
         reads: list[str] = []
     else:
         changed = {uid for uid in modified if uid in own}
-        reads = sorted(uid for uid in affected_products if uid in nodes)
-        downstream = descendants(manifest.get("child_map", {}), [*changed, *reads]) & own
+        child_map = manifest.get("child_map", {})
+        reads = sorted(
+            uid for uid in affected_products if any(child in own for child in child_map.get(uid, []))
+        )
+        downstream = descendants(child_map, [*changed, *reads]) & own
         chosen = {uid for uid in changed | downstream if uid.split(".", 1)[0] in SELECTED_KINDS}
-        # tests are added by dbt's indirect selection of their models; keep only modified ones explicitly
-        chosen = {uid for uid in chosen if uid.split(".", 1)[0] in BUILT_KINDS or uid in changed}
     products = sorted(
         uid for uid in chosen if uid.startswith("model.") and nodes.get(uid, {}).get("access") == "public"
     )
@@ -249,6 +250,18 @@ def write_loom_manifest(plan: SlimPlan, project: str) -> None:
     path.write_bytes(orjson.dumps(merged))
 
 
+def deferral_state(plan: SlimPlan, project: str) -> Path:
+    """Production's manifest of `project` holding only its own nodes. dbt defers every unselected node
+    found in the state, and production's manifest also holds the upstream products dbt-loom injected
+    there: deferring those would read production's copy of a product the pull request rebuilt."""
+    production = read_manifest(state_manifest(plan.state_dir, project))
+    own = {k: v for k, v in production.get("nodes", {}).items() if v.get("package_name") == project}
+    folder = plan.namespace.root / "defer" / project
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "manifest.json").write_bytes(orjson.dumps({**production, "nodes": own}))
+    return folder
+
+
 def build_options(
     plan: SlimPlan, projects: Projects, *, target: str, vars: str | None, full_refresh: bool,
     exclude: Sequence[str],
@@ -270,7 +283,7 @@ def build_options(
         pr = read_manifest(namespace.plan_dir(name) / "manifest.json")
         if not project_plan.full:
             project_select[name] = selectors(pr, project_plan.nodes)
-            defer[name] = plan.state_dir / name
+            defer[name] = deferral_state(plan, name)
         config = loom_config(namespace, project, loom_manifests, "build")
         project_env[name] = {**namespace.env, "DBT_LOOM_CONFIG": str(config)}
         target_paths[name] = namespace.target_dir(name)

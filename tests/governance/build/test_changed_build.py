@@ -1,0 +1,284 @@
+"""`mesh build --changed --state DIR` on the repository's mesh (tiny scale, built once as production):
+exactly the affected nodes, across domains; nothing for a documentation-only change; never a write to
+production; bad state in one line."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import orjson
+import pytest
+
+from governance.cli import main
+from tests.domains.mesh_copy import MeshCopy
+from tests.fixtures.built_mesh import BuiltMesh, built_mesh, edited
+from tests.fixtures.mesh_project import cache_dir
+
+pytestmark = pytest.mark.dbt
+
+STG_ORDERS = "domains/orders/models/staging/stg_orders.sql"
+STG_PRODUCTS = "domains/orders/models/staging/stg_products.sql"
+FCT_CAMPAIGN_SPEND = "domains/marketing/models/marts/fct_campaign_spend.sql"
+DIM_CAMPAIGNS_DOCS = "domains/marketing/models/marts/dim_campaigns.yml"
+REVIEWED = ("select * from final", "select * from final -- reviewed")
+
+
+@pytest.fixture(scope="session")
+def production(request: pytest.FixtureRequest) -> BuiltMesh:
+    return built_mesh(cache_dir(request.config))
+
+
+@pytest.fixture
+def mesh(production: BuiltMesh, monkeypatch: pytest.MonkeyPatch) -> BuiltMesh:
+    for key, value in production.env().items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("DBT_PROFILES_DIR", raising=False)
+    return production
+
+
+def plan(mesh: BuiltMesh, pr: str, *extra: str) -> dict[str, list[str] | None]:
+    """{project: selected unique ids} of a dry run; None for projects not started."""
+    assert main(["build", "--changed", "--state", str(mesh.state), "--pr", pr, "--dry-run", *extra]) == 0
+    data = orjson.loads((mesh.data / "pr" / pr / "plan" / "plan.json").read_bytes())
+    found: dict[str, list[str] | None] = {name: None for name in data["unchanged"]}
+    found.update({name: [without_hash(n) for n in p["nodes"]] for name, p in data["projects"].items()})
+    return found
+
+
+def without_hash(unique_id: str) -> str:
+    """A test's unique id ends in a hash of its arguments; the name before it is what the tests read."""
+    return unique_id.rsplit(".", 1)[0] if unique_id.startswith("test.") else unique_id
+
+
+def test_staging_change_builds_its_descendants_only(mesh: BuiltMesh) -> None:
+    """stg_products feeds dim_products, which no other domain reads: one project starts."""
+    with edited(mesh.root / STG_PRODUCTS, *REVIEWED):
+        found = plan(mesh, "stg-products")
+    assert found == {
+        "orders": [
+            "model.orders.dim_products",
+            "model.orders.int_products_deduped",
+            "model.orders.stg_products",
+            "test.orders.accepted_values_dim_products_category__apparel__footwear__electronics__home__garden__toys__beauty__sports",
+            "test.orders.not_null_dim_products_product_id",
+            "test.orders.not_null_int_products_deduped_product_id",
+            "test.orders.not_null_stg_products_product_id",
+            "test.orders.not_null_stg_products_unit_price",
+            "test.orders.relationships_fct_order_lines_product_id__product_id__ref_dim_products_",
+            "test.orders.unique_dim_products_product_id",
+            "test.orders.unique_dim_products_sku",
+            "test.orders.unique_int_products_deduped_product_id",
+        ],
+        "marketing": None,
+        "logistics": None,
+        "hub": None,
+    }
+
+
+def test_staging_change_follows_the_products_it_feeds_across_domains(mesh: BuiltMesh) -> None:
+    """stg_orders feeds fct_orders and fct_order_lines: their readers in other domains build, nothing else."""
+    with edited(mesh.root / STG_ORDERS, *REVIEWED):
+        found = plan(mesh, "stg-orders")
+    assert found == {
+        "orders": [
+            "model.orders.fct_order_lines",
+            "model.orders.fct_orders",
+            "model.orders.int_orders_deduped",
+            "model.orders.stg_orders",
+            "test.orders.accepted_values_fct_orders_order_status__placed__cancelled__shipped__delivered",
+            "test.orders.accepted_values_stg_orders_order_status__placed__cancelled__shipped__delivered",
+            "test.orders.not_null_fct_order_lines_order_id",
+            "test.orders.not_null_fct_order_lines_order_line_id",
+            "test.orders.not_null_fct_order_lines_product_id",
+            "test.orders.not_null_fct_orders_order_id",
+            "test.orders.not_null_fct_orders_order_status",
+            "test.orders.not_null_fct_orders_order_total",
+            "test.orders.not_null_fct_orders_ordered_at",
+            "test.orders.not_null_int_orders_deduped_order_id",
+            "test.orders.not_null_stg_orders_order_id",
+            "test.orders.relationships_fct_order_lines_order_id__order_id__ref_fct_orders_",
+            "test.orders.relationships_fct_order_lines_product_id__product_id__ref_dim_products_",
+            "test.orders.relationships_fct_orders_customer_id__customer_id__ref_dim_customers_v_2_",
+            "test.orders.unique_fct_order_lines_order_line_id",
+            "test.orders.unique_fct_orders_order_id",
+            "test.orders.unique_int_orders_deduped_order_id",
+            "unit_test.orders.int_orders_deduped.test_int_orders_deduped_current_status_follows_change_time",
+        ],
+        # logistics reads fct_orders only in a relationships test: that test runs, no model builds
+        "logistics": [
+            "test.logistics.relationships_fct_shipments_order_id__order_id__ref_orders_fct_orders_"
+        ],
+        "marketing": [
+            "model.marketing.fct_attributed_orders",
+            "model.marketing.int_orders_attributable",
+            "test.marketing.not_null_fct_attributed_orders_attribution_channel",
+            "test.marketing.not_null_fct_attributed_orders_order_id",
+            "test.marketing.not_null_int_orders_attributable_order_id",
+            "test.marketing.relationships_fct_attributed_orders_attributed_campaign_id__campaign_id__ref_dim_campaigns_",
+            "test.marketing.relationships_fct_attributed_orders_attributed_session_id__session_id__ref_fct_sessions_",
+            "test.marketing.relationships_fct_attributed_orders_customer_id__customer_id__ref_orders_dim_customers_v_2_",
+            "test.marketing.relationships_fct_attributed_orders_order_id__order_id__ref_orders_fct_orders_",
+            "test.marketing.unique_fct_attributed_orders_order_id",
+            "test.marketing.unique_int_orders_attributable_order_id",
+            "unit_test.marketing.fct_attributed_orders.test_fct_attributed_orders_last_touch_within_30_days",
+        ],
+        "hub": [
+            "model.hub.customer_360",
+            "model.hub.marketing_roi",
+            "test.hub.not_null_customer_360_customer_id",
+            "test.hub.not_null_marketing_roi_campaign_id",
+            "test.hub.relationships_customer_360_customer_id__customer_id__ref_orders_dim_customers_v_2_",
+            "test.hub.relationships_marketing_roi_campaign_id__campaign_id__ref_marketing_dim_campaigns_",
+            "test.hub.unique_customer_360_customer_id",
+            "test.hub.unique_marketing_roi_campaign_id",
+            "test.hub.value_between_customer_360_lifetime_value__100000000__0",
+            "test.hub.value_between_customer_360_on_time_delivery_rate__1__0",
+        ],
+    }
+
+
+def test_leaf_change_builds_its_model_and_only_the_reader_of_its_product(mesh: BuiltMesh) -> None:
+    """fct_campaign_spend has no child in marketing; only the hub's marketing_roi reads the product."""
+    with edited(mesh.root / FCT_CAMPAIGN_SPEND, *REVIEWED):
+        found = plan(mesh, "leaf")
+    assert found == {
+        "orders": None,
+        "logistics": None,
+        "marketing": [
+            "model.marketing.fct_campaign_spend",
+            "test.marketing.not_null_fct_campaign_spend_campaign_id",
+            "test.marketing.not_null_fct_campaign_spend_campaign_spend_id",
+            "test.marketing.not_null_fct_campaign_spend_spend_amount",
+            "test.marketing.relationships_fct_campaign_spend_campaign_id__campaign_id__ref_dim_campaigns_",
+            "test.marketing.unique_fct_campaign_spend_campaign_spend_id",
+        ],
+        "hub": [
+            "model.hub.marketing_roi",
+            "test.hub.not_null_marketing_roi_campaign_id",
+            "test.hub.relationships_marketing_roi_campaign_id__campaign_id__ref_marketing_dim_campaigns_",
+            "test.hub.unique_marketing_roi_campaign_id",
+        ],
+    }
+
+
+def test_documentation_only_change_builds_nothing(
+    mesh: BuiltMesh, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with edited(mesh.root / DIM_CAMPAIGNS_DOCS, "Every marketing campaign", "Each marketing campaign"):
+        found = plan(mesh, "docs")
+    assert found == {"orders": None, "marketing": None, "logistics": None, "hub": None}
+    assert "nothing to build" in capsys.readouterr().out
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*.duckdb"))}
+
+
+def test_pull_request_build_reads_production_and_never_writes_it(mesh: BuiltMesh) -> None:
+    production_files = digests(mesh.data / "warehouse")
+    production_state = digests(mesh.state) | {
+        p: hashlib.sha256((mesh.state / p / "manifest.json").read_bytes()).hexdigest()
+        for p in ("orders", "hub")
+    }
+    assert set(production_files) == {"orders.duckdb", "marketing.duckdb", "logistics.duckdb", "hub.duckdb"}
+    namespace = mesh.data / "pr" / "write-guard"
+    with edited(mesh.root / STG_ORDERS, *REVIEWED):
+        assert main(["build", "--changed", "--state", str(mesh.state), "--pr", "write-guard"]) == 0
+    assert digests(mesh.data / "warehouse") == production_files
+    assert production_state == digests(mesh.state) | {
+        p: hashlib.sha256((mesh.state / p / "manifest.json").read_bytes()).hexdigest()
+        for p in ("orders", "hub")
+    }
+    results = {}
+    for project in ("orders", "logistics", "marketing", "hub"):
+        run = orjson.loads((namespace / "target" / project / "run_results.json").read_bytes())
+        results[project] = run["results"]
+        for result in run["results"]:
+            relation = result.get("relation_name")
+            if relation:  # every relation written is in the pull request's catalogs
+                assert relation.startswith(f'"{project}__pr_write_guard"'), relation
+    built = {r["unique_id"] for rs in results.values() for r in rs if r["unique_id"].startswith("model.")}
+    assert built == {
+        "model.orders.fct_order_lines", "model.orders.fct_orders", "model.orders.int_orders_deduped",
+        "model.orders.stg_orders", "model.marketing.fct_attributed_orders",
+        "model.marketing.int_orders_attributable", "model.hub.customer_360", "model.hub.marketing_roi",
+    }  # fmt: skip
+    # the consumer read the pull request's rebuilt product and production's unchanged one
+    compiled = (namespace / "target" / "marketing" / "compiled").rglob("int_orders_attributable.sql")
+    sql = next(iter(compiled)).read_text()
+    assert '"orders__pr_write_guard"."gold"."fct_orders"' in sql
+    hub_sql = next(iter((namespace / "target" / "hub" / "compiled").rglob("customer_360.sql"))).read_text()
+    assert '"orders"."gold"."dim_customers_v2"' in hub_sql  # unchanged product: production's relation
+    assert '"marketing__pr_write_guard"."gold"."fct_attributed_orders"' in hub_sql
+    assert main(["clean", "--pr", "write-guard"]) == 0
+    assert not namespace.exists()
+    assert digests(mesh.data / "warehouse") == production_files
+
+
+def test_missing_state_manifest_builds_the_project_in_full(
+    mesh: BuiltMesh, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = tmp_path / "state"
+    shutil.copytree(mesh.state, state)
+    shutil.rmtree(state / "logistics")
+    assert main(["build", "--changed", "--state", str(state), "--pr", "no-state", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "warning: logistics: no production manifest" in out and "building it in full" in out
+    data = orjson.loads((mesh.data / "pr" / "no-state" / "plan" / "plan.json").read_bytes())
+    assert list(data["projects"]) == ["logistics", "hub"] and data["projects"]["logistics"]["full"]
+    # what logistics changed is unknown, so every reader of its products builds too
+    assert data["projects"]["hub"]["reads"] == [
+        "model.logistics.fct_delivery_performance", "model.logistics.fct_shipments",
+    ]  # fmt: skip
+    assert data["projects"]["hub"]["built"] == ["model.hub.customer_360"]
+    assert data["unchanged"] == ["orders", "marketing"]
+
+
+def test_state_of_another_dbt_schema_version_is_one_line(
+    mesh: BuiltMesh, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = tmp_path / "state"
+    shutil.copytree(mesh.state, state)
+    manifest = state / "marketing" / "manifest.json"
+    data = orjson.loads(manifest.read_bytes())
+    data["metadata"]["dbt_schema_version"] = "https://schemas.getdbt.com/dbt/manifest/v11.json"
+    manifest.write_bytes(orjson.dumps(data))
+    assert main(["build", "--changed", "--state", str(state), "--pr", "old-state"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "manifest/v11.json" in err and "another dbt version" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--changed"], "--changed and --state DIR go together"),
+        (["--changed", "--state", "s", "--pr", "../x"], "--pr '../x'"),
+        (["--changed", "--state", "s", "--select", "a"], "drop --select"),
+        (["--changed", "--state", "no/such/dir"], "state directory not found"),
+    ],
+)
+def test_bad_usage_is_one_line(
+    mesh: BuiltMesh, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["build", *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and message in err
+
+
+def test_databricks_namespace_suffixes_every_catalog_written(
+    mesh: BuiltMesh, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On Databricks the suffix from the environment moves every written catalog out of production's."""
+    copy = tmp_path / "mesh"
+    shutil.copytree(mesh.root, copy, ignore=shutil.ignore_patterns("target", "logs"))
+    monkeypatch.setenv("MESH_CATALOG_SUFFIX", "__pr_17")
+    monkeypatch.setenv("MESH_ENV", "prod")  # even production's environment: still a separate catalog
+    MeshCopy(copy).dbt_ok("orders", "parse", "--target", "databricks", "--no-partial-parse")
+    manifest = orjson.loads((copy / "domains" / "orders" / "target" / "manifest.json").read_bytes())
+    models = [n for n in manifest["nodes"].values() if n["resource_type"] in ("model", "seed", "snapshot")]
+    assert models
+    for node in models:
+        assert node["database"] == "orders__pr_17", node["unique_id"]
+        assert node["relation_name"].startswith("`orders__pr_17`."), node["relation_name"]
