@@ -10,7 +10,7 @@ export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: install demo data test lint lint-python lint-sql test-dbt test-python test-spark clean trino trino-stop test-trino
+.PHONY: install demo data test lint lint-python lint-sql test-dbt test-python test-spark clean pr-ci trino trino-stop test-trino
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
@@ -95,3 +95,8 @@ test-spark: install
 	rm -rf "$${MESH_DATA_DIR:-data}/spark"
 	$(MESH) build --target spark
 	$(BIN)/pytest -m spark
+
+# Pull-request CI locally: the steps .github/workflows/pull-request.yml runs (scripts/ci/pr.sh), against
+# PR_BASE (default main) built at CI_SCALE as production: checks -> SARIF, slim build, summary.
+pr-ci: install
+	CI_SCALE=$(CI_SCALE) bash scripts/ci/pr.sh

@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("governance.commands.init", "find the dbt projects and their dependencies, write mesh.yml"),
     "build": ("governance.commands.build", "run dbt build for each domain in dependency order"),
     "clean": ("governance.commands.clean", "remove a pull request's namespace (mesh build --changed --pr)"),
+    "pr-summary": ("governance.commands.pr_summary", "summarise a pull request's slim build for review"),
+    "diff": ("governance.commands.diff", "compare a pull request's rebuilt products with production's data"),
     "check": ("governance.commands.check", "check mesh policies and cross-domain breaking changes"),
     "rules": ("governance.commands.rules", "list the policy rules, or write their catalog page"),
     "lineage": ("governance.commands.lineage", "print the cross-domain product graph"),

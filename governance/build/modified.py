@@ -2,7 +2,7 @@
 `state:modified` nodes, for every project in one interpreter (one dbt start-up instead of one per project).
 
 usage: python -m governance.build.modified SPEC.json OUT.json
-SPEC: {"profiles_dir": str, "target": str, "vars": str|null, "projects": [{"name", "path", "target_path",
+SPEC: {"target": str, "vars": str|null, "projects": [{"name", "path", "profiles_dir", "target_path",
        "state": str|null, "loom_config": str}]} in dependency order (dbt-loom reads each upstream's
        freshly written manifest). OUT: {project: [unique ids dbt selects as state:modified] or null when
        the project has no production state}. Sequential on purpose: dbt-loom patches dbt per project.
@@ -23,7 +23,7 @@ def modified_nodes(project: dict[str, Any], spec: dict[str, Any]) -> list[str] |
     from dbt.cli.main import dbtRunner
 
     os.environ["DBT_LOOM_CONFIG"] = project["loom_config"]
-    common = ["--project-dir", project["path"], "--profiles-dir", spec["profiles_dir"],
+    common = ["--project-dir", project["path"], "--profiles-dir", project["profiles_dir"],
               "--target", spec["target"], "--target-path", project["target_path"], "--quiet"]  # fmt: skip
     if spec.get("vars") is not None:
         common += ["--vars", spec["vars"]]

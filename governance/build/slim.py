@@ -192,14 +192,13 @@ def plan_changed(
     namespace: PullRequestNamespace,
     target: str,
     vars: str | None,
-    profiles_dir: Path,
     env: dict[str, str],
 ) -> SlimPlan:
     """What to build: per project its state:modified nodes, descendants and readers of affected products."""
     state_dir = state_dir.resolve()
     plan = SlimPlan(state_dir, namespace, warnings=check_state(state_dir, selected))
     for project in selected:
-        error = install_packages(project, profiles_dir, env)
+        error = install_packages(project, project.profiles_dir or projects.root / "profiles", env)
         if error:
             raise PlanFailedError(f"{project.name}: {error}")
     # Planning parses the pull request with production's names (no namespace suffix, the repository's
@@ -214,11 +213,12 @@ def plan_changed(
         spec_projects.append({
             "name": project.name,
             "path": str(project.path),
+            "profiles_dir": str(project.profiles_dir or projects.root / "profiles"),
             "target_path": str(namespace.plan_dir(project.name)),
             "state": str(state.parent) if state.is_file() else None,
             "loom_config": str(loom_config(namespace, project, upstream_manifests, "plan")),
         })  # fmt: skip
-    spec = {"profiles_dir": str(profiles_dir), "target": target, "vars": vars, "projects": spec_projects}
+    spec = {"target": target, "vars": vars, "projects": spec_projects}
     modified = run_helper(spec, namespace, env)
     affected_products: set[str] = set()
     for project in selected:
@@ -294,18 +294,23 @@ def build_options(
     )  # fmt: skip
 
 
-def pr_profiles(projects: Projects, namespace: PullRequestNamespace, target: str, profiles_dir: Path) -> Path:
-    """profiles.yml for the pull request. On DuckDB each project writes its own file in the namespace and
-    attaches read-only production's files (its own and its upstreams') under their production names and
-    its upstreams' namespace files under theirs; a namespace file that nothing wrote yet is created empty,
-    so the same profile serves planning and build (dbt's partial parse survives). Other engines keep the
-    repository's profiles: the catalog suffix alone separates the namespace."""
+def pr_profiles(projects: Projects, namespace: PullRequestNamespace, target: str) -> Path:
+    """One profiles.yml for the pull request, from each project's own profiles. On DuckDB each project
+    writes its own file in the namespace and attaches read-only production's files (its own and its
+    upstreams') under their production names and its upstreams' namespace files under theirs; a namespace
+    file nothing wrote yet is created empty so the attachment opens. Other engines keep their profile:
+    the catalog suffix alone separates the namespace."""
     import duckdb
 
-    profiles = yaml.safe_load((profiles_dir / "profiles.yml").read_text(encoding="utf-8")) or {}
+    generated: dict[str, Any] = {}
     (namespace.root / "warehouse").mkdir(parents=True, exist_ok=True)
     for project in projects.projects.values():
-        output = ((profiles.get(profile_name(project)) or {}).get("outputs") or {}).get(target)
+        folder = project.profiles_dir or projects.root / "profiles"
+        profiles = yaml.safe_load((folder / "profiles.yml").read_text(encoding="utf-8")) or {}
+        name = profile_name(project)
+        profile = profiles.get(name) or {}
+        generated[name] = profile
+        output = (profile.get("outputs") or {}).get(target)
         if not isinstance(output, dict) or output.get("type") != "duckdb":
             continue
         attach = [a for a in output.get("attach") or [] if isinstance(a, dict)]
@@ -316,12 +321,12 @@ def pr_profiles(projects: Projects, namespace: PullRequestNamespace, target: str
             )
             if not namespace.warehouse_file(up).is_file():
                 duckdb.connect(str(namespace.warehouse_file(up))).close()
-        profiles[profile_name(project)]["outputs"][target] = {
+        profile["outputs"][target] = {
             **output,
             "path": str(namespace.warehouse_file(project.name)),
             "attach": attach,
         }
-    return write_yaml(namespace.root / "profiles" / "profiles.yml", profiles).parent
+    return write_yaml(namespace.root / "profiles" / "profiles.yml", generated).parent
 
 
 def all_upstream(projects: Projects, name: str) -> set[str]:

@@ -130,7 +130,7 @@ def run_changed(
     try:
         plan = slim.plan_changed(
             projects, selected, state_dir=args.state, namespace=namespace, target=args.target,
-            vars=options.vars, profiles_dir=projects.root / "profiles", env={**os.environ, **production_env},
+            vars=options.vars, env={**os.environ, **production_env},
         )  # fmt: skip
     except slim.PlanFailedError as failure:
         console.print(Text(f"the pull request does not parse:\n{failure}"))
@@ -148,7 +148,7 @@ def run_changed(
         plan, projects, target=args.target, vars=options.vars, full_refresh=options.full_refresh,
         exclude=options.exclude,
     )  # fmt: skip
-    profiles = slim.pr_profiles(projects, namespace, args.target, projects.root / "profiles")
+    profiles = slim.pr_profiles(projects, namespace, args.target)
     to_build = [p for p in selected if p.name in plan.plans]
 
     def finished(result: ProjectResult) -> None:

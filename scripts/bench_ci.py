@@ -1,0 +1,142 @@
+"""Benchmark pull-request CI: `mesh build --changed --state` against a full `mesh build`, side by side.
+
+One mesh copy at the given scale is built in full (that build's manifests become production's state), then
+each scenario edits one file, runs `mesh build --changed --state` in a fresh pull-request namespace (cold:
+no partial parse left from an earlier run), records what was built and the wall time, and undoes the edit.
+Repetitions alternate the full build and the scenarios; medians are reported, with the ratio to the full
+build's median wall time.
+
+Scenarios: a staging model in orders whose products no other domain reads (stg_products), a staging model
+in orders that feeds products three other projects read (stg_orders), a leaf model in marketing
+(fct_campaign_spend: no child in marketing, one reader in the hub), and a documentation-only change.
+
+    .venv/bin/python scripts/bench_ci.py --scale 1 --repeat 3      (section of docs/benchmarks.md)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.domains.mesh_copy import copy_mesh, generate_data  # noqa: E402
+from tests.fixtures.built_mesh import MESH_SETTINGS, PROJECTS, edited  # noqa: E402
+
+REVIEWED = ("select * from final", "select * from final -- reviewed")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    path: str
+    old: str
+    new: str
+
+
+SCENARIOS = (
+    Scenario("orders staging (stg_products)", "domains/orders/models/staging/stg_products.sql", *REVIEWED),
+    Scenario("orders staging (stg_orders)", "domains/orders/models/staging/stg_orders.sql", *REVIEWED),
+    Scenario(
+        "marketing leaf (fct_campaign_spend)",
+        "domains/marketing/models/marts/fct_campaign_spend.sql",
+        *REVIEWED,
+    ),
+    Scenario(
+        "documentation only (dim_campaigns.yml)",
+        "domains/marketing/models/marts/dim_campaigns.yml",
+        "Every marketing campaign",
+        "Each marketing campaign",
+    ),
+)
+
+
+def mesh(args: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "governance", *args], env=env, capture_output=True, text=True, check=False
+    )
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"mesh {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-2000:]}")
+    return wall
+
+
+def built_nodes(folder: Path) -> list[str]:
+    """Models, seeds and snapshots a build wrote, from its run_results.json."""
+    results = orjson.loads((folder / "run_results.json").read_bytes())["results"]
+    return sorted(
+        r["unique_id"] for r in results if r["unique_id"].split(".")[0] in ("model", "seed", "snapshot")
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", default="1")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--workdir", type=Path, default=ROOT / ".mesh" / "bench-ci")
+    args = parser.parse_args()
+    shutil.rmtree(args.workdir, ignore_errors=True)
+    root, data, state = args.workdir / "mesh", args.workdir / "data", args.workdir / "state"
+    copy_mesh(root)
+    (root / "mesh.yml").write_text(MESH_SETTINGS, encoding="utf-8")
+    started = time.perf_counter()
+    generate_data(data, scale=args.scale, seed="42")
+    print(f"data at scale {args.scale}: {time.perf_counter() - started:.1f}s", flush=True)
+    env = {**os.environ, "MESH_ROOT": str(root), "MESH_DATA_DIR": str(data), "DO_NOT_TRACK": "1"}
+    env.pop("DBT_PROFILES_DIR", None)
+    full_walls: list[float] = []
+    full_nodes: list[str] = []
+    walls: dict[str, list[float]] = {s.name: [] for s in SCENARIOS}
+    nodes: dict[str, list[str]] = {}
+    started_projects: dict[str, list[str]] = {}
+    for round_ in range(args.repeat):
+        full_walls.append(mesh(["build"], env))
+        folders = {p: root / "target" if p == "hub" else root / "domains" / p / "target" for p in PROJECTS}
+        full_nodes = sorted(n for p in PROJECTS for n in built_nodes(folders[p]))
+        for project in PROJECTS:
+            (state / project).mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(folders[project] / "manifest.json", state / project / "manifest.json")
+        print(f"round {round_ + 1}: full build {full_walls[-1]:.1f}s, {len(full_nodes)} nodes", flush=True)
+        for scenario in SCENARIOS:
+            pr = f"bench-{SCENARIOS.index(scenario)}"
+            shutil.rmtree(data / "pr" / pr, ignore_errors=True)  # cold: nothing left from a previous round
+            with edited(root / scenario.path, scenario.old, scenario.new):
+                walls[scenario.name].append(
+                    mesh(["build", "--changed", "--state", str(state), "--pr", pr], env)
+                )
+            namespace = data / "pr" / pr
+            plan = orjson.loads((namespace / "plan" / "plan.json").read_bytes())
+            started_projects[scenario.name] = list(plan["projects"])
+            nodes[scenario.name] = sorted(
+                n for p in plan["projects"] for n in built_nodes(namespace / "target" / p)
+            )
+            print(f"  {scenario.name}: {walls[scenario.name][-1]:.1f}s, {len(nodes[scenario.name])} nodes "
+                  f"in {started_projects[scenario.name] or 'no project'}", flush=True)  # fmt: skip
+    full = statistics.median(full_walls)
+    print()
+    print(f"scale {args.scale}, {args.repeat} rounds, {os.cpu_count()} cores; medians")
+    print("| change | projects started | models built | wall | vs full build |")
+    print("|---|---|---|---|---|")
+    print(f"| full `mesh build` | {len(PROJECTS)} | {len(full_nodes)} | {full:.1f} s | 1.00x |")
+    for scenario in SCENARIOS:
+        wall = statistics.median(walls[scenario.name])
+        built = ", ".join(n.split(".", 1)[1] for n in nodes[scenario.name]) or "none"
+        projects = ", ".join(started_projects[scenario.name]) or "none"
+        print(f"| {scenario.name} | {projects} | {len(nodes[scenario.name])}: {built} | {wall:.1f} s "
+              f"| {wall / full:.2f}x |")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
