@@ -11,6 +11,7 @@ relations) and production's manifest where it did not.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterable, Sequence
@@ -167,6 +168,18 @@ def merged_manifest(pr: dict[str, Any], production: dict[str, Any] | None, built
     return {**pr, "nodes": nodes}
 
 
+def seed_partial_parse(project: DbtProject, plan_dir: Path) -> None:
+    """Start planning from the project's last parse (its target/partial_parse.msgpack) when the namespace
+    has none: planning parses with the same profile and environment as a plain `mesh build`, so dbt
+    re-parses only the files that changed, and falls back to a full parse by itself when anything else
+    (dbt version, profile, vars, project settings) differs."""
+    saved = project.target_dir / "partial_parse.msgpack"
+    seeded = plan_dir / "partial_parse.msgpack"
+    if saved.is_file() and not seeded.is_file():
+        plan_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(saved, seeded)
+
+
 def run_helper(spec: dict[str, Any], namespace: PullRequestNamespace, env: dict[str, str]) -> dict[str, Any]:
     spec_path = namespace.root / "plan" / "spec.json"
     out_path = namespace.root / "plan" / "modified.json"
@@ -209,6 +222,7 @@ def plan_changed(
     }
     spec_projects = []
     for project in selected:
+        seed_partial_parse(project, namespace.plan_dir(project.name))
         state = state_manifest(state_dir, project.name)
         spec_projects.append({
             "name": project.name,

@@ -212,6 +212,23 @@ def test_pull_request_build_reads_production_and_never_writes_it(mesh: BuiltMesh
     hub_sql = next(iter((namespace / "target" / "hub" / "compiled").rglob("customer_360.sql"))).read_text()
     assert '"orders"."gold"."dim_customers_v2"' in hub_sql  # unchanged product: production's relation
     assert '"marketing__pr_write_guard"."gold"."fct_attributed_orders"' in hub_sql
+    # the review summary and the data diff of the rebuilt products (a comment changes no row)
+    summary_file = namespace / "summary.md"
+    assert (
+        main(["pr-summary", "--state", str(mesh.state), "--pr", "write-guard", "--output", str(summary_file)])
+        == 0
+    )
+    summary = summary_file.read_text()
+    assert "| orders | changed |" in summary and "| marketing | reads changed products: reads" in summary
+    assert "Not started (nothing changed)" not in summary  # every project had something to do
+    assert "| orders.fct\\_orders | " in summary
+    fct_orders = next(line for line in summary.splitlines() if line.startswith("| orders.fct\\_orders |"))
+    cells = [c.strip() for c in fct_orders.strip("|").split("|")]
+    assert cells[1].split(" → ")[0] == cells[1].split(" → ")[1]  # same row count on both sides
+    assert cells[2] == "order\\_id" and cells[3:6] == ["0", "0", "0"]
+    assert "None against production." in summary
+    assert "orders-team@example.com" in summary.split("### Owners to notify")[1]
+    assert main(["diff", "--pr", "write-guard"]) == 0
     assert main(["clean", "--pr", "write-guard"]) == 0
     assert not namespace.exists()
     assert digests(mesh.data / "warehouse") == production_files
@@ -280,3 +297,18 @@ def test_databricks_namespace_suffixes_every_catalog_written(
     for node in models:
         assert node["database"] == "orders__pr_17", node["unique_id"]
         assert node["relation_name"].startswith("`orders__pr_17`."), node["relation_name"]
+
+
+def test_summary_reports_a_breaking_change_with_its_downstream(
+    mesh: BuiltMesh, capsys: pytest.CaptureFixture[str]
+) -> None:
+    yml = mesh.root / "domains/marketing/models/marts/fct_campaign_spend.yml"
+    with edited(yml, "data_type: decimal(12,2)", "data_type: double"):
+        plan(mesh, "breaking")
+        capsys.readouterr()
+        assert main(["pr-summary", "--state", str(mesh.state), "--pr", "breaking"]) == 0
+    summary = capsys.readouterr().out
+    row = next(line for line in summary.splitlines() if line.startswith("| MESH102 |"))
+    assert "spend\\_amount" in row and "hub.marketing\\_roi" in row  # the consumer in the hub
+    owners = summary.split("### Owners to notify")[1]
+    assert "marketing-analytics@example.com" in owners
