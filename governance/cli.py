@@ -23,6 +23,7 @@ from governance.settings import set_root
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("governance.commands.init", "find the dbt projects and their dependencies, write mesh.yml"),
+    "new": ("governance.commands.new", "scaffold a domain, a data product or a product's next version"),
     "build": ("governance.commands.build", "run dbt build for each domain in dependency order"),
     "clean": ("governance.commands.clean", "remove a pull request's namespace (mesh build --changed --pr)"),
     "pr-summary": ("governance.commands.pr_summary", "summarise a pull request's slim build for review"),

@@ -1,0 +1,538 @@
+"""Scaffolding (`mesh new`): a new domain, a new data product, the next version of a product.
+
+What is written follows docs/conventions.md and passes every policy of governance/policies.yml out of
+the box. Everything is placed by the settings layer (governance/settings.py): a domain goes where
+mesh.yml's `projects.include` puts domains, its profile where its profiles folder is, its upstream
+projects into the one file the mesh already uses for them (dbt-loom's config, else dependencies.yml).
+Names are checked before anything is written; an existing file is never replaced; every file is
+written atomically, and a domain's files are only written once all of them have been rendered.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from governance.errors import MeshError
+from governance.files import write_atomic
+from governance.model import Platform
+from governance.project import DbtProject, Projects
+from governance.settings import SAFE_LOADER, Settings, glob_regex, read_yaml
+
+IDENTIFIER = re.compile(r"[a-z][a-z0-9_]{0,62}\Z")
+# DuckDB's type names -> the vocabulary every engine parses (docs/conventions.md, "Column keys").
+DUCKDB_TYPES = {
+    "VARCHAR": "string",
+    "TINYINT": "int",
+    "SMALLINT": "int",
+    "INTEGER": "int",
+    "BIGINT": "bigint",
+    "HUGEINT": "decimal(38,0)",
+    "FLOAT": "double",
+    "DOUBLE": "double",
+    "BOOLEAN": "boolean",
+    "DATE": "date",
+    "TIMESTAMP": "timestamp",
+    "TIMESTAMP WITH TIME ZONE": "timestamp",
+}
+DEFAULT_DEPRECATION_DAYS = 90
+SCHEMA_IS_LAYER = """\
+{# Schema = layer (docs/conventions.md): a folder's +schema as is, not prefixed by the target's. #}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {{ custom_schema_name | trim if custom_schema_name else target.schema }}
+{%- endmacro %}
+"""
+
+
+def check_name(kind: str, name: str) -> str:
+    """A dbt name from the command line: lower-case identifier, no path, no quoting needed anywhere."""
+    if not IDENTIFIER.match(name):
+        raise MeshError(
+            f"{kind} name {name!r} is not a valid name; use a lower-case letter, then letters, digits "
+            "or underscores (at most 63)"
+        )
+    return name
+
+
+@dataclass(frozen=True)
+class Written:
+    """Files a scaffold wrote (repository-relative, in write order) and what it changed in place."""
+
+    created: tuple[str, ...]
+    appended: tuple[str, ...] = ()
+
+
+def _relative(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+
+def _refuse_existing(paths: list[Path], root: Path) -> None:
+    for path in paths:
+        if path.exists():
+            raise MeshError(f"{_relative(path, root)} exists; scaffolding never replaces a file, remove it first")
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block YAML as docs/conventions.md writes it: list items indented under their key, Jinja in
+    double quotes."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def _string(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = '"' if "'" in value and '"' not in value and "\n" not in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _string)
+
+
+def _yaml(data: Any) -> str:
+    text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=110, allow_unicode=True)
+    return str(text)
+
+
+# --- domain -------------------------------------------------------------------------------------
+
+
+def domain_folder(settings: Settings, name: str) -> Path:
+    """Where mesh.yml's `projects.include` puts a new project `name`: the first pattern with one
+    wildcard as its last folder (`domains/*` -> domains/NAME)."""
+    for pattern in settings.mesh.projects.include:
+        parts = pattern.strip().strip("/").split("/")
+        if parts[-1] == "*" and not any(c in "/".join(parts[:-1]) for c in "*?["):
+            folder = settings.root.joinpath(*parts[:-1], name)
+            if glob_regex(pattern).match(_relative(folder, settings.root)):
+                return folder
+    where = settings.path or settings.root / "mesh.yml"
+    raise MeshError(
+        f"{where}: projects.include has no pattern like `domains/*` saying where a new domain goes; "
+        "add one (e.g. include: [\"domains/*\"])"
+    )
+
+
+def _layer_schema(settings: Settings, layer: str) -> str:
+    names: tuple[str, ...] = getattr(settings.mesh.layers.names, layer)
+    return names[0] if names else layer
+
+
+def _consumer_group(settings: Settings) -> str:
+    from governance.checks.config import load_policy
+
+    rule = load_policy(settings.file("policies")).rules.get("MESH024")
+    return str(rule.params["consumer_group"]) if rule is not None else "data-consumers"
+
+
+def _upstream_file_kind(projects: Projects) -> str:
+    """The file this mesh names upstream projects in: what most projects use, else dbt-loom's config."""
+    used = Counter(p.upstream_file.name for p in projects.projects.values() if p.upstream_file is not None)
+    return used.most_common(1)[0][0] if used else "dbt_loom.config.yml"
+
+
+def _profile_text(name: str, folder: Path, root: Path, gold: str, upstream: list[DbtProject],
+                  upstream_paths: dict[str, str]) -> str:  # fmt: skip
+    data_default = os.path.relpath(root / "data", folder).replace(os.sep, "/")
+    path = f"{{{{ env_var('MESH_DATA_DIR', '{data_default}') }}}}/warehouse/{name}.duckdb"
+    output: dict[str, Any] = {"type": "duckdb", "path": path, "schema": gold, "threads": 2}
+    if upstream:
+        output["attach"] = [
+            {"path": upstream_paths[p.name], "alias": p.name, "read_only": True} for p in upstream
+        ]
+    return _yaml({name: {"target": "ci", "outputs": {"ci": output}}})
+
+
+def _duckdb_path_of(profiles: dict[str, Any], project: DbtProject) -> str | None:
+    """The DuckDB file of `project`'s default target as written in its profile (unrendered)."""
+    profile = profiles.get(project.name)
+    if not isinstance(profile, dict):
+        return None
+    outputs = profile.get("outputs")
+    target = profile.get("target", "dev")
+    output = outputs.get(target) if isinstance(outputs, dict) else None
+    if isinstance(output, dict) and output.get("type") == "duckdb" and isinstance(output.get("path"), str):
+        return str(output["path"])
+    return None
+
+
+def new_domain(projects: Projects, name: str, platform: Platform, upstream: list[str],
+               owner_email: str | None = None) -> Written:  # fmt: skip
+    """Write a new domain project: dbt_project.yml, domain.yml, groups, the upstream file, its profile
+    and the models/ folders of docs/conventions.md."""
+    check_name("domain", name)
+    settings = projects.settings
+    assert settings is not None
+    root = settings.root
+    if name in projects.projects:
+        raise MeshError(f"project {name!r} already exists at {_relative(projects.projects[name].path, root)}")
+    for up in upstream:
+        check_name("upstream", up)
+        if up not in projects.projects or projects.projects[up].is_hub:
+            raise MeshError(
+                f"upstream {up!r} is not a domain of the mesh; domains: {', '.join(projects.domain_names) or 'none'}"
+            )
+    upstream = list(dict.fromkeys(upstream))
+    folder = domain_folder(settings, name)
+    macros = ["macros"]
+    shared_macros = root / "macros"
+    if shared_macros.is_dir():
+        macros.append(os.path.relpath(shared_macros, folder).replace(os.sep, "/"))
+    # Schema = layer (docs/conventions.md): dbt's default would prefix the target's schema (`gold_gold`).
+    shared_naming = shared_macros.is_dir() and any(
+        "macro generate_schema_name" in p.read_text(encoding="utf-8", errors="replace")
+        for p in shared_macros.rglob("*.sql")
+    )
+    bronze, silver, gold = (_layer_schema(settings, layer) for layer in ("bronze", "silver", "gold"))
+    project = {
+        "name": name,
+        "version": "1.0.0",
+        "config-version": 2,
+        "profile": name,
+        "model-paths": ["models"],
+        "macro-paths": macros,
+        "test-paths": ["tests"],
+        "target-path": "target",
+        "clean-targets": ["target", "dbt_packages"],
+        "models": {
+            name: {
+                "+group": name,
+                "staging": {"+schema": bronze, "+materialized": "view", "+access": "private"},
+                "intermediate": {"+schema": silver, "+materialized": "table", "+access": "private"},
+                "marts": {
+                    "+schema": gold,
+                    "+materialized": "table",
+                    "+access": "public",
+                    "+contract": {"enforced": True},
+                    "+grants": {"select": [_consumer_group(settings)]},
+                },
+            }
+        },
+    }
+    email = owner_email or f"{name.replace('_', '-')}-team@example.com"
+    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        raise MeshError(f"owner e-mail {email!r} is not an e-mail address; pass --owner-email NAME@DOMAIN")
+    files: dict[Path, str] = {
+        folder / "dbt_project.yml": _yaml(project),
+        folder / "domain.yml": "# Where this domain runs (docs/conventions.md): databricks or external.\n"
+        + _yaml({"platform": platform.value}),
+        folder / "models" / "groups.yml": _yaml(
+            {"groups": [{"name": name, "owner": {"name": f"{name} team", "email": email}}]}
+        ),
+    }
+    for layer in ("staging", "intermediate", "marts"):
+        files[folder / "models" / layer / ".gitkeep"] = ""
+    if not shared_naming:
+        files[folder / "macros" / "generate_schema_name.sql"] = SCHEMA_IS_LAYER
+    if upstream:
+        kind = _upstream_file_kind(projects)
+        ups = [projects.projects[u] for u in upstream]
+        if kind == "dependencies.yml":
+            files[folder / kind] = _yaml({"projects": [{"name": u} for u in upstream]})
+        else:
+            manifests = [
+                {
+                    "name": p.name,
+                    "type": "file",
+                    "config": {"path": os.path.relpath(p.manifest_path, folder).replace(os.sep, "/")},
+                }
+                for p in ups
+            ]
+            files[folder / "dbt_loom.config.yml"] = (
+                "# The upstream projects whose public products this project refs (the project graph).\n"
+                + _yaml({"manifests": manifests})
+            )
+    else:
+        ups = []
+    # The profile: in the mesh's shared profiles folder when mesh.yml names one, else the project's own.
+    shared = (root / settings.mesh.profiles_dir).resolve() if settings.mesh.profiles_dir else None
+    profiles_file = (shared or folder) / "profiles.yml"
+    existing = read_yaml(profiles_file) if profiles_file.is_file() else {}
+    if name in existing:
+        raise MeshError(f"{_relative(profiles_file, root)} already has a profile {name!r}; remove it first")
+    upstream_paths: dict[str, str] = {}
+    for up in ups:
+        up_profiles = read_yaml(up.profiles_dir / "profiles.yml") if up.profiles_dir else {}
+        found = _duckdb_path_of(up_profiles, up)
+        if found is None:
+            raise MeshError(
+                f"upstream {up.name!r} has no DuckDB default target in its profile; "
+                "scaffold without --upstream and attach it by hand"
+            )
+        upstream_paths[up.name] = found
+    profile = _profile_text(name, folder, root, gold, ups, upstream_paths)
+    _refuse_existing([*files, *([] if profiles_file.is_file() else [profiles_file])], root)
+    if profiles_file.is_file():
+        text = profiles_file.read_text(encoding="utf-8")
+        combined = text + ("" if text.endswith("\n") or not text else "\n") + "\n" + profile
+        if name not in (yaml.load(combined, Loader=SAFE_LOADER) or {}):  # what we write must read back
+            raise MeshError(f"{_relative(profiles_file, root)}: the new profile does not read back; add it by hand")
+    else:
+        combined = profile
+    for path, text in files.items():
+        write_atomic(path, text)
+    write_atomic(profiles_file, combined)
+    created = [_relative(p, root) for p in files]
+    if existing:
+        return Written(tuple(created), (_relative(profiles_file, root),))
+    return Written((*created, _relative(profiles_file, root)))
+
+
+# --- product ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProductColumn:
+    name: str
+    data_type: str
+
+
+def _domain(projects: Projects, name: str) -> DbtProject:
+    check_name("domain", name)
+    project = projects.projects.get(name)
+    if project is None or project.is_hub:
+        raise MeshError(f"unknown domain {name!r}; domains: {', '.join(projects.domain_names) or 'none'}")
+    return project
+
+
+def _owner(project: DbtProject) -> tuple[str, str]:
+    """The domain's group and owner principal (the group owner's e-mail local part, else the group)."""
+    groups: list[dict[str, Any]] = []
+    for path in sorted((project.path / "models").rglob("*.yml")):
+        found = read_yaml(path).get("groups")
+        if isinstance(found, list):
+            groups.extend(g for g in found if isinstance(g, dict) and isinstance(g.get("name"), str))
+    if not groups:
+        raise MeshError(
+            f"{_relative(project.path / 'models', project.path.parent)}: no dbt group; add models/groups.yml "
+            "with a group and its owner e-mail (docs/conventions.md)"
+        )
+    group = next((g for g in groups if g["name"] == project.name), groups[0])
+    owner = group.get("owner") if isinstance(group.get("owner"), dict) else {}
+    email = owner.get("email") if isinstance(owner, dict) else None
+    principal = email.split("@")[0] if isinstance(email, str) and "@" in email else group["name"]
+    return str(group["name"]), str(principal)
+
+
+def _marts_folder(settings: Settings, project: DbtProject) -> Path:
+    """The folder of the domain's gold models: the first gold name (mesh.yml layers) that is a folder
+    under models/, else models/marts."""
+    for name in (*settings.mesh.layers.names.gold, "marts"):
+        if (project.path / "models" / name).is_dir():
+            return project.path / "models" / name
+    return project.path / "models" / "marts"
+
+
+def relation_columns(project: DbtProject, relation: str) -> tuple[str, list[ProductColumn]]:
+    """The model building `relation` ([schema.]name) in `project` and its columns, read from the
+    domain's DuckDB file (read-only)."""
+    parts = relation.split(".")
+    if not 1 <= len(parts) <= 2 or not all(IDENTIFIER.match(p) for p in parts):
+        raise MeshError(f"--from {relation!r}: give a relation as [schema.]name of lower-case identifiers")
+    schema, table = (parts[0], parts[1]) if len(parts) == 2 else (None, parts[0])
+    if not project.manifest_path.is_file():
+        raise MeshError(f"{project.name} is not built (no {project.manifest_path}); run `mesh build` first")
+    manifest = json.loads(project.manifest_path.read_text(encoding="utf-8"))
+    model = next(
+        (
+            n
+            for n in manifest.get("nodes", {}).values()
+            if n.get("resource_type") == "model"
+            and n.get("package_name") == project.name
+            and (n.get("alias") or n.get("name")) == table
+            and (schema is None or n.get("schema") == schema)
+        ),
+        None,
+    )
+    if model is None:
+        raise MeshError(f"--from {relation!r}: no model of {project.name} builds that relation")
+    database = _duckdb_file(project)
+    import duckdb
+
+    try:
+        connection = duckdb.connect(str(database), read_only=True)
+    except duckdb.Error as exc:
+        raise MeshError(f"{database}: cannot open read-only ({str(exc).splitlines()[0]})") from None
+    try:
+        rows = connection.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = ? and table_name = ? order by ordinal_position",
+            [model["schema"], table],
+        ).fetchall()
+    finally:
+        connection.close()
+    if not rows:
+        raise MeshError(f"--from {relation!r}: {model['schema']}.{table} is not in {database}; run `mesh build`")
+    columns = []
+    for column, kind in rows:
+        mapped = _portable_type(str(kind))
+        if mapped is None or not IDENTIFIER.match(str(column)):
+            raise MeshError(
+                f"--from {relation!r}: column {column!r} of type {kind} has no portable name or type; "
+                "cast or rename it in the model first"
+            )
+        columns.append(ProductColumn(str(column), mapped))
+    return str(model["name"]), columns
+
+
+def _portable_type(kind: str) -> str | None:
+    decimal = re.fullmatch(r"DECIMAL\((\d+),\s*(\d+)\)", kind)
+    if decimal:
+        return f"decimal({decimal[1]},{decimal[2]})"
+    return DUCKDB_TYPES.get(kind.upper())
+
+
+def _duckdb_file(project: DbtProject) -> Path:
+    """The DuckDB file of the project's default target: its profile's path, env_var() rendered the way
+    dbt does, relative to the project folder (dbt's working directory)."""
+    profiles = read_yaml(project.profiles_dir / "profiles.yml") if project.profiles_dir else {}
+    written = _duckdb_path_of(profiles, project)
+    if written is None:
+        raise MeshError(f"{project.name}: its profile has no DuckDB default target to read --from")
+    import jinja2
+
+    def env_var(variable: str, default: str | None = None) -> str:
+        value = os.environ.get(variable, default)
+        if value is None:
+            raise MeshError(f"{project.name}: its profile reads {variable}, which is not set")
+        return value
+
+    rendered = jinja2.Environment(autoescape=False).from_string(written).render(env_var=env_var)
+    return (project.path / rendered).resolve()
+
+
+def new_product(projects: Projects, domain: str, name: str, source: str | None = None) -> Written:
+    """Write a contracted public gold model NAME in DOMAIN: its SQL and its YAML. With `source`, its
+    columns and types are those of that built relation; otherwise one key column to start from."""
+    project = _domain(projects, domain)
+    check_name("product", name)
+    settings = projects.settings
+    assert settings is not None
+    group, owner = _owner(project)
+    folder = _marts_folder(settings, project)
+    sql_path, yml_path = folder / f"{name}.sql", folder / f"{name}.yml"
+    _refuse_existing([sql_path, yml_path], settings.root)
+    if source is not None:
+        model, columns = relation_columns(project, source)
+        selected = ",\n".join(f"        cast({c.name} as {c.data_type}) as {c.name}" for c in columns)
+        sql = (
+            f"with\n\nsource as (\n\n    select * from {{{{ ref('{model}') }}}}\n\n),\n\n"
+            f"final as (\n\n    select\n{selected}\n    from source\n\n)\n\nselect * from final\n"
+        )
+    else:
+        entity = re.sub(r"^(fct|dim)_", "", name)
+        columns = [ProductColumn(f"{entity}_id", "bigint")]
+        sql = (
+            "-- Replace with the product's logic (ref() its inputs); keep the columns in step with the yml.\n"
+            f"select cast(null as bigint) as {entity}_id\nwhere false\n"
+        )
+    key = columns[0].name
+    entries: list[dict[str, Any]] = []
+    for column in columns:
+        entry: dict[str, Any] = {
+            "name": column.name,
+            "data_type": column.data_type,
+            "description": f"{column.name.replace('_', ' ').capitalize()}.",
+        }
+        if column.name == key:
+            entry["description"] = f"{entry['description'][:-1]}: the product's key."
+            entry["constraints"] = [{"type": "not_null"}, {"type": "primary_key"}]
+            entry["data_tests"] = ["unique", "not_null"]
+        entry["config"] = {"meta": {"classification": "internal", "pii": False}}
+        entries.append(entry)
+    model_entry = {
+        "name": name,
+        "description": f"{name.replace('_', ' ').capitalize()} of the {domain} domain, one row per {key}.",
+        "config": {
+            "group": group,
+            "access": "public",
+            "materialized": "table",
+            "contract": {"enforced": True},
+            "grants": {"select": [_consumer_group(settings)]},
+            "meta": {
+                "domain": domain,
+                "owner": owner,
+                "classification": "internal",
+                "sla": {"freshness_hours": 24},
+            },
+        },
+        "columns": entries,
+    }
+    write_atomic(sql_path, sql)
+    write_atomic(yml_path, _yaml({"version": 2, "models": [model_entry]}))
+    return Written((_relative(sql_path, settings.root), _relative(yml_path, settings.root)))
+
+
+# --- version ------------------------------------------------------------------------------------
+
+
+def _find_product(projects: Projects, product: str) -> tuple[DbtProject, Path, Path]:
+    """`[domain.]name` -> its domain, the yml declaring it and its latest SQL file."""
+    parts = product.split(".")
+    if not 1 <= len(parts) <= 2:
+        raise MeshError(f"product {product!r}: give it as [DOMAIN.]NAME")
+    for part in parts:
+        check_name("product", part)
+    domains = [_domain(projects, parts[0])] if len(parts) == 2 else [
+        projects.projects[n] for n in projects.domain_names
+    ]  # fmt: skip
+    name = parts[-1]
+    hits: list[tuple[DbtProject, Path]] = []
+    for project in domains:
+        for path in sorted((project.path / "models").rglob("*.yml")):
+            models = read_yaml(path).get("models")
+            if isinstance(models, list) and any(isinstance(m, dict) and m.get("name") == name for m in models):
+                hits.append((project, path))
+    if not hits:
+        raise MeshError(f"product {product!r}: no yml under a domain's models/ declares it")
+    if len(hits) > 1:
+        where = ", ".join(h[0].name for h in hits)
+        raise MeshError(f"product {name!r} is in several domains ({where}); name it DOMAIN.{name}")
+    project, yml = hits[0]
+    return project, yml, yml.parent
+
+
+def new_version(projects: Projects, product: str, today: date | None = None,
+                deprecate_after_days: int = DEFAULT_DEPRECATION_DAYS) -> Written:  # fmt: skip
+    """The next version of a product: `latest_version` and `versions:` in its yml, a deprecation date
+    on the version it replaces, and a new SQL file `<name>_v<N>.sql` starting as a copy of it."""
+    project, yml, folder = _find_product(projects, product)
+    settings = projects.settings
+    assert settings is not None
+    name = product.split(".")[-1]
+    document = read_yaml(yml)
+    model = next(m for m in document["models"] if isinstance(m, dict) and m.get("name") == name)
+    versions = model.get("versions")
+    deprecation = (today or date.today()) + timedelta(days=deprecate_after_days)
+    if versions is None:
+        current, old_sql = 1, folder / f"{name}.sql"
+        versions = [{"v": 1, "defined_in": name}]
+    else:
+        if not isinstance(versions, list) or not versions:
+            raise MeshError(f"{_relative(yml, settings.root)}: {name}.versions must be a non-empty list")
+        numbers = [v.get("v") for v in versions if isinstance(v, dict)]
+        if not all(isinstance(n, int) for n in numbers):
+            raise MeshError(f"{_relative(yml, settings.root)}: {name} has non-integer versions; add the next by hand")
+        current = int(model.get("latest_version") or max(numbers))
+        entry = next(v for v in versions if v.get("v") == current)
+        old_sql = folder / f"{entry.get('defined_in') or f'{name}_v{current}'}.sql"
+    if not old_sql.is_file():
+        raise MeshError(f"{_relative(old_sql, settings.root)}: the SQL of {name} v{current} is not there")
+    new = current + 1
+    new_sql = folder / f"{name}_v{new}.sql"
+    _refuse_existing([new_sql], settings.root)
+    for entry in versions:
+        if isinstance(entry, dict) and entry.get("v") == current and "deprecation_date" not in entry:
+            entry["deprecation_date"] = deprecation
+    model["latest_version"] = new
+    model["versions"] = [{"v": new}, *versions]
+    write_atomic(new_sql, old_sql.read_text(encoding="utf-8"))
+    write_atomic(yml, _yaml(document))
+    return Written((_relative(new_sql, settings.root),), (_relative(yml, settings.root),))

@@ -1,0 +1,153 @@
+"""`mesh new` (governance/scaffold.py): golden files, bad names, and one scaffold -> build -> check run.
+
+The fixture mesh (tests/fixtures/scaffold/mesh) is one hand-written domain, `shop`, with a shared
+profiles folder; golden files are under tests/fixtures/scaffold/golden (MESH_UPDATE_GOLDEN=1 rewrites
+them). The end-to-end test uses real dbt and real DuckDB.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from governance.cli import main
+from governance.errors import MeshError
+from governance.model import Platform
+from governance.project import Projects
+from governance.scaffold import new_domain, new_product, new_version
+from governance.settings import load_settings
+from tests.governance.test_adoption import mesh
+
+SCAFFOLD = Path(__file__).resolve().parents[1] / "fixtures" / "scaffold"
+GOLDEN = SCAFFOLD / "golden"
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    return Path(shutil.copytree(SCAFFOLD / "mesh", tmp_path / "repo"))
+
+
+def projects_of(root: Path) -> Projects:
+    return Projects.discover(root, load_settings(root))
+
+
+def assert_golden(root: Path, relative: str, golden: str) -> None:
+    text = (root / relative).read_text(encoding="utf-8")
+    expected = GOLDEN / golden
+    if os.environ.get("MESH_UPDATE_GOLDEN") == "1":
+        expected.write_text(text, encoding="utf-8")
+    assert text == expected.read_text(encoding="utf-8"), f"{relative} differs from {expected}"
+
+
+def test_new_domain_writes_the_conventional_project(root: Path) -> None:
+    profiles_before = (root / "profiles" / "profiles.yml").read_text(encoding="utf-8")
+    written = new_domain(projects_of(root), "billing", Platform.EXTERNAL, ["shop"])
+    assert written.created == (
+        "domains/billing/dbt_project.yml",
+        "domains/billing/domain.yml",
+        "domains/billing/models/groups.yml",
+        "domains/billing/models/staging/.gitkeep",
+        "domains/billing/models/intermediate/.gitkeep",
+        "domains/billing/models/marts/.gitkeep",
+        "domains/billing/macros/generate_schema_name.sql",
+        "domains/billing/dbt_loom.config.yml",
+    )
+    assert written.appended == ("profiles/profiles.yml",)
+    for name in ("dbt_project.yml", "domain.yml", "dbt_loom.config.yml", "models/groups.yml"):
+        assert_golden(root, f"domains/billing/{name}", f"domain-{name.replace('/', '-')}")
+    profiles = (root / "profiles" / "profiles.yml").read_text(encoding="utf-8")
+    assert profiles.startswith(profiles_before)  # the shared file only grows
+    assert_golden(root, "profiles/profiles.yml", "profiles.yml")
+    # the settings layer reads it back: a domain of the mesh, external, reading shop
+    billing = projects_of(root).projects["billing"]
+    assert (billing.platform, billing.upstream) == (Platform.EXTERNAL, ("shop",))
+
+
+def test_new_product_without_a_relation_writes_a_contracted_key(root: Path) -> None:
+    written = new_product(projects_of(root), "shop", "dim_stores")
+    assert written.created == ("domains/shop/models/marts/dim_stores.sql", "domains/shop/models/marts/dim_stores.yml")
+    assert_golden(root, "domains/shop/models/marts/dim_stores.yml", "product-dim_stores.yml")
+    assert_golden(root, "domains/shop/models/marts/dim_stores.sql", "product-dim_stores.sql")
+
+
+def test_new_version_adds_the_next_version_and_dates_the_old(root: Path) -> None:
+    new_product(projects_of(root), "shop", "dim_stores")
+    written = new_version(projects_of(root), "shop.dim_stores", today=date(2026, 1, 1))
+    assert written.created == ("domains/shop/models/marts/dim_stores_v2.sql",)
+    assert_golden(root, "domains/shop/models/marts/dim_stores.yml", "version-dim_stores.yml")
+    written = new_version(projects_of(root), "dim_stores", today=date(2026, 2, 1))
+    assert written.created == ("domains/shop/models/marts/dim_stores_v3.sql",)
+    assert_golden(root, "domains/shop/models/marts/dim_stores.yml", "version3-dim_stores.yml")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["new", "domain", "../evil"],
+        ["new", "domain", "Billing"],
+        ["new", "domain", "a/b"],
+        ["new", "domain", "shop"],  # exists
+        ["new", "domain", "billing", "--upstream", "nowhere"],
+        ["new", "domain", "billing", "--owner-email", "not-an-address"],
+        ["new", "product", "shop", "../../etc/passwd"],
+        ["new", "product", "nowhere", "fct_x"],
+        ["new", "product", "shop", "fct_x", "--from", "x; drop table y"],
+        ["new", "product", "shop", "fct_x", "--from", "stg_orders"],  # shop not built
+        ["new", "version", "shop.fct_nothing"],
+        ["new", "version", "a.b.c"],
+        ["new", "version", "shop.x", "--deprecate-after", "0"],
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(
+    root: Path, argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    assert main([*argv, "--root", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
+
+
+def test_existing_files_are_never_replaced(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    marts = root / "domains" / "shop" / "models" / "marts"
+    marts.mkdir(parents=True)
+    (marts / "fct_orders.yml").write_text("# mine\n", encoding="utf-8")
+    assert main(["new", "product", "shop", "fct_orders", "--root", str(root)]) == 2
+    assert "fct_orders.yml exists" in capsys.readouterr().err
+    assert (marts / "fct_orders.yml").read_text(encoding="utf-8") == "# mine\n"
+    assert not (marts / "fct_orders.sql").exists()
+    (root / "domains" / "billing").mkdir()
+    (root / "domains" / "billing" / "domain.yml").write_text("platform: external\n", encoding="utf-8")
+    with pytest.raises(MeshError, match="domain.yml exists"):
+        new_domain(projects_of(root), "billing", Platform.DATABRICKS, [])
+    assert not (root / "domains" / "billing" / "dbt_project.yml").exists()
+
+
+def test_scaffolded_domain_and_products_build_and_check_clean(tmp_path: Path) -> None:
+    root = Path(shutil.copytree(SCAFFOLD / "mesh", tmp_path / "repo"))
+    steps = [
+        ("new", "domain", "billing", "--upstream", "shop", "--platform", "external"),
+        ("build",),
+        ("new", "product", "shop", "fct_orders", "--from", "bronze.stg_orders"),
+        ("new", "product", "billing", "fct_invoices"),
+        ("build",),
+        ("new", "version", "shop.fct_orders"),
+        ("build",),
+    ]
+    for step in steps:
+        done = mesh(root, *step)
+        assert done.code == 0, f"mesh {' '.join(step)}:\n{done.out}\n{done.err}"
+    yml = (root / "domains/shop/models/marts/fct_orders.yml").read_text(encoding="utf-8")
+    for column, kind in (("order_id", "bigint"), ("amount", "decimal(10,2)"), ("ordered_at", "timestamp"),
+                         ("status", "string")):  # fmt: skip
+        assert f"name: {column}\n        data_type: {kind}" in yml
+    check = mesh(root, "check", "--format", "json")
+    assert check.code == 0, check.out + check.err
+    assert "2 domains" in check.err and "3 products" in check.err, check.err
+    report = json.loads(check.out)
+    assert [f for f in report["findings"] if f["severity"] == "error"] == []
