@@ -77,7 +77,9 @@ def _relative(path: Path, root: Path) -> str:
 def _refuse_existing(paths: list[Path], root: Path) -> None:
     for path in paths:
         if path.exists():
-            raise MeshError(f"{_relative(path, root)} exists; scaffolding never replaces a file, remove it first")
+            raise MeshError(
+                f"{_relative(path, root)} exists; scaffolding never replaces a file, remove it first"
+            )
 
 
 class _Dumper(yaml.SafeDumper):
@@ -97,7 +99,9 @@ _Dumper.add_representer(str, _string)
 
 
 def _yaml(data: Any) -> str:
-    text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=110, allow_unicode=True)
+    text = yaml.dump(
+        data, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=110, allow_unicode=True
+    )
     return str(text)
 
 
@@ -116,7 +120,7 @@ def domain_folder(settings: Settings, name: str) -> Path:
     where = settings.path or settings.root / "mesh.yml"
     raise MeshError(
         f"{where}: projects.include has no pattern like `domains/*` saying where a new domain goes; "
-        "add one (e.g. include: [\"domains/*\"])"
+        'add one (e.g. include: ["domains/*"])'
     )
 
 
@@ -138,18 +142,6 @@ def _upstream_file_kind(projects: Projects) -> str:
     return used.most_common(1)[0][0] if used else "dbt_loom.config.yml"
 
 
-def _profile_text(name: str, folder: Path, root: Path, gold: str, upstream: list[DbtProject],
-                  upstream_paths: dict[str, str]) -> str:  # fmt: skip
-    data_default = os.path.relpath(root / "data", folder).replace(os.sep, "/")
-    path = f"{{{{ env_var('MESH_DATA_DIR', '{data_default}') }}}}/warehouse/{name}.duckdb"
-    output: dict[str, Any] = {"type": "duckdb", "path": path, "schema": gold, "threads": 2}
-    if upstream:
-        output["attach"] = [
-            {"path": upstream_paths[p.name], "alias": p.name, "read_only": True} for p in upstream
-        ]
-    return _yaml({name: {"target": "ci", "outputs": {"ci": output}}})
-
-
 def _duckdb_path_of(profiles: dict[str, Any], project: DbtProject) -> str | None:
     """The DuckDB file of `project`'s default target as written in its profile (unrendered)."""
     profile = profiles.get(project.name)
@@ -163,33 +155,30 @@ def _duckdb_path_of(profiles: dict[str, Any], project: DbtProject) -> str | None
     return None
 
 
-def new_domain(projects: Projects, name: str, platform: Platform, upstream: list[str],
-               owner_email: str | None = None) -> Written:  # fmt: skip
-    """Write a new domain project: dbt_project.yml, domain.yml, groups, the upstream file, its profile
-    and the models/ folders of docs/conventions.md."""
-    check_name("domain", name)
-    settings = projects.settings
-    assert settings is not None
-    root = settings.root
-    if name in projects.projects:
-        raise MeshError(f"project {name!r} already exists at {_relative(projects.projects[name].path, root)}")
+def _checked_upstream(projects: Projects, upstream: list[str]) -> list[DbtProject]:
     for up in upstream:
         check_name("upstream", up)
         if up not in projects.projects or projects.projects[up].is_hub:
-            raise MeshError(
-                f"upstream {up!r} is not a domain of the mesh; domains: {', '.join(projects.domain_names) or 'none'}"
-            )
-    upstream = list(dict.fromkeys(upstream))
-    folder = domain_folder(settings, name)
-    macros = ["macros"]
-    shared_macros = root / "macros"
-    if shared_macros.is_dir():
-        macros.append(os.path.relpath(shared_macros, folder).replace(os.sep, "/"))
+            domains = ", ".join(projects.domain_names) or "none"
+            raise MeshError(f"upstream {up!r} is not a domain of the mesh; domains: {domains}")
+    return [projects.projects[u] for u in dict.fromkeys(upstream)]
+
+
+def _macro_paths(root: Path, folder: Path) -> tuple[list[str], bool]:
+    """The new project's macro-paths (its own, and the root's shared macros/ when there is one), and
+    whether the shared macros already name schemas after layers."""
+    shared = root / "macros"
+    if not shared.is_dir():
+        return ["macros"], False
     # Schema = layer (docs/conventions.md): dbt's default would prefix the target's schema (`gold_gold`).
-    shared_naming = shared_macros.is_dir() and any(
+    naming = any(
         "macro generate_schema_name" in p.read_text(encoding="utf-8", errors="replace")
-        for p in shared_macros.rglob("*.sql")
+        for p in shared.rglob("*.sql")
     )
+    return ["macros", os.path.relpath(shared, folder).replace(os.sep, "/")], naming
+
+
+def _project_yml(settings: Settings, name: str, macros: list[str]) -> str:
     bronze, silver, gold = (_layer_schema(settings, layer) for layer in ("bronze", "silver", "gold"))
     project = {
         "name": name,
@@ -216,11 +205,88 @@ def new_domain(projects: Projects, name: str, platform: Platform, upstream: list
             }
         },
     }
+    return _yaml(project)
+
+
+def _upstream_file(projects: Projects, folder: Path, upstream: list[DbtProject]) -> tuple[Path, str]:
+    """The upstream projects, in the one file this mesh already names them in."""
+    kind = _upstream_file_kind(projects)
+    if kind == "dependencies.yml":
+        return folder / kind, _yaml({"projects": [{"name": p.name} for p in upstream]})
+    manifests = [
+        {
+            "name": p.name,
+            "type": "file",
+            "config": {"path": os.path.relpath(p.manifest_path, folder).replace(os.sep, "/")},
+        }
+        for p in upstream
+    ]
+    return folder / "dbt_loom.config.yml", (
+        "# The upstream projects whose public products this project refs (the project graph).\n"
+        + _yaml({"manifests": manifests})
+    )
+
+
+def _profile(
+    settings: Settings, name: str, folder: Path, upstream: list[DbtProject]
+) -> tuple[Path, str, bool]:
+    """The profiles.yml to write (the mesh's shared profiles folder when mesh.yml names one, else the
+    project's own), its whole new text, and whether it already existed (then the profile is appended)."""
+    root = settings.root
+    shared = (root / settings.mesh.profiles_dir).resolve() if settings.mesh.profiles_dir else None
+    profiles_file = (shared or folder) / "profiles.yml"
+    existed = profiles_file.is_file()
+    if name in (read_yaml(profiles_file) if existed else {}):
+        raise MeshError(f"{_relative(profiles_file, root)} already has a profile {name!r}; remove it first")
+    data_default = os.path.relpath(root / "data", folder).replace(os.sep, "/")
+    path = f"{{{{ env_var('MESH_DATA_DIR', '{data_default}') }}}}/warehouse/{name}.duckdb"
+    output: dict[str, Any] = {
+        "type": "duckdb",
+        "path": path,
+        "schema": _layer_schema(settings, "gold"),
+        "threads": 2,
+    }
+    attach: list[dict[str, Any]] = []
+    for up in upstream:  # attached read-only under its own name, as the upstream's profile places it
+        found = _duckdb_path_of(read_yaml(up.profiles_dir / "profiles.yml") if up.profiles_dir else {}, up)
+        if found is None:
+            raise MeshError(
+                f"upstream {up.name!r} has no DuckDB default target in its profile; "
+                "scaffold without --upstream and attach it by hand"
+            )
+        attach.append({"path": found, "alias": up.name, "read_only": True})
+    if attach:
+        output["attach"] = attach
+    profile = _yaml({name: {"target": "ci", "outputs": {"ci": output}}})
+    if not existed:
+        return profiles_file, profile, False
+    text = profiles_file.read_text(encoding="utf-8")
+    combined = text + ("" if text.endswith("\n") or not text else "\n") + "\n" + profile
+    if name not in (yaml.load(combined, Loader=SAFE_LOADER) or {}):  # what we write must read back
+        raise MeshError(
+            f"{_relative(profiles_file, root)}: the new profile does not read back; add it by hand"
+        )
+    return profiles_file, combined, True
+
+
+def new_domain(projects: Projects, name: str, platform: Platform, upstream: list[str],
+               owner_email: str | None = None) -> Written:  # fmt: skip
+    """Write a new domain project: dbt_project.yml, domain.yml, groups, the upstream file, its profile
+    and the models/ folders of docs/conventions.md. Everything is rendered and checked first."""
+    check_name("domain", name)
+    settings = projects.settings
+    assert settings is not None
+    root = settings.root
+    if name in projects.projects:
+        raise MeshError(f"project {name!r} already exists at {_relative(projects.projects[name].path, root)}")
+    ups = _checked_upstream(projects, upstream)
     email = owner_email or f"{name.replace('_', '-')}-team@example.com"
     if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         raise MeshError(f"owner e-mail {email!r} is not an e-mail address; pass --owner-email NAME@DOMAIN")
+    folder = domain_folder(settings, name)
+    macros, shared_naming = _macro_paths(root, folder)
     files: dict[Path, str] = {
-        folder / "dbt_project.yml": _yaml(project),
+        folder / "dbt_project.yml": _project_yml(settings, name, macros),
         folder / "domain.yml": "# Where this domain runs (docs/conventions.md): databricks or external.\n"
         + _yaml({"platform": platform.value}),
         folder / "models" / "groups.yml": _yaml(
@@ -231,58 +297,17 @@ def new_domain(projects: Projects, name: str, platform: Platform, upstream: list
         files[folder / "models" / layer / ".gitkeep"] = ""
     if not shared_naming:
         files[folder / "macros" / "generate_schema_name.sql"] = SCHEMA_IS_LAYER
-    if upstream:
-        kind = _upstream_file_kind(projects)
-        ups = [projects.projects[u] for u in upstream]
-        if kind == "dependencies.yml":
-            files[folder / kind] = _yaml({"projects": [{"name": u} for u in upstream]})
-        else:
-            manifests = [
-                {
-                    "name": p.name,
-                    "type": "file",
-                    "config": {"path": os.path.relpath(p.manifest_path, folder).replace(os.sep, "/")},
-                }
-                for p in ups
-            ]
-            files[folder / "dbt_loom.config.yml"] = (
-                "# The upstream projects whose public products this project refs (the project graph).\n"
-                + _yaml({"manifests": manifests})
-            )
-    else:
-        ups = []
-    # The profile: in the mesh's shared profiles folder when mesh.yml names one, else the project's own.
-    shared = (root / settings.mesh.profiles_dir).resolve() if settings.mesh.profiles_dir else None
-    profiles_file = (shared or folder) / "profiles.yml"
-    existing = read_yaml(profiles_file) if profiles_file.is_file() else {}
-    if name in existing:
-        raise MeshError(f"{_relative(profiles_file, root)} already has a profile {name!r}; remove it first")
-    upstream_paths: dict[str, str] = {}
-    for up in ups:
-        up_profiles = read_yaml(up.profiles_dir / "profiles.yml") if up.profiles_dir else {}
-        found = _duckdb_path_of(up_profiles, up)
-        if found is None:
-            raise MeshError(
-                f"upstream {up.name!r} has no DuckDB default target in its profile; "
-                "scaffold without --upstream and attach it by hand"
-            )
-        upstream_paths[up.name] = found
-    profile = _profile_text(name, folder, root, gold, ups, upstream_paths)
-    _refuse_existing([*files, *([] if profiles_file.is_file() else [profiles_file])], root)
-    if profiles_file.is_file():
-        text = profiles_file.read_text(encoding="utf-8")
-        combined = text + ("" if text.endswith("\n") or not text else "\n") + "\n" + profile
-        if name not in (yaml.load(combined, Loader=SAFE_LOADER) or {}):  # what we write must read back
-            raise MeshError(f"{_relative(profiles_file, root)}: the new profile does not read back; add it by hand")
-    else:
-        combined = profile
+    if ups:
+        path, text = _upstream_file(projects, folder, ups)
+        files[path] = text
+    profiles_file, profiles_text, appended = _profile(settings, name, folder, ups)
+    _refuse_existing([*files, *([] if appended else [profiles_file])], root)
     for path, text in files.items():
         write_atomic(path, text)
-    write_atomic(profiles_file, combined)
-    created = [_relative(p, root) for p in files]
-    if existing:
-        return Written(tuple(created), (_relative(profiles_file, root),))
-    return Written((*created, _relative(profiles_file, root)))
+    write_atomic(profiles_file, profiles_text)
+    created = tuple(_relative(p, root) for p in files)
+    shown = _relative(profiles_file, root)
+    return Written(created, (shown,)) if appended else Written((*created, shown))
 
 
 # --- product ------------------------------------------------------------------------------------
@@ -369,7 +394,9 @@ def relation_columns(project: DbtProject, relation: str) -> tuple[str, list[Prod
     finally:
         connection.close()
     if not rows:
-        raise MeshError(f"--from {relation!r}: {model['schema']}.{table} is not in {database}; run `mesh build`")
+        raise MeshError(
+            f"--from {relation!r}: {model['schema']}.{table} is not in {database}; run `mesh build`"
+        )
     columns = []
     for column, kind in rows:
         mapped = _portable_type(str(kind))
@@ -488,7 +515,9 @@ def _find_product(projects: Projects, product: str) -> tuple[DbtProject, Path, P
     for project in domains:
         for path in sorted((project.path / "models").rglob("*.yml")):
             models = read_yaml(path).get("models")
-            if isinstance(models, list) and any(isinstance(m, dict) and m.get("name") == name for m in models):
+            if isinstance(models, list) and any(
+                isinstance(m, dict) and m.get("name") == name for m in models
+            ):
                 hits.append((project, path))
     if not hits:
         raise MeshError(f"product {product!r}: no yml under a domain's models/ declares it")
@@ -503,10 +532,10 @@ def new_version(projects: Projects, product: str, today: date | None = None,
                 deprecate_after_days: int = DEFAULT_DEPRECATION_DAYS) -> Written:  # fmt: skip
     """The next version of a product: `latest_version` and `versions:` in its yml, a deprecation date
     on the version it replaces, and a new SQL file `<name>_v<N>.sql` starting as a copy of it."""
-    project, yml, folder = _find_product(projects, product)
+    _project, yml, folder = _find_product(projects, product)
     settings = projects.settings
     assert settings is not None
-    name = product.split(".")[-1]
+    name = product.rsplit(".", maxsplit=1)[-1]
     document = read_yaml(yml)
     model = next(m for m in document["models"] if isinstance(m, dict) and m.get("name") == name)
     versions = model.get("versions")
@@ -517,10 +546,15 @@ def new_version(projects: Projects, product: str, today: date | None = None,
     else:
         if not isinstance(versions, list) or not versions:
             raise MeshError(f"{_relative(yml, settings.root)}: {name}.versions must be a non-empty list")
-        numbers = [v.get("v") for v in versions if isinstance(v, dict)]
-        if not all(isinstance(n, int) for n in numbers):
-            raise MeshError(f"{_relative(yml, settings.root)}: {name} has non-integer versions; add the next by hand")
-        current = int(model.get("latest_version") or max(numbers))
+        numbers = [v.get("v") if isinstance(v, dict) else None for v in versions]
+        whole = [n for n in numbers if isinstance(n, int) and not isinstance(n, bool)]
+        latest = model.get("latest_version", max(whole, default=None))
+        if len(whole) != len(numbers) or latest not in whole:
+            raise MeshError(
+                f"{_relative(yml, settings.root)}: {name} has versions that are not whole numbers (or a "
+                "latest_version not among them); add the next version by hand"
+            )
+        current = int(latest)
         entry = next(v for v in versions if v.get("v") == current)
         old_sql = folder / f"{entry.get('defined_in') or f'{name}_v{current}'}.sql"
     if not old_sql.is_file():

@@ -21,7 +21,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     product.add_argument("domain", metavar="DOMAIN")
     product.add_argument("name", metavar="NAME")
     product.add_argument(
-        "--from", dest="source", metavar="RELATION", help="[schema.]name of a built model: its columns and types"
+        "--from",
+        dest="source",
+        metavar="RELATION",
+        help="[schema.]name of a built model: its columns and types",
     )
     version = kinds.add_parser("version", help="the next version of a product, deprecating the current one")
     version.add_argument("product", metavar="PRODUCT", help="[DOMAIN.]NAME")
@@ -33,7 +36,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="days until the replaced version's deprecation_date (default 90)",
     )
     for kind in (domain, product, version):  # `mesh new domain NAME --root DIR` reads naturally too
-        kind.add_argument("--root", type=Path, metavar="DIR", default=argparse.SUPPRESS, help="repository root")
+        kind.add_argument(
+            "--root", type=Path, metavar="DIR", default=argparse.SUPPRESS, help="repository root"
+        )
     parser.set_defaults(run=run)
 
 

@@ -70,7 +70,10 @@ def test_new_domain_writes_the_conventional_project(root: Path) -> None:
 
 def test_new_product_without_a_relation_writes_a_contracted_key(root: Path) -> None:
     written = new_product(projects_of(root), "shop", "dim_stores")
-    assert written.created == ("domains/shop/models/marts/dim_stores.sql", "domains/shop/models/marts/dim_stores.yml")
+    assert written.created == (
+        "domains/shop/models/marts/dim_stores.sql",
+        "domains/shop/models/marts/dim_stores.yml",
+    )
     assert_golden(root, "domains/shop/models/marts/dim_stores.yml", "product-dim_stores.yml")
     assert_golden(root, "domains/shop/models/marts/dim_stores.sql", "product-dim_stores.sql")
 
@@ -123,13 +126,14 @@ def test_existing_files_are_never_replaced(root: Path, capsys: pytest.CaptureFix
     assert not (marts / "fct_orders.sql").exists()
     (root / "domains" / "billing").mkdir()
     (root / "domains" / "billing" / "domain.yml").write_text("platform: external\n", encoding="utf-8")
-    with pytest.raises(MeshError, match="domain.yml exists"):
+    with pytest.raises(MeshError, match=r"domain\.yml exists"):
         new_domain(projects_of(root), "billing", Platform.DATABRICKS, [])
     assert not (root / "domains" / "billing" / "dbt_project.yml").exists()
 
 
 def test_scaffolded_domain_and_products_build_and_check_clean(tmp_path: Path) -> None:
     root = Path(shutil.copytree(SCAFFOLD / "mesh", tmp_path / "repo"))
+    (root / "data" / "warehouse").mkdir(parents=True)  # MESH_DATA_DIR (tests.governance.test_adoption.mesh)
     steps = [
         ("new", "domain", "billing", "--upstream", "shop", "--platform", "external"),
         ("build",),
