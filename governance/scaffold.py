@@ -129,11 +129,20 @@ def _layer_schema(settings: Settings, layer: str) -> str:
     return names[0] if names else layer
 
 
-def _consumer_group(settings: Settings) -> str:
+def _rule_param(settings: Settings, code: str, param: str) -> Any:
+    """A rule parameter as the repository's policy file sets it (else the rule's default), so what is
+    scaffolded meets the policies `mesh check` will apply."""
     from governance.checks.config import load_policy
+    from governance.checks.registry import all_rules
 
-    rule = load_policy(settings.file("policies")).rules.get("MESH024")
-    return str(rule.params["consumer_group"]) if rule is not None else "data-consumers"
+    configured = load_policy(settings.file("policies")).rules.get(code)
+    if configured is not None:
+        return configured.params[param]
+    return next(p.default for p in all_rules()[code].params if p.name == param)
+
+
+def _consumer_group(settings: Settings) -> str:
+    return str(_rule_param(settings, "MESH024", "consumer_group"))
 
 
 def _upstream_file_kind(projects: Projects) -> str:
@@ -461,6 +470,8 @@ def new_product(projects: Projects, domain: str, name: str, source: str | None =
             f"select cast(null as bigint) as {entity}_id\nwhere false\n"
         )
     key = columns[0].name
+    patterns = _rule_param(settings, "MESH022", "patterns")
+    personal = re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
     entries: list[dict[str, Any]] = []
     for column in columns:
         entry: dict[str, Any] = {
@@ -472,8 +483,14 @@ def new_product(projects: Projects, domain: str, name: str, source: str | None =
             entry["description"] = f"{entry['description'][:-1]}: the product's key."
             entry["constraints"] = [{"type": "not_null"}, {"type": "primary_key"}]
             entry["data_tests"] = ["unique", "not_null"]
-        entry["config"] = {"meta": {"classification": "internal", "pii": False}}
+        if personal.search(column.name) and column.name != key:
+            # Looks personal (MESH022's patterns): personal until a person says otherwise, shown
+            # unmasked only to the cleared group (MESH023), which the Unity sync turns into a mask.
+            entry["config"] = {"meta": {"classification": "confidential", "pii": True, "masked": False}}
+        else:
+            entry["config"] = {"meta": {"classification": "internal", "pii": False}}
         entries.append(entry)
+    has_pii = any(e["config"]["meta"]["pii"] for e in entries)
     model_entry = {
         "name": name,
         "description": f"{name.replace('_', ' ').capitalize()} of the {domain} domain, one row per {key}.",
@@ -486,8 +503,9 @@ def new_product(projects: Projects, domain: str, name: str, source: str | None =
             "meta": {
                 "domain": domain,
                 "owner": owner,
-                "classification": "internal",
+                "classification": "confidential" if has_pii else "internal",
                 "sla": {"freshness_hours": 24},
+                **({"pii_cleared_groups": [f"{domain.replace('_', '-')}-pii-readers"]} if has_pii else {}),
             },
         },
         "columns": entries,

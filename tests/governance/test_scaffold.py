@@ -150,6 +150,10 @@ def test_scaffolded_domain_and_products_build_and_check_clean(tmp_path: Path) ->
     for column, kind in (("order_id", "bigint"), ("amount", "decimal(10,2)"), ("ordered_at", "timestamp"),
                          ("status", "string")):  # fmt: skip
         assert f"name: {column}\n        data_type: {kind}" in yml
+    # customer_email looks personal (MESH022): confidential PII, shown unmasked only to a cleared group
+    assert "pii_cleared_groups:\n          - shop-pii-readers" in yml
+    email = yml[yml.index("- name: customer_email") :]
+    assert "classification: confidential\n            pii: true\n            masked: false" in email
     check = mesh(root, "check", "--format", "json")
     assert check.code == 0, check.out + check.err
     assert "2 domains" in check.err and "3 products" in check.err, check.err
