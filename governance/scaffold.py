@@ -577,14 +577,78 @@ def new_version(projects: Projects, product: str, today: date | None = None,
         old_sql = folder / f"{entry.get('defined_in') or f'{name}_v{current}'}.sql"
     if not old_sql.is_file():
         raise MeshError(f"{_relative(old_sql, settings.root)}: the SQL of {name} v{current} is not there")
-    new = current + 1
+    new = (
+        max([current, *(v["v"] for v in versions if isinstance(v, dict) and isinstance(v.get("v"), int))]) + 1
+    )
     new_sql = folder / f"{name}_v{new}.sql"
     _refuse_existing([new_sql], settings.root)
+    dated = False
     for entry in versions:
         if isinstance(entry, dict) and entry.get("v") == current and "deprecation_date" not in entry:
             entry["deprecation_date"] = deprecation
+            dated = True
+    unversioned = "versions" not in model
     model["latest_version"] = new
     model["versions"] = [{"v": new}, *versions]
+    text = _versioned_text(
+        yml.read_text(encoding="utf-8"),
+        name,
+        unversioned=unversioned,
+        current=current,
+        new=new,
+        deprecation=deprecation if dated else None,
+    )
+    if text is None or yaml.load(text, Loader=SAFE_LOADER) != document:
+        raise MeshError(
+            f"{_relative(yml, settings.root)}: cannot add version {new} of {name} without reformatting the "
+            "file; add `latest_version`, the version and a deprecation_date by hand (docs/conventions.md)"
+        )
     write_atomic(new_sql, old_sql.read_text(encoding="utf-8"))
-    write_atomic(yml, _yaml(document))
+    write_atomic(yml, text)
     return Written((_relative(new_sql, settings.root),), (_relative(yml, settings.root),))
+
+
+def _versioned_text(text: str, name: str, *, unversioned: bool, current: int, new: int,
+                    deprecation: date | None) -> str | None:  # fmt: skip
+    """The yml with version `new` added by inserting lines, so comments and layout stay as written;
+    None when the model's entry is not laid out as expected (the caller re-reads the result anyway)."""
+    lines = text.splitlines(keepends=True)
+    start = next(
+        (i for i, line in enumerate(lines) if re.fullmatch(rf"\s*- name: ['\"]?{name}['\"]?\s*", line)), None
+    )
+    if start is None:
+        return None
+    key = " " * (len(lines[start]) - len(lines[start].lstrip()) + 2)
+    end = next(
+        (i for i in range(start + 1, len(lines)) if lines[i].strip() and not lines[i].startswith(key)),
+        len(lines),
+    )
+    if unversioned:
+        block = [
+            f"{key}latest_version: {new}\n",
+            f"{key}versions:\n",
+            f"{key}  - v: {new}\n",
+            f"{key}  - v: {current}\n",
+            f"{key}    defined_in: {name}\n",
+        ]
+        if deprecation is not None:
+            block.append(f"{key}    deprecation_date: {deprecation.isoformat()}\n")
+        return "".join([*lines[: start + 1], *block, *lines[start + 1 :]])
+    latest = next((i for i in range(start, end) if lines[i].startswith(f"{key}latest_version:")), None)
+    versions = next((i for i in range(start, end) if lines[i].rstrip() == f"{key}versions:"), None)
+    if latest is None or versions is None:
+        return None
+    first = next((i for i in range(versions + 1, end) if lines[i].strip()), None)
+    if first is None or not lines[first].lstrip().startswith("- v:"):
+        return None
+    item = lines[first][: len(lines[first]) - len(lines[first].lstrip())]
+    lines[latest] = f"{key}latest_version: {new}\n"
+    current_line = next(
+        (i for i in range(first, end) if re.fullmatch(rf"{item}- v: {current}\s*", lines[i])), None
+    )
+    if current_line is None:
+        return None
+    if deprecation is not None:
+        lines.insert(current_line + 1, f"{item}  deprecation_date: {deprecation.isoformat()}\n")
+    lines.insert(first, f"{item}- v: {new}\n")
+    return "".join(lines)

@@ -159,3 +159,30 @@ def test_scaffolded_domain_and_products_build_and_check_clean(tmp_path: Path) ->
     assert "2 domains" in check.err and "3 products" in check.err, check.err
     report = json.loads(check.out)
     assert [f for f in report["findings"] if f["severity"] == "error"] == []
+
+
+def test_new_version_keeps_comments_and_refuses_a_layout_it_cannot_edit(root: Path) -> None:
+    marts = root / "domains" / "shop" / "models" / "marts"
+    marts.mkdir(parents=True)
+    (marts / "fct_sales_v1.sql").write_text("select 1 as sale_id\n", encoding="utf-8")
+    (marts / "fct_sales_v2.sql").write_text("select 2 as sale_id\n", encoding="utf-8")
+    written = (
+        "version: 2\nmodels:\n  - name: fct_sales\n    # sales of the shop, one row per sale\n"
+        "    latest_version: 2\n    versions:\n      - v: 2\n"
+        "      - v: 1\n        deprecation_date: 2026-03-01\n"
+    )
+    (marts / "fct_sales.yml").write_text(written, encoding="utf-8")
+    new_version(projects_of(root), "fct_sales", today=date(2026, 1, 1))
+    assert (marts / "fct_sales.yml").read_text(encoding="utf-8") == (
+        written.replace("latest_version: 2", "latest_version: 3").replace(
+            "      - v: 2\n", "      - v: 3\n      - v: 2\n        deprecation_date: 2026-04-01\n"
+        )
+    )
+    assert (marts / "fct_sales_v3.sql").read_text(encoding="utf-8") == "select 2 as sale_id\n"
+    flow = "version: 2\nmodels:\n  - name: fct_sales\n    latest_version: 2\n    versions: [{v: 2}, {v: 1}]\n"
+    (marts / "fct_sales.yml").write_text(flow, encoding="utf-8")
+    (marts / "fct_sales_v3.sql").unlink()
+    with pytest.raises(MeshError, match="without reformatting"):
+        new_version(projects_of(root), "shop.fct_sales")
+    assert (marts / "fct_sales.yml").read_text(encoding="utf-8") == flow
+    assert not (marts / "fct_sales_v3.sql").exists()
