@@ -7,7 +7,7 @@ Parent/child indexes are built once by the loader (`MeshModel.children`, `MeshMo
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -40,6 +40,17 @@ class Layer(StrEnum):
 
 
 ACCESS_RANK = {Access.PRIVATE: 0, Access.PROTECTED: 1, Access.PUBLIC: 2}
+
+
+def names(value: Any) -> list[str]:
+    """A meta value that should be a list of names, as strings (a lone string counts as one)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Iterable) and not isinstance(value, Mapping):
+        return [str(v) for v in value if v is not None]
+    return [str(value)]
 
 
 class YamlEntry(Protocol):
@@ -246,6 +257,11 @@ class Model:
         return [c.name for c in self.columns.values() if c.is_pii and not c.is_masked]
 
     @property
+    def pii_cleared_groups(self) -> list[str]:
+        """Groups cleared to read the PII columns unmasked (`meta.pii_cleared_groups`; a lone name is one)."""
+        return names(self.meta.get("pii_cleared_groups"))
+
+    @property
     def classification(self) -> str | None:
         value = self.meta.get("classification")
         return str(value) if value is not None else None
@@ -262,12 +278,20 @@ class Owner:
     - `group`: the dbt group the model belongs to (`group:` / `+group:`);
     - `contact`: whom to ask (findings, lineage, catalog site): the group's owner e-mail, else its
       owner name, else `meta.owner`, else the contact of the domain's own group;
-    - `principal`: who owns it in catalogs (`Model.principal`): `meta.owner`, else the group.
+    - `principal`: who owns it in catalogs (`Model.principal`): `meta.owner`, else the group;
+    - `team`, `email`: the group's owner name and e-mail as groups.yml declares them (None without).
     """
 
     group: str | None
     contact: str | None
     principal: str | None
+    team: str | None = None
+    email: str | None = None
+
+    @property
+    def contact_email(self) -> str | None:
+        """The contact when it is an e-mail address (a `mailto:` link), else None."""
+        return self.contact if self.contact and "@" in self.contact else None
 
 
 @dataclass(slots=True)
@@ -345,9 +369,6 @@ class Domain:
     def products(self) -> list[Model]:
         return [m for m in self.models.values() if m.is_product]
 
-    def owner_of(self, model: Model) -> Group | None:
-        return self.groups.get(model.group) if model.group else None
-
 
 @dataclass(slots=True, weakref_slot=True)  # weakref: the loader unfreezes the GC when it is dropped
 class MeshModel:
@@ -384,18 +405,16 @@ class MeshModel:
         node = self.nodes.get(unique_id)
         return node if isinstance(node, Model) else None
 
-    def owner_of(self, model: Model) -> Group | None:
-        """The model's dbt group (its owner's name and e-mail); `owner()` is the whole owner."""
-        return self.domains[model.project].owner_of(model)
-
     def owner(self, model: Model) -> Owner:
-        """The model's owner: group, contact and principal, as `Owner` defines them."""
-        group = self.owner_of(model)
+        """The model's owner: group, contact and principal, as `Owner` defines them. The one place a
+        model's owner is resolved: the site, contracts, checks, lineage and every adapter read it."""
+        group = self.domains[model.project].groups.get(model.group) if model.group else None
         contact = (group.owner_email or group.owner_name) if group else None
         if not contact:
             meta_owner = model.meta.get("owner")
             contact = str(meta_owner) if meta_owner else self.domain_contact(model.project)
-        return Owner(model.group, contact, model.principal)
+        team, email = (group.owner_name, group.owner_email) if group else (None, None)
+        return Owner(model.group, contact, model.principal, team, email)
 
     def domain_contact(self, project: str) -> str | None:
         """The contact of a domain's own group (named like the project, else its only group)."""

@@ -54,7 +54,7 @@ class RuleContext:
         return self._finding(
             f"{model.display_name}: {message}",
             model.project,
-            self.owner_of(model),
+            self.contact_of(model),
             location,
             model.unique_id,
             subject or (f"column:{column.name}" if column is not None else None),
@@ -92,7 +92,8 @@ class RuleContext:
             f"group.{group.project}.{group.name}",
         )
 
-    def owner_of(self, model: Model) -> str | None:
+    def contact_of(self, model: Model) -> str | None:
+        """Whom a finding on `model` reaches: its owner's contact (`MeshModel.owner`)."""
         return self.mesh.owner(model).contact
 
     def domain_owner(self, project: str) -> str | None:

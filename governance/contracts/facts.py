@@ -10,12 +10,11 @@ files come from the settings layer (mesh.yml `files:`, else the package defaults
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from governance.model import DataTest, Domain, MeshModel, Model
+from governance.model import DataTest, Domain, MeshModel, Model, Owner, names
 from governance.project import Platform
 
 
@@ -28,7 +27,6 @@ class Surroundings:
     trino_port: int
     consumer_group: str | None
     restricted_readers: Mapping[str, tuple[str, ...]]
-    principals: Mapping[str, str]  # dbt group -> owner principal
     shares: Mapping[str, tuple[str, ...]]  # share -> recipients
 
     @classmethod
@@ -51,7 +49,6 @@ class Surroundings:
             trino_port=port if isinstance(port, int) and not isinstance(port, bool) else 8080,
             consumer_group=unity.consumer_group,
             restricted_readers=dict(unity.restricted_readers),
-            principals=dict(unity.principals),
             shares=dict(unity.shares),
         )
 
@@ -88,6 +85,7 @@ class ColumnTest:
 class ProductFacts:
     model: Model
     domain: Domain
+    owner: Owner  # `MeshModel.owner`, what the site and the contract show
     endpoints: list[Endpoint] = field(default_factory=list)
     readers: list[Reader] = field(default_factory=list)
     tests: list[DataTest] = field(default_factory=list)
@@ -109,37 +107,8 @@ def freshness_sla_hours(model: Model) -> float | None:
     return float(hours)
 
 
-def text_list(value: Any) -> list[str]:
-    """A meta value that should be a list of names, as strings (a lone string counts as one)."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, Iterable) and not isinstance(value, Mapping):
-        return [str(v) for v in value if v is not None]
-    return [str(value)]
-
-
-def pii_cleared_groups(model: Model) -> list[str]:
-    return text_list(model.meta.get("pii_cleared_groups"))
-
-
 def shares_of(model: Model) -> list[str]:
-    return text_list(model.meta.get("shares"))
-
-
-def owner_principal(mesh: MeshModel, model: Model, surroundings: Surroundings) -> str | None:
-    """The owner principal: the Unity mapping of the model's group, else `meta.owner`."""
-    if model.group and model.group in surroundings.principals:
-        return surroundings.principals[model.group]
-    owner = model.meta.get("owner")
-    return str(owner) if owner else None
-
-
-def owner_contact(mesh: MeshModel, model: Model) -> tuple[str | None, str | None]:
-    """(team name, e-mail) of the model's group owner."""
-    group = mesh.owner_of(model)
-    return (group.owner_name, group.owner_email) if group else (None, None)
+    return names(model.meta.get("shares"))
 
 
 def endpoints(model: Model, domain: Domain, surroundings: Surroundings) -> list[Endpoint]:
@@ -172,14 +141,14 @@ def endpoints(model: Model, domain: Domain, surroundings: Surroundings) -> list[
     return found
 
 
-def readers(mesh: MeshModel, model: Model, surroundings: Surroundings) -> list[Reader]:
-    """Who may read the product: its dbt grants, the central consumer group, restricted readers, and
-    which of them are cleared for PII. Restricted classifications are readable only by their groups."""
-    cleared = set(pii_cleared_groups(model))
+def readers(owner: Owner, model: Model, surroundings: Surroundings) -> list[Reader]:
+    """Who may read the product: its owner, its dbt grants, the central consumer group, restricted
+    readers, and which of them are cleared for PII. Restricted classifications are readable only by
+    their groups."""
+    cleared = set(model.pii_cleared_groups)
     found: dict[tuple[str, str], Reader] = {}
-    owner = owner_principal(mesh, model, surroundings)
-    if owner:
-        found[(owner, "owner")] = Reader(owner, "owner", "owning group", pii=True)
+    if principal := owner.principal:
+        found[(principal, "owner")] = Reader(principal, "owner", "owning group", pii=True)
     restricted = surroundings.restricted_readers.get(model.classification or "")
     for privilege, grantees in sorted(model.grants.items()):
         for grantee in grantees:
@@ -204,11 +173,13 @@ def readers(mesh: MeshModel, model: Model, surroundings: Surroundings) -> list[R
 
 def product_facts(mesh: MeshModel, model: Model, surroundings: Surroundings) -> ProductFacts:
     domain = mesh.domains[model.project]
+    owner = mesh.owner(model)
     return ProductFacts(
         model=model,
         domain=domain,
+        owner=owner,
         endpoints=endpoints(model, domain, surroundings),
-        readers=readers(mesh, model, surroundings),
+        readers=readers(owner, model, surroundings),
         tests=sorted(
             mesh.tests_by_node.get(model.unique_id, []),
             key=lambda t: (t.column_name or "", t.name, t.unique_id),

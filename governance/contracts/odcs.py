@@ -1,11 +1,11 @@
 """One data product version as an Open Data Contract Standard v3.1.0 document.
 
-The mapping (docs/architecture.md, "Catalog and contracts"): group owner -> `team`, `meta.sla` ->
-`slaProperties`, column classification -> `classification`, `relationships` tests -> `relationships`,
-`not_null`/`unique`/`accepted_values` -> library `quality` metrics (other dbt tests -> custom quality run
-by dbt), grants and PII clearance -> `roles`, platform -> `servers`, version and deprecation date ->
-`version`/`status`/`endOfSupport`. A contract holds no run results or timestamps, so exporting an
-unchanged product gives the same bytes (the drift rule compares them).
+The mapping (docs/architecture.md, "Catalog and contracts"): owner (`MeshModel.owner`) -> `team` and the
+owner role, `meta.sla` -> `slaProperties`, column classification -> `classification`, `relationships`
+tests -> `relationships`, `not_null`/`unique`/`accepted_values` -> library `quality` metrics (other dbt
+tests -> custom quality run by dbt), grants and PII clearance -> `roles`, platform -> `servers`, version
+and deprecation date -> `version`/`status`/`endOfSupport`. A contract holds no run results or timestamps,
+so exporting an unchanged product gives the same bytes (the drift rule compares them).
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from governance.contracts.facts import (
     ProductFacts,
     Surroundings,
     contract_id,
-    owner_contact,
-    owner_principal,
     product_facts,
     shares_of,
 )
@@ -217,8 +215,8 @@ def _servers(facts: ProductFacts, surroundings: Surroundings) -> list[dict[str, 
     return servers
 
 
-def _roles(mesh: MeshModel, facts: ProductFacts, surroundings: Surroundings) -> list[dict[str, Any]]:
-    owner = owner_principal(mesh, facts.model, surroundings)
+def _roles(facts: ProductFacts) -> list[dict[str, Any]]:
+    owner = facts.owner.principal
     roles = []
     for reader in facts.readers:
         role: dict[str, Any] = {"role": reader.principal, "access": reader.access}
@@ -246,12 +244,15 @@ def _sla(model: Model, hours: float | None) -> list[dict[str, Any]]:
     return sla
 
 
-def _team(mesh: MeshModel, model: Model) -> dict[str, Any] | None:
-    team_name, email = owner_contact(mesh, model)
-    if not (model.group or email):
+def _team(facts: ProductFacts) -> dict[str, Any] | None:
+    owner = facts.owner
+    if not (owner.group or owner.contact):
         return None
-    members = [{"username": email, "name": team_name or email, "role": "owner"}] if email else None
-    return _present(("name", model.group or model.domain), ("description", team_name), ("members", members))
+    contact = owner.contact
+    members = [{"username": contact, "name": owner.team or contact, "role": "owner"}] if contact else None
+    return _present(
+        ("name", owner.group or facts.model.domain), ("description", owner.team), ("members", members)
+    )
 
 
 def _custom(model: Model) -> list[dict[str, Any]]:
@@ -289,7 +290,7 @@ def build_contract(
     """The ODCS document of one product version (a plain dict, in ODCS key order); `facts` when the
     caller has them already."""
     facts = facts or product_facts(mesh, model, surroundings)
-    _, email = owner_contact(mesh, model)
+    email = facts.owner.contact_email
     usage = "; ".join(f"{e.label}: {e.name}" for e in facts.endpoints)
     limitations = (
         f"Deprecated: removed after {model.deprecation_date.date().isoformat()}; "
@@ -315,8 +316,8 @@ def build_contract(
         ("description", description),
         ("tags", list(model.tags)),
         ("schema", [_schema_object(mesh, facts)]),
-        ("team", _team(mesh, model)),
-        ("roles", _roles(mesh, facts, surroundings)),
+        ("team", _team(facts)),
+        ("roles", _roles(facts)),
         ("slaProperties", _sla(model, facts.sla_hours)),
         ("servers", _servers(facts, surroundings)),
         ("support", support),

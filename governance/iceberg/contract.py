@@ -34,11 +34,6 @@ def contract_fingerprint(model: Model) -> str:
     return hashlib.sha256(encoded).hexdigest()
 
 
-def pii_columns(model: Model) -> list[str]:
-    """Columns carrying personal data in clear (pii: true and not masked): hidden from uncleared groups."""
-    return model.pii_in_clear
-
-
 def product_properties(model: Model, publisher: str) -> dict[str, str]:
     owner = model.principal or ""
     properties = {
@@ -51,7 +46,7 @@ def product_properties(model: Model, publisher: str) -> dict[str, str]:
         "mesh.dbt-unique-id": model.unique_id,
         "mesh.classification": model.classification or "",
         "mesh.tags": ",".join(sorted(model.tags)),
-        "mesh.pii-columns": ",".join(pii_columns(model)),
+        "mesh.pii-columns": ",".join(model.pii_in_clear),
         "mesh.contract-fingerprint": contract_fingerprint(model),
         "mesh.published-by": publisher,
     }

@@ -18,7 +18,7 @@ SCHEMA_VERSION = 1
 def _product(entry: ProductEntry) -> dict[str, Any]:
     model = entry.model
     facts = entry.facts
-    group = entry.facts.domain.owner_of(model)
+    owner = facts.owner
     return {
         "id": model.unique_id,
         "name": model.display_name,
@@ -29,10 +29,11 @@ def _product(entry: ProductEntry) -> dict[str, Any]:
         "deprecation_date": model.deprecation_date.date().isoformat() if model.deprecation_date else None,
         "description": model.description,
         "owner": {
-            "group": model.group,
-            "name": group.owner_name if group else None,
-            "email": group.owner_email if group else None,
-            "principal": model.meta.get("owner"),
+            "group": owner.group,
+            "name": owner.team,
+            "email": owner.email,
+            "contact": owner.contact,
+            "principal": owner.principal,
         },
         "classification": model.classification,
         "sla_freshness_hours": facts.sla_hours,
@@ -127,16 +128,9 @@ def search_index(catalog: Catalog) -> dict[str, Any]:
     products = []
     for entry in sorted(catalog.products.values(), key=lambda p: p.model.unique_id):
         model: Model = entry.model
-        group = entry.facts.domain.owner_of(model)
+        found = entry.facts.owner
         owner = " ".join(
-            str(v)
-            for v in (
-                model.group,
-                group.owner_name if group else None,
-                group.owner_email if group else None,
-                model.meta.get("owner"),
-            )
-            if v
+            dict.fromkeys(v for v in (found.group, found.team, found.contact, found.principal) if v)
         )
         products.append(
             {

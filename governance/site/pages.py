@@ -346,13 +346,15 @@ def product_page(catalog: Catalog, entry: ProductEntry) -> str:
     base = "../../"
     model = entry.model
     facts = entry.facts
-    group = catalog.mesh.owner_of(model)
+    owner = facts.owner
     domain = catalog.domains.get(model.project)
-    contact = ""
-    if group is not None:
-        contact = esc(group.owner_name or group.name)
-        if group.owner_email:
-            contact += f' &lt;<a href="mailto:{esc(group.owner_email)}">{esc(group.owner_email)}</a>&gt;'
+    contact = esc(owner.team or "")
+    if owner.contact_email:
+        mail = esc(owner.contact_email)
+        contact += f' &lt;<a href="mailto:{mail}">{mail}</a>&gt;'
+    elif owner.contact and owner.contact != owner.team:
+        contact += f" ({esc(owner.contact)})"
+    contact = contact.strip()
     sla = facts.sla_hours
     version_note = ""
     if model.version:
@@ -368,8 +370,8 @@ def product_page(catalog: Catalog, entry: ProductEntry) -> str:
     facts_list = (
         '<dl class="facts">'
         f"<dt>Domain</dt><dd>{_link(base, domain.url if domain else None, model.project)}</dd>"
-        f"<dt>Owning team</dt><dd>{esc(model.group or '')} {('— ' + contact) if contact else ''}</dd>"
-        f"<dt>Owner principal</dt><dd><code>{esc(model.meta.get('owner') or '')}</code></dd>"
+        f"<dt>Owning team</dt><dd>{esc(owner.group or '')} {('— ' + contact) if contact else ''}</dd>"
+        f"<dt>Owner principal</dt><dd><code>{esc(owner.principal or '')}</code></dd>"
         f"<dt>Classification</dt><dd>{esc(model.classification or 'not classified')}</dd>"
         f"<dt>SLA</dt><dd>{esc(f'fresh within {sla:g} hours' if sla is not None else 'not declared')}</dd>"
         f"<dt>Access</dt><dd>{esc(model.access.value)}, contract "

@@ -48,7 +48,7 @@ class ProductAccess:
     @classmethod
     def of(cls, model: Model, domain: Domain, settings: TrinoSettings) -> ProductAccess:
         owner = model.principal
-        cleared = [str(g) for g in model.meta.get("pii_cleared_groups") or []]
+        cleared = model.pii_cleared_groups
         # A PII-cleared group reads the product: clearing without access would be meaningless.
         readers = sorted({*model.grants.get("select", ()), *cleared} - ({str(owner)} if owner else set()))
         return cls(

@@ -1,8 +1,9 @@
 """What Unity Catalog should hold for the mesh: the public gold products of Databricks domains.
 
-Comments come from dbt descriptions, owners from the dbt group (mapped in unity.yml), tags from dbt
-tags and meta under the managed keys, grants from dbt `grants` plus central policy (consumer group,
-restricted classifications, USE CATALOG / USE SCHEMA for every reader), shares from `meta.shares`.
+Comments come from dbt descriptions, owners from `MeshModel.owner` (its principal, renamed by unity.yml
+`principals` where Unity Catalog names it differently), tags from dbt tags and meta under the managed
+keys, grants from dbt `grants` plus central policy (consumer group, restricted classifications,
+USE CATALOG / USE SCHEMA for every reader), shares from `meta.shares`.
 """
 
 from __future__ import annotations
@@ -154,17 +155,15 @@ def build_desired(mesh: MeshModel, config: UnityConfig) -> DesiredState:
     catalog_readers: dict[str, dict[str, set[str]]] = {}
     schema_readers: dict[str, dict[str, set[str]]] = {}
     for model in synced_products(mesh):
-        group = mesh.owner_of(model)
-        owner_contact = group.owner_email if group else None
-        owner = config.unity_principal(model.principal)
+        owner = mesh.owner(model)
         table = TableState(
             full_name=model.relation,
             comment=model.description.strip() or None,
-            owner=owner,
+            owner=config.unity_principal(owner.principal),
             columns={c.name: c.description.strip() or None for c in model.columns.values()},
             tags=_table_tags(model, config),
             column_tags=_column_tags(model, config),
-            grants=_table_grants(model, config, desired.findings, owner_contact),
+            grants=_table_grants(model, config, desired.findings, owner.contact),
             domain=model.domain,
             product=model.display_name,
         )

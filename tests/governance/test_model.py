@@ -48,7 +48,13 @@ def owners_everywhere(mesh: MeshModel, model: Model) -> dict[str, str | None]:
 def test_owner_is_group_contact_and_principal(clean_mesh: MeshModel) -> None:
     model = clean_mesh.nodes["model.marketing.fct_campaign_orders"]
     assert isinstance(model, Model)
-    assert clean_mesh.owner(model) == Owner("marketing", "marketing-team@example.com", "marketing-team")
+    assert clean_mesh.owner(model) == Owner(
+        "marketing",
+        "marketing-team@example.com",
+        "marketing-team",
+        "Marketing team",
+        "marketing-team@example.com",
+    )
     lineage = {n.id: n.owner for n in build_lineage(clean_mesh).nodes}
     assert lineage[model.unique_id] == "marketing-team@example.com"
 

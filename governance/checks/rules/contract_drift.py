@@ -59,7 +59,7 @@ def contract_matches_product(ctx: RuleContext) -> Iterator[Finding]:
                 ctx.severity,
                 message,
                 drift.model.project,
-                ctx.owner_of(drift.model),
+                ctx.contact_of(drift.model),
                 location,
                 drift.model.unique_id,
             )

@@ -24,7 +24,7 @@ def model_in_group(ctx: RuleContext) -> Iterator[Finding]:
     for model in ctx.mesh.models():
         if not model.group:
             yield ctx.model(model, "has no group")
-        elif ctx.mesh.owner_of(model) is None:
+        elif model.group not in ctx.mesh.domains[model.project].groups:
             yield ctx.model(model, f"group {model.group!r} is not declared in {model.project}'s groups.yml")
 
 

@@ -74,8 +74,7 @@ def pii_classified(ctx: RuleContext) -> Iterator[Finding]:
 )
 def pii_protected(ctx: RuleContext) -> Iterator[Finding]:
     for model in ctx.mesh.products():
-        cleared = model.meta.get("pii_cleared_groups")
-        if isinstance(cleared, list) and cleared:
+        if model.pii_cleared_groups:
             continue
         for column in model.columns.values():
             if column.is_pii and not column.is_masked:

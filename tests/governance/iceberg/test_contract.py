@@ -8,7 +8,7 @@ import msgspec
 import pytest
 
 from governance.errors import MeshError
-from governance.iceberg.contract import contract_fingerprint, pii_columns, product_properties
+from governance.iceberg.contract import contract_fingerprint, product_properties
 from governance.iceberg.naming import identifier_for
 from tests.governance.iceberg.mesh_fixture import BuiltMesh
 
@@ -32,12 +32,12 @@ def test_fingerprint_changes_with_a_type_but_not_with_a_description(mesh: BuiltM
 
 def test_pii_columns_skip_masked_ones(mesh: BuiltMesh) -> None:
     model = shipments(mesh)
-    assert pii_columns(model) == ["recipient_email"]
+    assert model.pii_in_clear == ["recipient_email"]
     email = model.columns["recipient_email"]
     masked = dict(
         model.columns, recipient_email=msgspec.structs.replace(email, meta={**email.meta, "masked": True})
     )
-    assert pii_columns(dataclasses.replace(model, columns=masked)) == []
+    assert dataclasses.replace(model, columns=masked).pii_in_clear == []
 
 
 def test_properties_name_the_publisher_and_leave_no_empty_version(mesh: BuiltMesh) -> None:
