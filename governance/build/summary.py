@@ -16,7 +16,7 @@ from typing import Any
 
 from governance.build.diff import ProductDiff
 from governance.findings import Finding
-from governance.model import MeshModel
+from governance.model import MeshModel, Model
 
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
 
@@ -37,8 +37,8 @@ class PullRequestSummary:
 
 
 def owners_to_notify(pr_mesh: MeshModel, products: Sequence[str]) -> dict[str, set[str]]:
-    """Owner (group contact, else group name) -> what of theirs the change touches: the affected products,
-    and the consumers of those products in other domains."""
+    """Owner (a model's `MeshModel.owner` contact, an exposure's owner) -> what of theirs the change
+    touches: the affected products, and the consumers of those products in other domains."""
     found: dict[str, set[str]] = {}
     for unique_id in products:
         model = pr_mesh.model(unique_id)
@@ -46,12 +46,10 @@ def owners_to_notify(pr_mesh: MeshModel, products: Sequence[str]) -> dict[str, s
             continue
         touched = [model, *(c for c in pr_mesh.downstream(unique_id) if c.project != model.project)]
         for node in touched:
-            owner: str | None
-            if hasattr(node, "group"):
-                group = pr_mesh.owner_of(node)  # type: ignore[arg-type]
-                owner = (group.owner_email or group.owner_name or group.name) if group else None
+            if isinstance(node, Model):
+                owner = pr_mesh.owner(node).contact
             else:
-                owner = getattr(node, "owner_email", None) or getattr(node, "owner_name", None)
+                owner = node.owner_email or node.owner_name
             name = f"{node.project}.{node.name}"
             found.setdefault(owner or f"(no owner: {node.project})", set()).add(name)
     return found
