@@ -1,25 +1,69 @@
-"""`mesh clean --pr ID`: remove a pull request's namespace (DuckDB files, artifacts, configurations)."""
+"""`mesh clean --pr ID`: remove a pull request's namespace (DuckDB files, artifacts, configurations), or
+with `--target databricks` its catalogs in Unity Catalog."""
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import sys
 
-from governance.build.namespace import PullRequestNamespace
+from governance.build.namespace import PullRequestNamespace, checked_pr_id
 from governance.errors import ExitCode
 from governance.project import find_root
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pr", required=True, metavar="ID", help="pull request to clean up")
+    parser.add_argument(
+        "--target",
+        choices=["duckdb", "databricks"],
+        default="duckdb",
+        help="duckdb: the local namespace folder; databricks: the pull request's Unity Catalog catalogs",
+    )
+    parser.add_argument(
+        "--yes", action="store_true", help="databricks: drop the listed catalogs (without it: a dry run)"
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    checked_pr_id(args.pr)  # bad input first, before any file or workspace is read
     namespace = PullRequestNamespace.of(find_root(), args.pr)
+    if args.target == "databricks":
+        return clean_databricks(namespace, args.yes)
     if not namespace.root.is_dir():
         print(f"nothing to clean: no namespace for pull request {namespace.pr_id} at {namespace.root}")
         return int(ExitCode.OK)
     shutil.rmtree(namespace.root)
     print(f"removed pull request {namespace.pr_id}'s namespace {namespace.root}")
+    return int(ExitCode.OK)
+
+
+def clean_databricks(namespace: PullRequestNamespace, apply: bool) -> int:
+    from governance.loader import load_mesh
+    from governance.unity.client import UnityClient
+    from governance.unity.pr_clean import Status, clean_pull_request
+
+    mesh = load_mesh(find_root())
+    client = UnityClient.connect(warehouse_id="")  # catalogs API only: no SQL warehouse needed
+    outcomes = clean_pull_request(client, mesh, namespace.suffix, apply)
+    pr = namespace.pr_id
+    for outcome in outcomes:
+        if outcome.status is Status.FAILED:
+            print(f"error: catalog {outcome.catalog}: {outcome.detail}", file=sys.stderr)
+        elif outcome.status is Status.ABSENT:
+            print(f"absent: {outcome.catalog}")
+        elif outcome.status is Status.PRESENT:
+            print(f"would drop: {outcome.catalog} (owner {outcome.detail}, with everything in it)")
+        else:
+            print(f"dropped: {outcome.catalog}")
+    failed = sum(o.status is Status.FAILED for o in outcomes)
+    present = sum(o.status is Status.PRESENT for o in outcomes)
+    if failed:
+        print(f"error: {failed} catalog(s) of pull request {pr} could not be cleaned", file=sys.stderr)
+        return int(ExitCode.FAILED)
+    if present:
+        print(f"dry run: pass --yes to drop these {present} catalog(s) of pull request {pr}")
+    elif not any(o.status is Status.DROPPED for o in outcomes):
+        print(f"nothing to clean: pull request {pr} has no catalog in Unity Catalog")
     return int(ExitCode.OK)

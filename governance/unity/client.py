@@ -227,6 +227,24 @@ class UnityClient:
     def set_owner(self, full_name: str, owner: str) -> None:
         self._call(lambda: self.workspace.tables.update(full_name, owner=owner))
 
+    def catalog_owner(self, name: str) -> str | None:
+        """The catalog's owner, or None when there is no such catalog."""
+        try:
+            info = self._call(lambda: self.workspace.catalogs.get(name))
+        except NotFound:
+            return None
+        return info.owner or ""
+
+    def delete_catalog(self, name: str) -> bool:
+        """Drop a catalog with everything in it; False when it was already gone (a resent request finds
+        it deleted). https://docs.databricks.com/api/workspace/catalogs/delete: the caller must be a
+        metastore admin or the catalog's owner; `force` deletes a catalog that is not empty."""
+        try:
+            self._call(lambda: self.workspace.catalogs.delete(name, force=True))
+        except NotFound:
+            return False
+        return True
+
     def get_share(self, name: str) -> sharing.ShareInfo | None:
         try:
             return self._call(lambda: self.workspace.shares.get(name, include_shared_data=True))

@@ -26,6 +26,14 @@ def domain_catalogs(domain: str) -> set[str]:
     return names
 
 
+def pull_request_catalogs(mesh: MeshModel, suffix: str) -> list[str]:
+    """Every catalog a pull-request build of this mesh may write: a domain's catalog plus the namespace's
+    suffix (macros/naming/generate_database_name.sql), never a name that is some domain's own catalog."""
+    production = {catalog.lower() for catalog in catalog_owners(mesh)}
+    names = {f"{catalog}{suffix}".lower() for name in mesh.domains for catalog in domain_catalogs(name)}
+    return sorted(names - production)
+
+
 def catalog_owners(mesh: MeshModel) -> dict[str, set[str]]:
     owners: dict[str, set[str]] = {}
     for name in mesh.domains:

@@ -243,6 +243,12 @@ class UnityCatalogEmulator:
                     "privilege_assignments": m.update_grants(securable, full, body.get("changes") or [])
                 }
             return 200, {"privilege_assignments": m.get_grants(securable, full)}
+        if match := re.fullmatch(UC + r"/catalogs/([^/]+)", path):
+            name = unquote(match.group(1))
+            if method == "DELETE":  # https://docs.databricks.com/api/workspace/catalogs/delete
+                m.delete_catalog(name, force=query.get("force", ["false"])[0] == "true")
+                return 200, {}
+            return 200, m.catalog_info(name)  # https://docs.databricks.com/api/workspace/catalogs/get
         if path == UC + "/shares" and method == "POST":
             return 200, self._create_share(str(body.get("name") or ""))
         if match := re.fullmatch(UC + r"/shares/([^/]+)/permissions", path):

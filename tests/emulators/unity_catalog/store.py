@@ -341,6 +341,49 @@ class Metastore:
             self.tables.pop(tuple(full_name.lower().split(".")), None)  # type: ignore[arg-type]
             self._dirty = True
 
+    # -- catalogs (REST) ----------------------------------------------------------------------------
+    def _catalog_owner(self, name: str) -> str:
+        owner = self.catalogs.get(name.lower())
+        if owner is None:
+            raise ApiError(404, "CATALOG_DOES_NOT_EXIST", f"Catalog '{name}' does not exist.")
+        return owner
+
+    def catalog_info(self, name: str) -> dict[str, Any]:
+        # https://docs.databricks.com/api/workspace/catalogs/get: a metastore admin, the owner, or a
+        # holder of USE_CATALOG.
+        ident = self.identity
+        with self.lock:
+            owner = self._catalog_owner(name)
+            held = effective(self._held("catalog", name.lower()), ident.names)
+            if not (ident.admin or owner in ident.names or "USE_CATALOG" in held):
+                raise AccessDeniedError(f"User {ident.name} does not have USE CATALOG on Catalog '{name}'.")
+            return {"name": name.lower(), "full_name": name.lower(), "owner": owner}
+
+    def delete_catalog(self, name: str, force: bool) -> None:
+        # https://docs.databricks.com/api/workspace/catalogs/delete: only a metastore admin or the owner
+        # of the catalog (no privilege suffices); `force` is needed to delete a catalog that is not empty.
+        ident = self.identity
+        key = name.lower()
+        with self.lock:
+            owner = self._catalog_owner(name)
+            if not (ident.admin or owner in ident.names):
+                raise AccessDeniedError(f"User {ident.name} is not an owner of Catalog '{name}'.")
+            schemas = [s for (c, s) in self.schemas if c == key]
+            if schemas and not force:
+                raise ApiError(
+                    400,
+                    "INVALID_STATE",
+                    f"Catalog '{name}' is not empty. The catalog has {len(schemas)} schemas. "
+                    "Use force to delete it with its contents.",
+                )
+            self.tables = {k: v for k, v in self.tables.items() if k[0] != key}
+            self.schemas = {k: v for k, v in self.schemas.items() if k[0] != key}
+            self.grants = {
+                k: v for k, v in self.grants.items() if k[0] == "metastore" or k[1].split(".")[0] != key
+            }
+            del self.catalogs[key]
+            self._dirty = True
+
     # -- lookups -----------------------------------------------------------------------------------
     def _table(self, parts: tuple[str, ...]) -> tuple[str, str, str]:
         key = tuple(p.lower() for p in parts)

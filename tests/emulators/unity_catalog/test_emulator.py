@@ -197,3 +197,23 @@ def test_share_add_needs_select_and_share_ownership(emulator: UnityCatalogEmulat
                 for i in range(101)
             ],
         )
+
+
+def test_catalog_delete_needs_ownership_and_force_when_not_empty(
+    emulator: UnityCatalogEmulator, workspace: WorkspaceClient
+) -> None:
+    # https://docs.databricks.com/api/workspace/catalogs/delete
+    emulator.metastore.create_table("mine.s.t", [("a", "int")], owner=emulator.principal.name)
+    with pytest.raises(PermissionDenied):
+        workspace.catalogs.delete("c", force=True)  # owned by `admins`: table ownership is not enough
+    with pytest.raises(BadRequest, match="not empty"):
+        workspace.catalogs.delete("mine")
+    assert workspace.catalogs.get("mine").owner == emulator.principal.name
+    workspace.catalogs.delete("mine", force=True)
+    with pytest.raises(NotFound) as missing:
+        workspace.catalogs.get("mine")
+    assert missing.value.error_code == "CATALOG_DOES_NOT_EXIST"
+    with pytest.raises(NotFound):
+        workspace.catalogs.delete("mine", force=True)
+    assert ("mine", "s", "t") not in emulator.metastore.tables
+    assert ("c", "s", "t") in emulator.metastore.tables
