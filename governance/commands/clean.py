@@ -9,7 +9,7 @@ import sys
 
 from governance.build.namespace import PullRequestNamespace, checked_pr_id
 from governance.errors import ExitCode
-from governance.project import find_root
+from governance.project import Projects, find_root
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -40,13 +40,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def clean_databricks(namespace: PullRequestNamespace, apply: bool) -> int:
-    from governance.loader import load_mesh
     from governance.unity.client import UnityClient
     from governance.unity.pr_clean import Status, clean_pull_request
 
-    mesh = load_mesh(find_root())
+    domains = Projects.discover(find_root()).projects  # the mesh's projects: no build artifacts needed
     client = UnityClient.connect(warehouse_id="")  # catalogs API only: no SQL warehouse needed
-    outcomes = clean_pull_request(client, mesh, namespace.suffix, apply)
+    outcomes = clean_pull_request(client, domains, namespace.suffix, apply)
     pr = namespace.pr_id
     for outcome in outcomes:
         if outcome.status is Status.FAILED:

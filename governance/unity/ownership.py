@@ -10,7 +10,7 @@ project does not own is refused, whatever the dbt configuration says.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from governance.errors import MeshError
 from governance.model import MeshModel, Model
@@ -26,11 +26,11 @@ def domain_catalogs(domain: str) -> set[str]:
     return names
 
 
-def pull_request_catalogs(mesh: MeshModel, suffix: str) -> list[str]:
-    """Every catalog a pull-request build of this mesh may write: a domain's catalog plus the namespace's
-    suffix (macros/naming/generate_database_name.sql), never a name that is some domain's own catalog."""
-    production = {catalog.lower() for catalog in catalog_owners(mesh)}
-    names = {f"{catalog}{suffix}".lower() for name in mesh.domains for catalog in domain_catalogs(name)}
+def pull_request_catalogs(domains: Collection[str], suffix: str) -> list[str]:
+    """Every catalog a pull-request build of these domains may write: a domain's catalog plus the
+    namespace's suffix (macros/naming/generate_database_name.sql), never a name that is a domain's own."""
+    production = {catalog.lower() for name in domains for catalog in domain_catalogs(name)}
+    names = {f"{catalog}{suffix}".lower() for name in domains for catalog in domain_catalogs(name)}
     return sorted(names - production)
 
 

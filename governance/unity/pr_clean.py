@@ -8,6 +8,7 @@ never be dropped. A catalog already gone counts as clean, so the command can be 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import Enum
 
@@ -15,7 +16,6 @@ from databricks.sdk.errors.base import DatabricksError
 from databricks.sdk.errors.platform import Unauthenticated
 
 from governance.errors import ExitCode, MeshError
-from governance.model import MeshModel
 from governance.unity.client import UnityClient, describe_error
 from governance.unity.ownership import pull_request_catalogs
 
@@ -35,9 +35,9 @@ class CatalogOutcome:
 
 
 def clean_pull_request(
-    client: UnityClient, mesh: MeshModel, suffix: str, apply: bool
+    client: UnityClient, domains: Collection[str], suffix: str, apply: bool
 ) -> list[CatalogOutcome]:
-    catalogs = pull_request_catalogs(mesh, suffix)
+    catalogs = pull_request_catalogs(domains, suffix)
     if not catalogs:
         raise MeshError("the mesh has no domain, so no pull-request catalog to clean: run mesh from its root")
     outcomes: list[CatalogOutcome] = []

@@ -41,12 +41,12 @@ def test_names_follow_the_naming_macro(mesh: MeshModel, monkeypatch: pytest.Monk
     monkeypatch.delenv("MESH_ENV", raising=False)
     for domain in mesh.domains:
         monkeypatch.delenv(f"MESH_CATALOG_{domain.upper()}", raising=False)
-    assert pull_request_catalogs(mesh, "__pr_42") == sorted(
+    assert pull_request_catalogs(mesh.domains, "__pr_42") == sorted(
         f"{d}{e}__pr_42" for d in mesh.domains for e in ("", "_dev")
     )
     monkeypatch.setenv("MESH_ENV", "prod")
     monkeypatch.setenv("MESH_CATALOG_MARKETING", "orders__pr_42")  # a domain's own catalog: never dropped
-    names = pull_request_catalogs(mesh, "__pr_42")
+    names = pull_request_catalogs(mesh.domains, "__pr_42")
     assert "orders__pr_42" not in names and "orders__pr_42__pr_42" in names
     assert "orders_prod__pr_42" in names
 
