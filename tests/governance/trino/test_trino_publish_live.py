@@ -182,3 +182,79 @@ def test_a_publish_failing_half_way_leaves_trino_on_the_previous_snapshot(
         publisher.publish(model, on_rows=explode)
     assert run(server, settings, "admin", snapshot_sql) == before
     assert run(server, settings, "alice", f"SELECT count(*) FROM {table}") == [(1500,)]
+
+
+# Every write Trino checks against a table privilege (file-based access control, Trino 476): OWNERSHIP for
+# DDL and table procedures, INSERT/DELETE/UPDATE for data. A product is written by `mesh publish` alone.
+PRODUCT_WRITES = [
+    "DROP TABLE {t}",
+    "ALTER TABLE {t} ADD COLUMN sneaky varchar",
+    "ALTER TABLE {t} DROP COLUMN cost_eur",
+    "ALTER TABLE {t} RENAME COLUMN cost_eur TO cost",
+    "ALTER TABLE {t} RENAME TO {schema}.fct_shipments_moved",
+    "ALTER TABLE {t} SET PROPERTIES format_version = 2",
+    "ALTER TABLE {t} EXECUTE optimize",
+    "ALTER TABLE {t} SET AUTHORIZATION USER sam",
+    "COMMENT ON TABLE {t} IS 'changed'",
+    "COMMENT ON COLUMN {t}.cost_eur IS 'changed'",
+    "INSERT INTO {t} SELECT * FROM {t} LIMIT 1",
+    "DELETE FROM {t} WHERE shipment_id = 7",
+    "UPDATE {t} SET cost_eur = 0 WHERE shipment_id = 7",
+    "TRUNCATE TABLE {t}",
+    "DROP SCHEMA {schema} CASCADE",
+]
+
+
+@pytest.mark.parametrize("user", ["sam", "alice", "petra"])
+def test_only_the_publisher_writes_a_product(
+    server: TrinoServer, settings: TrinoSettings, mesh: BuiltMesh, publisher: Publisher, user: str
+) -> None:
+    """Neither the owning group (sam) nor readers may change a published product; reads still work."""
+    model = product(mesh, "fct_shipments")
+    publisher.publish(model)
+    table = f"{SHIPPING}.fct_shipments"
+    engine = server.engine(settings, user)
+    allowed = []
+    try:
+        for statement in PRODUCT_WRITES:
+            sql = statement.format(t=table, schema=SHIPPING)
+            try:
+                engine.execute(sql)
+            except EngineError as error:
+                if "Access Denied" in str(error):
+                    continue
+                allowed.append(f"{sql}: {error}")  # passed the access check, failed later
+            else:
+                allowed.append(sql)
+            publisher.publish(model)  # the next statement meets the product as published
+    finally:
+        engine.close()
+    assert allowed == [], f"{user} may write the product: {allowed}"
+    assert run(server, settings, "admin", f"SELECT count(*) FROM {table}") == [(1500,)]
+    assert columns(server, settings, "fct_shipments") == list(product(mesh, "fct_shipments").columns)
+    assert run(server, settings, user, f"SELECT count(*) FROM {table}") == [(1500,)]
+
+
+def test_the_owning_group_keeps_every_right_on_its_other_tables(
+    server: TrinoServer, settings: TrinoSettings, mesh: BuiltMesh, publisher: Publisher
+) -> None:
+    publisher.publish(product(mesh, "fct_shipments"))
+    scratch = f"{SHIPPING}.sam_scratch"
+    engine = server.engine(settings, "sam")
+    try:
+        for sql in (
+            f"CREATE TABLE {scratch} AS SELECT shipment_id, cost_eur FROM {SHIPPING}.fct_shipments",
+            f"INSERT INTO {scratch} VALUES (0, 1.00)",
+            f"UPDATE {scratch} SET cost_eur = 2.00 WHERE shipment_id = 0",
+            f"DELETE FROM {scratch} WHERE shipment_id = 7",
+            f"ALTER TABLE {scratch} ADD COLUMN note varchar",
+            f"COMMENT ON TABLE {scratch} IS 'scratch'",
+            f"ALTER TABLE {scratch} RENAME TO {SHIPPING}.sam_scratch2",
+            f"TRUNCATE TABLE {SHIPPING}.sam_scratch2",
+            f"DROP TABLE {SHIPPING}.sam_scratch2",
+        ):
+            engine.execute(sql)
+    finally:
+        engine.close()
+    with pytest.raises(EngineError, match="Access Denied"):
+        run(server, settings, "alice", f"CREATE TABLE {SHIPPING}.alice_scratch AS SELECT 1 AS x")
