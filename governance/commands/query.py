@@ -5,7 +5,8 @@ checks with its own parser inside a locked-down session; Trino and Databricks SQ
 classified client-side, so a write or a second statement never reaches the server.
 
 Exit 0 with the result; 1 when the engine rejects the query (its own message: syntax error, unknown
-table, access denied); 2 when the engine cannot be reached or configured, or the SQL is not one query.
+table, access denied) or cannot be reached (Trino or Databricks SQL down: not the caller's mistake);
+2 when the engine is not configured (missing or bad settings) or the SQL is not one query.
 """
 
 from __future__ import annotations

@@ -4,6 +4,10 @@ Deny by default: every section is present, so anything no rule matches is denied
 the first matching rule wins, hence the order: admins, the publisher, then per product the
 PII-cleared groups (all columns) before the owner and the granted readers (PII columns hidden), and
 last the owning groups over the other tables of their own external schema (their scratch tables).
+A product is written by `mesh publish` alone: every other group, its owner included, gets SELECT on
+it and nothing else (Trino checks DDL and table procedures against OWNERSHIP, data changes against
+INSERT/DELETE/UPDATE), and only admins and the publisher own schemas (a schema owner may
+`DROP SCHEMA ... CASCADE`, products and all).
 All name fields are Java regular expressions matched in full, so every name is escaped.
 """
 
@@ -72,11 +76,13 @@ class ProductAccess:
         ]
         ordered += [g for g in self.readers if g not in ordered]
         for group in ordered:
-            privileges = ["SELECT", "OWNERSHIP"] if group == self.owner else ["SELECT"]
-            rule: dict[str, Any] = {"group": exact(group), **where, "privileges": privileges}
+            rule: dict[str, Any] = {"group": exact(group), **where, "privileges": ["SELECT"]}
             if hidden and group not in self.cleared:
                 rule["columns"] = hidden
             rules.append(rule)
+        # Everyone else: nothing. Without it an owning group of another product in this schema would
+        # fall through to the schema-wide owner rule and own this product.
+        rules.append({**where, "privileges": []})
         return rules
 
 
@@ -130,14 +136,11 @@ class RulesBuilder:
             catalogs.append(
                 {"group": one_of(readers), "catalog": one_of(mesh_catalogs), "allow": "read-only"}
             )
+        # Owning groups do not own their schema: CREATE TABLE needs table OWNERSHIP only (below).
         schemas: list[dict[str, Any]] = [
             {"group": admin, "owner": True},
             {"user": publisher, "catalog": external, "owner": True},
         ]
-        for (catalog, schema), owners in sorted(self._owners_by_schema().items()):
-            schemas.append(
-                {"group": one_of(owners), "catalog": exact(catalog), "schema": exact(schema), "owner": True}
-            )
         tables: list[dict[str, Any]] = [
             {"group": admin, "privileges": ALL_TABLE_PRIVILEGES},
             {
@@ -149,7 +152,8 @@ class RulesBuilder:
         for product in self.products:
             tables.extend(product.table_rules())
         # Trino checks CREATE/DROP TABLE against table OWNERSHIP, not schema ownership: the owning groups
-        # get every privilege on the other tables of their own external schemas (products matched above).
+        # get every privilege on the other tables of their own external schemas. Products matched the
+        # rules above first (SELECT only), also before they exist: nobody but the publisher creates one.
         for (catalog, schema), owners in sorted(self._owners_by_schema().items()):
             if catalog == self.settings.external_catalog:
                 tables.append(

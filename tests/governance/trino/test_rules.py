@@ -61,13 +61,47 @@ def test_pii_cleared_group_sees_every_column_even_when_also_a_consumer(rules: di
     assert both == ({"SELECT"}, set())
 
 
-def test_owner_owns_its_schema_but_not_its_pii_unless_cleared(rules: dict[str, Any]) -> None:
+def test_owner_reads_its_product_without_pii_unless_cleared_and_never_writes_it(
+    rules: dict[str, Any],
+) -> None:
+    # Products are written by the publisher alone: no OWNERSHIP (DDL), INSERT, DELETE or UPDATE.
     privileges, hidden = table_access(rules, "sam", {"shipping-team"}, "mesh.shipping.fct_shipments")
-    assert privileges == {"SELECT", "OWNERSHIP"}
+    assert privileges == {"SELECT"}
     assert hidden == {"recipient_email"}
-    schema_rule = first(rules["schemas"], "sam", {"shipping-team"}, catalog="mesh", schema="shipping")
-    assert schema_rule is not None and schema_rule["owner"] is True
+    assert table_access(rules, PUBLISHER, set(), "mesh.shipping.fct_shipments")[0] >= {
+        "INSERT",
+        "DELETE",
+        "UPDATE",
+        "OWNERSHIP",
+    }
+    # A schema owner may DROP SCHEMA ... CASCADE: only admins and the publisher own schemas.
+    assert first(rules["schemas"], "sam", {"shipping-team"}, catalog="mesh", schema="shipping") is None
     assert first(rules["schemas"], "sam", {"shipping-team"}, catalog="billing", schema="gold") is None
+
+
+def test_owner_has_every_privilege_on_the_other_tables_of_its_schema_only(rules: dict[str, Any]) -> None:
+    everything = {"SELECT", "INSERT", "DELETE", "UPDATE", "OWNERSHIP"}
+    assert table_access(rules, "sam", {"shipping-team"}, "mesh.shipping.scratch")[0] == everything
+    assert table_access(rules, "sam", {"shipping-team"}, "mesh.other.scratch") == (set(), set())
+    assert table_access(rules, "alice", {"data-consumers"}, "mesh.shipping.scratch") == (set(), set())
+    # A product's name is taken before it is published: creating it needs OWNERSHIP, which nobody has.
+    assert table_access(rules, "sam", {"shipping-team"}, "mesh.shipping.dim_carriers_v2")[0] == {"SELECT"}
+
+
+def test_owning_another_product_in_the_schema_grants_nothing_on_this_one(
+    mesh: BuiltMesh, trino: TrinoSettings
+) -> None:
+    builder = RulesBuilder(mesh.mesh, trino, PUBLISHER)
+    shipments = next(p for p in builder.products if p.table.table == "fct_shipments")
+    shipments.owner = "other-team"
+    shipments.readers = [g for g in shipments.readers if g != "shipping-team"]
+    shipments.cleared = [g for g in shipments.cleared if g != "shipping-team"]
+    rules = builder.build()
+    # shipping-team still owns dim_carriers (same schema), so it owns the schema's other tables...
+    assert "OWNERSHIP" in table_access(rules, "sam", {"shipping-team"}, "mesh.shipping.scratch")[0]
+    # ...but not fct_shipments, which it is not granted at all.
+    assert table_access(rules, "sam", {"shipping-team"}, "mesh.shipping.fct_shipments") == (set(), set())
+    assert table_access(rules, "x", {"other-team"}, "mesh.shipping.fct_shipments")[0] == {"SELECT"}
 
 
 def test_products_without_pii_hide_nothing_and_databricks_products_are_read_only(

@@ -178,8 +178,15 @@ def test_the_owning_group_writes_its_own_schema_only(
             owner.execute(f"CREATE TABLE {catalog}.not_{owned.schema}.t AS SELECT 1 AS x")
         with pytest.raises(EngineError, match="Access Denied"):
             reader.execute(f"CREATE TABLE {scratch} AS SELECT 1 AS x")
-        with pytest.raises(EngineError, match="Access Denied"):
-            owner.execute(f"INSERT INTO {owned} SELECT * FROM {owned} LIMIT 1")  # the publisher's alone
+        for write in (  # a product is the publisher's alone
+            f"INSERT INTO {owned} SELECT * FROM {owned} LIMIT 1",
+            f"DELETE FROM {owned}",
+            f"ALTER TABLE {owned} ADD COLUMN trino_owner_check varchar",
+            f"DROP TABLE {owned}",
+            f"DROP SCHEMA {catalog}.{owned.schema} CASCADE",
+        ):
+            with pytest.raises(EngineError, match="Access Denied"):
+                owner.execute(write)
     finally:
         admin.execute(f"DROP SCHEMA IF EXISTS {catalog}.not_{owned.schema}")
         for engine in (admin, owner, reader):

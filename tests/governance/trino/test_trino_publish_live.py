@@ -185,7 +185,10 @@ def test_a_publish_failing_half_way_leaves_trino_on_the_previous_snapshot(
 
 
 # Every write Trino checks against a table privilege (file-based access control, Trino 476): OWNERSHIP for
-# DDL and table procedures, INSERT/DELETE/UPDATE for data. A product is written by `mesh publish` alone.
+# DDL, INSERT/DELETE/UPDATE for data, schema ownership for DROP SCHEMA. A product is written by `mesh
+# publish` alone. Not here: table procedures (ALTER TABLE ... EXECUTE optimize, rollback_to_snapshot, ...),
+# which Trino 476's file-based access control allows to anyone reaching the catalog (its
+# checkCanExecuteTableProcedure is empty), so rules.json cannot deny them.
 PRODUCT_WRITES = [
     "DROP TABLE {t}",
     "ALTER TABLE {t} ADD COLUMN sneaky varchar",
@@ -193,7 +196,6 @@ PRODUCT_WRITES = [
     "ALTER TABLE {t} RENAME COLUMN cost_eur TO cost",
     "ALTER TABLE {t} RENAME TO {schema}.fct_shipments_moved",
     "ALTER TABLE {t} SET PROPERTIES format_version = 2",
-    "ALTER TABLE {t} EXECUTE optimize",
     "ALTER TABLE {t} SET AUTHORIZATION USER sam",
     "COMMENT ON TABLE {t} IS 'changed'",
     "COMMENT ON COLUMN {t}.cost_eur IS 'changed'",
