@@ -14,6 +14,7 @@ Per-project files are read here too, with the same strictness: `domain.yml` (the
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 from collections.abc import Callable
@@ -58,7 +59,11 @@ ENVIRONMENT: dict[str, str] = {
     "TRINO_HOST": "trino.yml connection.host (also TRINO_PORT, TRINO_USER, TRINO_HTTP_SCHEME, TRINO_CATALOG)",
     "TRINO_PASSWORD": "Trino basic-auth password",
     "DATABRICKS_HOST": "Databricks workspace (also DATABRICKS_TOKEN, DATABRICKS_HTTP_PATH)",
+    "MESH_DATABRICKS_TIMEOUT": "seconds before an unreachable Databricks host fails a call, retries included",
+    "MESH_TRINO_TIMEOUT": "seconds before an unreachable Trino fails a query, retries included",
 }
+# The default of the *_TIMEOUT variables: an unreachable host fails a command in well under 30 s.
+DEFAULT_NETWORK_TIMEOUT_SECONDS = 20.0
 
 
 def environ(name: str) -> str | None:
@@ -66,6 +71,20 @@ def environ(name: str) -> str | None:
     if name not in ENVIRONMENT:
         raise KeyError(f"{name} is not a documented mesh environment variable (governance.settings)")
     return os.environ.get(name) or None
+
+
+def network_timeout(name: str) -> float:
+    """The deadline in seconds set by the timeout variable `name`, or the default."""
+    raw = environ(name)
+    if raw is None:
+        return DEFAULT_NETWORK_TIMEOUT_SECONDS
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not (math.isfinite(value) and value > 0):
+        raise MeshError(f"{name}={raw!r}: expected a number of seconds greater than 0 (default 20)")
+    return value
 
 
 # --- mesh.yml ----------------------------------------------------------------------------------

@@ -1,11 +1,14 @@
 """`mesh query --engine databricks`: Databricks SQL connector with the standard Databricks variables.
 
 DATABRICKS_HOST, DATABRICKS_TOKEN and DATABRICKS_HTTP_PATH (or DATABRICKS_WAREHOUSE_ID) are read from the
-environment; the token is never printed.
+environment; the token is never printed. Connecting and every request share one deadline,
+`MESH_DATABRICKS_TIMEOUT` (default 20 s, as the Unity sync): the connector's own defaults wait up to 15
+minutes per socket read and retry for 15 minutes.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 
 from urllib3.exceptions import HTTPError
@@ -13,6 +16,9 @@ from urllib3.exceptions import HTTPError
 from governance.credentials import clean_host, clean_secret
 from governance.engines.base import EngineError, QueryResult
 from governance.errors import ExitCode, MeshError
+from governance.settings import network_timeout
+
+TIMEOUT_ENV = "MESH_DATABRICKS_TIMEOUT"
 
 
 def _http_path() -> str | None:
@@ -33,6 +39,10 @@ class DatabricksEngine:
         host = address.hostname if address else ""
         token = clean_secret("DATABRICKS_TOKEN", raw_token) if raw_token else None
         http_path = _http_path()
+        timeout = network_timeout(TIMEOUT_ENV)
+        # The connector logs each failed attempt to stderr (Python's last-resort handler); the one line
+        # below says it all.
+        logging.getLogger("databricks.sql").addHandler(logging.NullHandler())
         missing = [
             name
             for name, value in (
@@ -51,11 +61,17 @@ class DatabricksEngine:
                 access_token=token,
                 _port=(address.port if address else None) or 443,
                 enable_telemetry=False,
+                # Bounded by the deadline (names and limits: databricks/sql/backend/thrift_backend.py).
+                _socket_timeout=timeout,
+                _retry_stop_after_attempts_duration=max(1.0, timeout),
+                _retry_delay_max=5.0,  # the connector's lowest allowed; its default is 60 s
             )
         except (sql.exc.Error, OSError, HTTPError) as error:
             where = address.url if address else host
             raise MeshError(
-                f"cannot connect to Databricks SQL at {where}: {type(error).__name__}", ExitCode.FAILED
+                f"cannot connect to Databricks SQL at {where} within {timeout:g} s: {type(error).__name__}; "
+                f"check DATABRICKS_HOST and the warehouse, or raise {TIMEOUT_ENV} for one that is starting",
+                ExitCode.FAILED,
             ) from None
         self._errors = sql.exc.Error
 

@@ -19,7 +19,13 @@ from trino.exceptions import (
 
 from governance.engines.base import EngineError, QueryResult
 from governance.errors import ExitCode, MeshError
+from governance.settings import network_timeout
 from governance.trino.config import TrinoSettings
+
+TIMEOUT_ENV = "MESH_TRINO_TIMEOUT"
+# Tries of each HTTP request (the client retries dropped connections and 502/503/504); every try gets its
+# share of the deadline, so an unreachable Trino fails within it, retries included.
+ATTEMPTS = 2
 
 # What to do about Trino's error, by its error name (Trino's message already names the object).
 HINTS = {
@@ -45,6 +51,7 @@ class TrinoEngine:
                 "TRINO_PASSWORD is only sent over https: set TRINO_HTTP_SCHEME=https (or unset it)"
             )
         auth = trino.auth.BasicAuthentication(settings.user, password) if password else None
+        self.timeout_seconds = network_timeout(TIMEOUT_ENV)
         self.connection = trino.dbapi.connect(  # type: ignore[no-untyped-call]
             host=settings.host,
             port=settings.port,
@@ -52,6 +59,8 @@ class TrinoEngine:
             catalog=os.environ.get("TRINO_CATALOG") or settings.external_catalog,
             http_scheme=settings.http_scheme,
             auth=auth,
+            max_attempts=ATTEMPTS,
+            request_timeout=self.timeout_seconds / ATTEMPTS,
         )
 
     def execute(self, sql: str) -> QueryResult:
@@ -65,8 +74,11 @@ class TrinoEngine:
             raise EngineError(self.name, f"{error.error_name}: {message}{hint}") from None
         except (TrinoConnectionError, HttpError, requests.exceptions.RequestException) as error:
             where = f"{self.settings.http_scheme}://{self.settings.host}:{self.settings.port}"
+            # The client wraps requests' exceptions in TrinoConnectionError (raised inside the handler).
+            timed_out = any(isinstance(e, requests.exceptions.Timeout) for e in (error, error.__context__))
+            waited = f", no answer within {self.timeout_seconds:g} s, {TIMEOUT_ENV}" if timed_out else ""
             raise MeshError(
-                f"cannot reach Trino at {where} ({type(error).__name__}); start it (make trino) or "
+                f"cannot reach Trino at {where} ({type(error).__name__}{waited}); start it (make trino) or "
                 "set TRINO_HOST / TRINO_PORT (data/trino/trino.env) or governance/trino.yml",
                 ExitCode.FAILED,
             ) from None

@@ -14,7 +14,6 @@ cancelled.
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Callable
@@ -29,12 +28,12 @@ from databricks.sdk.service import catalog, sharing, sql
 
 from governance.credentials import clean_secret, databricks_environment, redact
 from governance.errors import MeshError
+from governance.settings import DEFAULT_NETWORK_TIMEOUT_SECONDS, network_timeout
 
 T = TypeVar("T")
 _ERROR_CLASS = re.compile(r"\[([A-Z_.]+)\]")
 _POLL_SECONDS = (0.2, 2.0)  # first and longest wait between two polls of a running statement
 TIMEOUT_ENV = "MESH_DATABRICKS_TIMEOUT"
-DEFAULT_TIMEOUT_SECONDS = 20.0
 DEFAULT_STATEMENT_TIMEOUT_SECONDS = 600.0
 
 
@@ -53,26 +52,13 @@ class GrantChange:
     remove: tuple[str, ...] = ()
 
 
-def timeout_from_env() -> float:
-    raw = os.environ.get(TIMEOUT_ENV)
-    if not raw:
-        return DEFAULT_TIMEOUT_SECONDS
-    try:
-        value = float(raw)
-    except ValueError:
-        value = 0.0
-    if value <= 0:
-        raise MeshError(f"{TIMEOUT_ENV}={raw!r}: expected a number of seconds greater than 0")
-    return value
-
-
 class UnityClient:
     def __init__(
         self,
         workspace: WorkspaceClient,
         warehouse_id: str,
         retries: int = 3,
-        timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+        timeout_seconds: float = DEFAULT_NETWORK_TIMEOUT_SECONDS,
         statement_timeout_seconds: float = DEFAULT_STATEMENT_TIMEOUT_SECONDS,
     ) -> None:
         self.workspace = workspace
@@ -86,7 +72,7 @@ class UnityClient:
     def connect(
         cls, warehouse_id: str, retries: int = 3, timeout_seconds: float | None = None
     ) -> UnityClient:
-        timeout = timeout_seconds or timeout_from_env()
+        timeout = timeout_seconds or network_timeout(TIMEOUT_ENV)
         settings = databricks_environment()  # validated first: a malformed token never reaches a header
         try:
             workspace = WorkspaceClient(

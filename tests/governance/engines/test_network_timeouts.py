@@ -57,6 +57,7 @@ def _query(engine: str, env: dict[str, str]) -> tuple[subprocess.CompletedProces
     done = subprocess.run(
         [sys.executable, "-m", "governance", "query", "--engine", engine, "SELECT 1"],
         cwd=REPO,
+        check=False,
         env={**base, **env},
         capture_output=True,
         text=True,
