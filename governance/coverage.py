@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
 from governance.model import Layer, MeshModel
+from governance.project import DbtProject
 
 
 @dataclass(frozen=True)
@@ -25,11 +27,33 @@ class Coverage:
 
     @property
     def summary(self) -> str:
-        hub = " + hub" if self.has_hub else ""
         return (
-            f"governing {self.projects} project{'s' if self.projects != 1 else ''} "
-            f"({self.domains} domain{'s' if self.domains != 1 else ''}{hub}), "
+            f"governing {counted_projects(self.domains, self.has_hub)}, "
             f"{self.products} product{'s' if self.products != 1 else ''}"
+        )
+
+
+def counted_projects(domains: int, has_hub: bool, of: int | None = None) -> str:
+    """`3 projects (2 domains + hub)`, or `2 of 3 projects (...)` when only some of `of` take part."""
+    projects = domains + int(has_hub)
+    hub = " + hub" if has_hub else ""
+    total = f"{projects} of {of}" if of is not None else str(projects)
+    plural = "s" if (of if of is not None else projects) != 1 else ""
+    return f"{total} project{plural} ({domains} domain{'s' if domains != 1 else ''}{hub})"
+
+
+def describe_build(projects: Sequence[DbtProject], of: int, target: str, verb: str = "building") -> None:
+    """What `mesh build` builds (`starting` for --changed): products are known only once it is built."""
+    domains = sum(1 for p in projects if not p.is_hub)
+    has_hub = any(p.is_hub for p in projects)
+    print(
+        f"{verb} {counted_projects(domains, has_hub, of if len(projects) != of else None)}", file=sys.stderr
+    )
+    if not projects and verb == "building":
+        print(
+            f"warning: nothing to build: no selected project runs on target {target!r}; "
+            "pick projects with --domain, or build external domains with --target ci",
+            file=sys.stderr,
         )
 
 

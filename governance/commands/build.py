@@ -16,6 +16,7 @@ from governance.build.results import Outcome, ProjectResult
 from governance.build.runner import BuildOptions
 from governance.build.scheduler import build_mesh, default_jobs
 from governance.build.targets import SINGLE_PROCESS_TARGETS, check_target, max_jobs, runs_on
+from governance.coverage import describe_build
 from governance.errors import ExitCode, MeshError
 from governance.project import DbtProject, Projects, data_dir
 
@@ -83,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
     console = Console(highlight=False)
     if args.changed or args.state is not None or args.dry_run:
         return run_changed(args, projects, selected, options, console)
+    describe_build(selected, len(projects.projects), args.target)  # never silently green
     started = time.perf_counter()
     with BuildProgress(console) as progress:
         results = build_mesh(
@@ -140,6 +142,10 @@ def run_changed(
     slim.write_plan(plan)
     for line in slim.describe(plan):
         console.print(Text(line))
+    to_build = [p for p in selected if p.name in plan.plans]
+    describe_build(
+        to_build, len(projects.projects), args.target, "would start" if args.dry_run else "starting"
+    )
     if args.dry_run or not plan.plans:
         if not plan.plans:
             console.print("nothing to build: no project changed against the state")
@@ -149,7 +155,6 @@ def run_changed(
         exclude=options.exclude,
     )  # fmt: skip
     profiles = slim.pr_profiles(projects, namespace, args.target)
-    to_build = [p for p in selected if p.name in plan.plans]
 
     def finished(result: ProjectResult) -> None:
         if result.outcome is Outcome.SUCCESS:

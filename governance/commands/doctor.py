@@ -7,6 +7,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from governance.coverage import describe
 from governance.errors import ExitCode
 from governance.project import find_root
 from governance.settings import settings_file
@@ -51,5 +52,7 @@ def run(args: argparse.Namespace) -> int:
 
     inputs = load_inputs(find_root(), args.config or settings_file("unity"))
     report = diagnose(connect(inputs), inputs.desired.state)
+    if inputs.mesh is not None:
+        describe(inputs.mesh)  # what the sync it checks would govern
     render_report(report, Console(soft_wrap=False))
     return int(ExitCode.FAILED if report.blocking else ExitCode.OK)

@@ -9,6 +9,7 @@ from pathlib import Path
 from rich.console import Console
 
 from governance.commands.doctor import preflight
+from governance.coverage import describe
 from governance.errors import ExitCode, MeshError
 from governance.project import find_root
 from governance.settings import settings_file
@@ -77,10 +78,17 @@ def missing_exit(plan: Plan, args: argparse.Namespace) -> ExitCode:
     return ExitCode.OK
 
 
+def governed(inputs: Inputs) -> None:
+    """What the sync governs, on stderr once the workspace answered (a failure stays one line)."""
+    if inputs.mesh is not None:
+        describe(inputs.mesh)
+
+
 def run(args: argparse.Namespace) -> int:
     inputs = load_inputs(find_root(), args.config or settings_file("unity"))
     client = connect(inputs)
     plan = compute_plan(client, inputs, args.prune)
+    governed(inputs)
     show(plan, args)
     preflight(client, inputs, stderr=args.format == "json")  # the checks of mesh doctor
     if args.out:

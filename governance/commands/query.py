@@ -59,6 +59,23 @@ def open_engine(name: str) -> Engine:
     return engine
 
 
+def governed() -> None:
+    """What the embedded mesh governs, on stderr after the answer came back (a failure stays one line).
+
+    Trino and Databricks SQL answer from their own catalogs, not from this working tree, so only the
+    embedded engine reports it; a project not built yet is a warning, the query still ran.
+    """
+    from governance.coverage import describe
+    from governance.loader import load_mesh
+
+    try:
+        mesh = load_mesh(find_root())
+    except MeshError as error:
+        print(f"warning: cannot say what this query governs: {error}", file=sys.stderr)
+        return
+    describe(mesh)
+
+
 def run(args: argparse.Namespace) -> int:
     if not args.sql.strip():
         raise MeshError("empty query; pass the SQL to run as the first argument")
@@ -69,5 +86,7 @@ def run(args: argparse.Namespace) -> int:
         result = engine.execute(args.sql)
     finally:
         engine.close()
+    if args.engine == "duckdb":
+        governed()
     write_result(result, args.format)
     return int(ExitCode.OK)

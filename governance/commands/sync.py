@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from governance.commands.plan import add_common_arguments, connect, missing_exit, show
+from governance.commands.plan import add_common_arguments, connect, governed, missing_exit, show
 from governance.errors import ExitCode, MeshError
 from governance.project import find_root
 from governance.settings import settings_file
@@ -44,6 +44,7 @@ def _reviewed_plan(args: argparse.Namespace) -> tuple[Plan, UnityClient, UnityCo
     inputs = load_inputs(find_root(), args.config or settings_file("unity"))
     client = connect(inputs)
     check_reviewed(plan, compute_plan(client, inputs, plan.prune), args.plan_file)
+    governed(inputs)
     return plan, client, inputs.config
 
 
@@ -56,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
         inputs = load_inputs(find_root(), args.config or settings_file("unity"))
         client = connect(inputs)
         plan, config = compute_plan(client, inputs, args.prune), inputs.config
+        governed(inputs)
     show(plan, args)
     if not args.apply:
         return int(missing_exit(plan, args))

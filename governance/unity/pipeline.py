@@ -11,6 +11,7 @@ from databricks.sdk.errors.platform import PermissionDenied, Unauthenticated
 
 from governance.errors import ExitCode, MeshError
 from governance.loader import load_mesh
+from governance.model import MeshModel
 from governance.unity.actual import read_actual
 from governance.unity.apply import Applier, ApplyResult
 from governance.unity.audit import AuditLog
@@ -26,13 +27,14 @@ from governance.unity.state import UnityState
 class Inputs:
     config: UnityConfig
     desired: DesiredState
+    mesh: MeshModel | None = None  # what the commands report governing (tests may build Inputs without it)
 
 
 def load_inputs(root: Path, config_path: Path | None = None) -> Inputs:
     config = load_config(root, config_path)
     mesh = load_mesh(root)
     check_ownership(mesh, synced_products(mesh))  # never another domain's catalog, whatever dbt says
-    return Inputs(config, build_desired(mesh, config))
+    return Inputs(config, build_desired(mesh, config), mesh)
 
 
 def read_state(
