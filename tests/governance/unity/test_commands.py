@@ -103,3 +103,33 @@ def test_apply_killed_halfway_converges_on_the_next_run(
     emulator.reset_counts()
     assert main(["sync", "--apply", "--config", str(CONFIG)]) == 0
     assert emulator.writes == 0
+
+
+GOVERNED = "governing 3 projects (2 domains + hub), 4 products"
+
+
+def test_plan_sync_and_doctor_say_what_they_govern_on_stderr_and_json_stays_json(
+    workspace_env: Path, emulator: UnityCatalogEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert mesh("plan", "--format", "json") == 0
+    out = capsys.readouterr()
+    assert out.err.splitlines()[0] == GOVERNED
+    assert "changes" in orjson.loads(out.out)  # stdout is the plan alone
+    assert mesh("sync", "--format", "json") == 0
+    out = capsys.readouterr()
+    assert out.err.splitlines()[0] == GOVERNED and "changes" in orjson.loads(out.out)
+    assert main(["doctor", "--target", "unity", "--config", str(CONFIG)]) == 0
+    out = capsys.readouterr()
+    assert out.err == GOVERNED + "\n" and GOVERNED not in out.out
+
+
+def test_a_mesh_without_products_is_a_warning_not_a_failure(
+    workspace_env: Path, emulator: UnityCatalogEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = workspace_env / "mesh.yml"
+    settings.write_text(settings.read_text().replace("layers: [gold]", "layers: [bronze]"))
+    for command in (("plan", "--format", "json"), ("sync",), ("doctor",)):
+        assert mesh(*command) == 0, command
+        err = capsys.readouterr().err.splitlines()
+        assert err[0] == "governing 3 projects (2 domains + hub), 0 products", command
+        assert err[1].startswith("warning: no data products") and "mesh.yml `products`" in err[1]
