@@ -26,7 +26,8 @@ def mesh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_builds_every_project_in_dependency_order(mesh: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["build"]) == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert err.splitlines()[0] == "building 4 projects (3 domains + hub)"
     for name in ("alpha", "beta", "gamma", "hub"):
         assert (mesh / ("" if name == "hub" else f"domains/{name}") / "target" / "manifest.json").is_file()
         assert name in out
@@ -44,6 +45,15 @@ def test_broken_domain_stops_only_its_downstream(mesh: Path, capsys: pytest.Capt
     assert "[beta] skipped" in out and "upstream alpha did not build" in out
     assert "[hub] skipped" in out
     assert "1 of 4 projects built" in out
+
+
+def test_a_selection_says_how_many_of_the_mesh_it_builds(
+    mesh: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["build", "--domain", "gamma"]) == 0
+    out, err = capsys.readouterr()
+    assert err == "building 1 of 4 projects (1 domain)\n"
+    assert "1 of 1 projects built" in out
 
 
 def test_missing_upstream_manifest_names_the_domain_to_build_first(

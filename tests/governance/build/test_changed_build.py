@@ -52,7 +52,9 @@ def without_hash(unique_id: str) -> str:
     return unique_id.rsplit(".", 1)[0] if unique_id.startswith("test.") else unique_id
 
 
-def test_staging_change_builds_its_descendants_only(mesh: BuiltMesh) -> None:
+def test_staging_change_builds_its_descendants_only(
+    mesh: BuiltMesh, capsys: pytest.CaptureFixture[str]
+) -> None:
     """stg_products feeds dim_products, which no other domain reads: one project starts."""
     with edited(mesh.root / STG_PRODUCTS, *REVIEWED):
         found = plan(mesh, "stg-products")
@@ -75,6 +77,7 @@ def test_staging_change_builds_its_descendants_only(mesh: BuiltMesh) -> None:
         "logistics": None,
         "hub": None,
     }
+    assert capsys.readouterr().err == "would start 1 of 4 projects (1 domain)\n"
 
 
 def test_staging_change_follows_the_products_it_feeds_across_domains(mesh: BuiltMesh) -> None:
@@ -169,7 +172,9 @@ def test_documentation_only_change_builds_nothing(
     with edited(mesh.root / DIM_CAMPAIGNS_DOCS, "Every marketing campaign", "Each marketing campaign"):
         found = plan(mesh, "docs")
     assert found == {"orders": None, "marketing": None, "logistics": None, "hub": None}
-    assert "nothing to build" in capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert "nothing to build" in out
+    assert err == "would start 0 of 4 projects (0 domains)\n"
 
 
 def digests(folder: Path) -> dict[str, str]:

@@ -131,12 +131,14 @@ def test_cli_prints_csv(cli_env: None, capsys: pytest.CaptureFixture[str]) -> No
         )
         == 0
     )
-    assert capsys.readouterr().out.splitlines() == [
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [  # the rows alone: what the query governs is on stderr
         "carrier_id,carrier_name",
         "10,Post'NL",
         "11,Dëutsche Post",
         "12,La Poste",
     ]
+    assert err.splitlines()[0] == "governing 3 projects (2 domains + hub), 4 products"
 
 
 def test_cli_malformed_sql_exits_1_without_traceback(
