@@ -23,20 +23,44 @@ def profile_name(project: DbtProject) -> str:
     return str(data.get("profile") or project.name)
 
 
-def known_targets(profiles_dir: Path, projects: list[DbtProject]) -> dict[str, list[str]]:
-    """Targets each project's profile declares, from `profiles/profiles.yml`."""
+def _profile(profiles_dir: Path, project: DbtProject) -> tuple[Path, dict[str, object]]:
     path = profiles_dir / "profiles.yml"
     if not path.is_file():
         raise MeshError(f"{path}: not found; profiles for every project live in profiles/profiles.yml")
     profiles = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    name = profile_name(project)
+    entry = profiles.get(name) if isinstance(profiles, dict) else None
+    if not isinstance(entry, dict) or not entry.get("outputs"):
+        raise MeshError(f"{path}: no profile {name!r} with outputs for project {project.name!r}")
+    return path, entry
+
+
+def known_targets(profiles_dir: Path, projects: list[DbtProject]) -> dict[str, list[str]]:
+    """Targets each project's profile declares, from its profiles.yml."""
     found: dict[str, list[str]] = {}
     for project in projects:
-        name = profile_name(project)
-        outputs = (profiles.get(name) or {}).get("outputs") or {}
-        if not outputs:
-            raise MeshError(f"{path}: no profile {name!r} with outputs for project {project.name!r}")
-        found[project.name] = sorted(outputs)
+        _, entry = _profile(profiles_dir, project)
+        outputs = entry["outputs"]
+        found[project.name] = sorted(outputs) if isinstance(outputs, dict) else []
     return found
+
+
+def default_target(profiles: dict[str, Path], projects: list[DbtProject]) -> str:
+    """The target dbt itself would use (each profile's `target:`), when every project agrees on it.
+
+    `profiles` maps a project's name to its profiles folder. dbt falls back to `default` when a profile
+    names no target."""
+    defaults = {
+        project.name: str(_profile(profiles[project.name], project)[1].get("target") or "default")
+        for project in projects
+    }
+    chosen = set(defaults.values())
+    if len(chosen) > 1:
+        listed = ", ".join(f"{name}: {target}" for name, target in sorted(defaults.items()))
+        raise MeshError(
+            f"the projects' profiles default to different targets ({listed}); pass --target to pick one"
+        )
+    return chosen.pop() if chosen else "default"
 
 
 def check_target(target: str, profiles_dir: Path, projects: list[DbtProject]) -> None:

@@ -14,8 +14,14 @@ from rich.text import Text
 from governance.build.progress import BuildProgress, summary_table
 from governance.build.results import Outcome, ProjectResult
 from governance.build.runner import BuildOptions
-from governance.build.scheduler import build_mesh, default_jobs
-from governance.build.targets import SINGLE_PROCESS_TARGETS, check_target, max_jobs, runs_on
+from governance.build.scheduler import build_mesh, check_upstream_manifests, default_jobs
+from governance.build.targets import (
+    SINGLE_PROCESS_TARGETS,
+    check_target,
+    default_target,
+    max_jobs,
+    runs_on,
+)
 from governance.coverage import describe_build
 from governance.errors import ExitCode, MeshError
 from governance.project import DbtProject, Projects, data_dir
@@ -24,7 +30,11 @@ from governance.project import DbtProject, Projects, data_dir
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--domain", action="append", default=[], metavar="D",
                         help="build only this project (repeatable; 'hub' is the root project)")  # fmt: skip
-    parser.add_argument("--target", default="ci", help="dbt target from profiles/profiles.yml (default: ci)")
+    parser.add_argument(
+        "--target",
+        default=None,
+        help="dbt target from the projects' profiles (default: the profiles' own `target:`, as dbt does)",
+    )
     parser.add_argument("--select", nargs="+", default=[], metavar="SELECTOR",
                         help="dbt node selection passed to every project's build")  # fmt: skip
     parser.add_argument("--exclude", nargs="+", default=[], metavar="SELECTOR",
@@ -63,6 +73,12 @@ def checked_vars(text: str | None) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    projects = Projects.discover()
+    if args.target is None:  # what `dbt build` would pick: the profiles' own default target
+        args.target = default_target(
+            {p.name: p.profiles_dir or projects.root / "profiles" for p in projects.select(args.domain)},
+            projects.select(args.domain),
+        )
     options = BuildOptions(
         target=args.target,
         select=tuple(args.select),
@@ -70,7 +86,6 @@ def run(args: argparse.Namespace) -> int:
         vars=checked_vars(args.vars),
         full_refresh=args.full_refresh,
     )
-    projects = Projects.discover()
     selected = projects.select(args.domain)
     external = [p.name for p in selected if not runs_on(p, args.target)]
     if external and args.domain:
@@ -84,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
     console = Console(highlight=False)
     if args.changed or args.state is not None or args.dry_run:
         return run_changed(args, projects, selected, options, console)
+    check_upstream_manifests(projects, selected)  # bad input stays one line, before any other output
     describe_build(selected, len(projects.projects), args.target)  # never silently green
     started = time.perf_counter()
     with BuildProgress(console) as progress:

@@ -69,7 +69,7 @@ def adopted(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     root = copy_tree(copy, tmp_path_factory.mktemp("adoption") / "repo")
     assert not (root / "mesh.yml").exists()
     init = mesh(root, "init")
-    build = mesh(root, "build", "--target", "dev")
+    build = mesh(root, "build")  # the profiles default to `dev`, as dbt reads them
     assert build.code == 0, build.out + build.err
     check = mesh(root, "check", "--format", "json")
     baseline = root / "mesh-baseline.json"

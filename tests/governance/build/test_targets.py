@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from governance.build.targets import max_jobs, runs_on
-from governance.project import Platform, Projects
+import pytest
+
+from governance.build.targets import default_target, max_jobs, runs_on
+from governance.errors import MeshError
+from governance.project import DbtProject, Platform, Projects
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -24,3 +27,35 @@ def test_spark_builds_one_project_at_a_time() -> None:
     assert max_jobs("spark", 4) == 1  # one embedded Derby metastore, one process
     assert max_jobs("ci", 4) == 4
     assert max_jobs("databricks", 2) == 2
+
+
+def _project_with_profile(tmp_path: Path, name: str, profile: str) -> tuple[DbtProject, Path]:
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "dbt_project.yml").write_text(f"name: {name}\nprofile: {name}\n", encoding="utf-8")
+    (folder / "profiles.yml").write_text(profile, encoding="utf-8")
+    return DbtProject(name, folder, (), Platform.DATABRICKS, profiles_dir=folder), folder
+
+
+def test_without_target_the_build_uses_the_profiles_own_default(tmp_path: Path) -> None:
+    # An adopted mesh's profiles default to `dev`: `mesh build` picks what `dbt build` would.
+    dev = "{name}:\n  target: dev\n  outputs:\n    dev: {{type: duckdb}}\n"
+    core, core_dir = _project_with_profile(tmp_path, "core", dev.format(name="core"))
+    growth, growth_dir = _project_with_profile(tmp_path, "growth", dev.format(name="growth"))
+    assert default_target({"core": core_dir, "growth": growth_dir}, [core, growth]) == "dev"
+    # dbt's own fallback when a profile names no target
+    bare, bare_dir = _project_with_profile(
+        tmp_path, "bare", "bare:\n  outputs:\n    default: {type: duckdb}\n"
+    )
+    assert default_target({"bare": bare_dir}, [bare]) == "default"
+
+
+def test_profiles_that_disagree_on_the_default_target_ask_for_one(tmp_path: Path) -> None:
+    core, core_dir = _project_with_profile(
+        tmp_path, "core", "core:\n  target: dev\n  outputs:\n    dev: {type: duckdb}\n"
+    )
+    shop, shop_dir = _project_with_profile(
+        tmp_path, "shop", "shop:\n  target: ci\n  outputs:\n    ci: {type: duckdb}\n"
+    )
+    with pytest.raises(MeshError, match=r"core: dev, shop: ci\); pass --target"):
+        default_target({"core": core_dir, "shop": shop_dir}, [core, shop])
