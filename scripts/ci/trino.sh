@@ -185,7 +185,23 @@ EOF
 ready() {
   local info
   info="$(curl -fsS --max-time 5 "http://127.0.0.1:$PORT/v1/info" 2>/dev/null)" || return 1
-  [[ "$info" == *'"starting":false'* ]]
+  [[ "$info" == *'"starting":false'* ]] && query_runs
+}
+
+# "starting": false comes before the coordinator has announced itself as a node: a query sent then fails
+# with NO_NODES_AVAILABLE. Ready means a `SELECT 1` runs to the end (the client protocol: follow nextUri).
+query_runs() {
+  local answer next tries=0
+  answer="$(curl -fsS --max-time 10 -X POST -H 'X-Trino-User: mesh-readiness' --data 'SELECT 1' \
+    "http://127.0.0.1:$PORT/v1/statement" 2>/dev/null)" || return 1
+  while (( tries++ < 100 )); do
+    [[ "$answer" == *'"error"'* ]] && return 1
+    next="$(printf '%s' "$answer" | python3 -c 'import json, sys; print(json.load(sys.stdin).get("nextUri", ""))')" \
+      || return 1
+    [[ -z "$next" ]] && return 0
+    answer="$(curl -fsS --max-time 10 -H 'X-Trino-User: mesh-readiness' "$next" 2>/dev/null)" || return 1
+  done
+  return 1
 }
 
 running_pid() {
