@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from governance.cli import main
 
-FIXTURE = Path(__file__).parents[2] / "fixtures" / "build_mesh"
-
 pytestmark = pytest.mark.dbt
-
-
-@pytest.fixture
-def mesh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "mesh"
-    shutil.copytree(FIXTURE, root)
-    monkeypatch.setenv("MESH_ROOT", str(root))
-    monkeypatch.setenv("MESH_DATA_DIR", str(tmp_path / "warehouse"))
-    (tmp_path / "warehouse").mkdir()
-    return root
 
 
 def test_builds_every_project_in_dependency_order(mesh: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import shutil
 import textwrap
 from pathlib import Path
 
@@ -13,19 +12,7 @@ import pytest
 
 from governance.cli import main
 
-FIXTURE = Path(__file__).parents[2] / "fixtures" / "build_mesh"
-
 pytestmark = pytest.mark.dbt
-
-
-@pytest.fixture
-def mesh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "mesh"
-    shutil.copytree(FIXTURE, root)
-    monkeypatch.setenv("MESH_ROOT", str(root))
-    monkeypatch.setenv("MESH_DATA_DIR", str(tmp_path / "warehouse"))
-    (tmp_path / "warehouse").mkdir()
-    return root
 
 
 def write(path: Path, text: str) -> None:
