@@ -242,15 +242,32 @@ def test_impossible_or_unquoted_dates_in_policies(expires: str, mesh_env: Path) 
     assert code == 2 and "expires" in text
 
 
-def test_mesh_root_outside_a_mesh(mesh_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+MESH_COMMANDS = (
+    ["check"],
+    ["lineage"],
+    ["publish"],
+    ["query", "select 1"],
+    ["docs", "--out", "site"],
+    ["contracts", "export", "--out", "contracts"],
+    ["trino-config", "--out", "trino"],
+    ["build"],
+    ["new", "product", "orders", "p"],
+)
+
+
+@pytest.mark.parametrize("command", MESH_COMMANDS, ids=lambda c: c[0])
+def test_mesh_root_outside_a_mesh(command: list[str], mesh_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MESH_ROOT", str(mesh_env / "missing"))
+    code, text = run_cli(command)
+    assert code == 2 and "MESH_ROOT" in text, (command, text)
+    # A folder holding no dbt project: refused in one line, never "0 errors" (a mesh of nothing is not green).
     empty = mesh_env / "empty"
     empty.mkdir()
-    for command in (["check"], ["lineage"], ["publish"], ["query", "select 1"]):
-        monkeypatch.setenv("MESH_ROOT", str(mesh_env / "missing"))
-        code, text = run_cli(command)
-        assert code == 2 and "MESH_ROOT" in text, (command, text)
-        monkeypatch.setenv("MESH_ROOT", str(empty))
-        run_cli(command)  # a folder without a mesh: governs nothing and says so (0) or refuses (2)
+    monkeypatch.chdir(empty)
+    monkeypatch.setenv("MESH_ROOT", str(empty))
+    code, text = run_cli(command)
+    assert code == 2 and "no dbt project found" in text, (command, text)
+    assert [p.name for p in empty.iterdir()] == [], "a refused command wrote files"
 
 
 @pytest.mark.parametrize("depth", [100_000])
