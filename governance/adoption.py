@@ -46,7 +46,7 @@ def _relative(path: Path, root: Path) -> str:
 
 def survey(root: Path) -> Survey:
     """What is in the repository at `root`, read with the default settings."""
-    defaults = Projects.discover(root, Settings(root, MeshSettings(), None))
+    defaults = Projects.discover(root, Settings(root, MeshSettings(), None), allow_empty=True)
     if not defaults.projects:
         raise MeshError(
             f"{root}: no dbt_project.yml found under it (outside dbt_packages/, target/, hidden folders)"

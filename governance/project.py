@@ -129,11 +129,21 @@ class Projects:
     settings: Settings | None = field(default=None, compare=False)
 
     @classmethod
-    def discover(cls, root: Path | None = None, settings: Settings | None = None) -> Projects:
+    def discover(
+        cls, root: Path | None = None, settings: Settings | None = None, *, allow_empty: bool = False
+    ) -> Projects:
         """The mesh's projects per the settings at `root` (default: `find_root()`); bad input is one
-        MeshError line: an unknown upstream, a cycle, a glob matching nothing, a typo in a settings file."""
+        MeshError line: an unknown upstream, a cycle, a glob matching nothing, a typo in a settings file,
+        a folder holding no dbt project at all (a mesh of nothing would make every command green)."""
         settings = settings or load_settings((root or find_root()).resolve())
         projects = _read_projects(settings)
+        if not projects and not allow_empty:
+            where = settings.path or settings.root
+            raise MeshError(
+                f"{where}: no dbt project found (no dbt_project.yml under {settings.root}, outside "
+                "dbt_packages/, target/ and hidden folders); point --root or MESH_ROOT at the mesh, "
+                "or create a domain with `mesh new domain`"
+            )
         mesh = cls(settings.root, projects, settings)
         for project in projects.values():
             for up in project.upstream:

@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.kind == "version" and args.deprecate_after < 1:
         raise MeshError(f"--deprecate-after {args.deprecate_after}: give a number of days, at least 1")
-    projects = Projects.discover()
+    projects = Projects.discover(allow_empty=args.kind == "domain")  # the first domain of a new mesh
     if args.kind == "domain":
         written = new_domain(projects, args.name, Platform(args.platform), args.upstream, args.owner_email)
     elif args.kind == "product":

@@ -256,7 +256,9 @@ MESH_COMMANDS = (
 
 
 @pytest.mark.parametrize("command", MESH_COMMANDS, ids=lambda c: c[0])
-def test_mesh_root_outside_a_mesh(command: list[str], mesh_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_mesh_root_outside_a_mesh(
+    command: list[str], mesh_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("MESH_ROOT", str(mesh_env / "missing"))
     code, text = run_cli(command)
     assert code == 2 and "MESH_ROOT" in text, (command, text)
