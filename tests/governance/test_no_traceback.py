@@ -10,8 +10,11 @@ figures in docs/reliability.md come from a longer run of this module:
 
 from __future__ import annotations
 
+import argparse
 import contextlib
+import copy
 import io
+import json
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -24,10 +27,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from governance.cli import main
+from governance.cli import build_parser, main
 from governance.errors import MeshError
 from governance.iceberg.config import load_catalog_settings
+from governance.loader import load_mesh
 from governance.trino.config import load_trino_settings
+from governance.unity.config import load_config as load_unity_config
 from tests.fixtures.hostile import HOSTILE, hostile_text
 from tests.governance.iceberg.mesh_fixture import BuiltMesh, built_mesh
 
@@ -104,6 +109,74 @@ POLICY_SCHEMA = {
         {"code": None, "node": None, "path": None, "domain": None, "reason": None, "expires": None}
     ],
 }
+
+
+# --- mutations of a real document: reaches every key a file really has, however deep -------------------
+
+Path_ = tuple[str | int, ...]
+Edit = tuple[int, str, Any]
+
+# One edit: which node (an index into the document's nodes, modulo their number), what to do to it, and the
+# value it gets (a scalar, or a small list or mapping of them).
+edits = st.lists(
+    st.tuples(
+        st.integers(min_value=0, max_value=2**31),
+        st.sampled_from(["replace", "delete", "add"]),
+        st.one_of(scalars, st.lists(scalars, max_size=2), st.dictionaries(hostile_text, scalars, max_size=2)),
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+def nodes(value: Any, at: Path_ = ()) -> Iterator[Path_]:
+    yield at
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from nodes(item, (*at, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from nodes(item, (*at, index))
+
+
+def mutate(base: Any, changes: list[Edit]) -> Any:
+    """`base` with each edit applied to the node it selects (the root included)."""
+    document = copy.deepcopy(base)
+    for selector, action, value in changes:
+        paths = list(nodes(document))
+        path = paths[selector % len(paths)]
+        if not path:
+            document = value if action == "replace" else (None if action == "delete" else [document])
+            continue
+        parent = document
+        for part in path[:-1]:
+            parent = parent[part]
+        last = path[-1]
+        if action == "replace":
+            parent[last] = value
+        elif action == "delete":
+            del parent[last]
+        elif isinstance(parent[last], dict):
+            parent[last][f"unknown_{selector % 97}"] = value
+        elif isinstance(parent[last], list):
+            parent[last].append(value)
+        else:
+            parent[last] = [parent[last], value]
+    return document
+
+
+@contextlib.contextmanager
+def replaced(path: Path, text: str | bytes) -> Iterator[None]:
+    """`path` holds `text` for the duration (the mesh copy is shared by the module's examples)."""
+    original = path.read_bytes() if path.exists() else None
+    try:
+        path.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
+        yield
+    finally:
+        if original is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_bytes(original)
 
 
 def dump(value: Any) -> str:
@@ -202,28 +275,180 @@ def test_policies_yml(document: Any, mesh_env: Path) -> None:
     run_cli(["check", "--config", str(path)])
 
 
-# --- command lines --------------------------------------------------------------------------------
+MESH_YML = {
+    "version": 1,
+    "projects": {"include": ["domains/*"], "exclude": ["domains/none*"]},
+    "hub": ".",
+    "profiles_dir": "profiles",
+    "domains": {"billing": {"platform": "external", "profiles_dir": "."}, "shipping": {"platform": "x"}},
+    "products": {"access": ["public"], "layers": ["gold"]},
+    "layers": {"from": "schema", "names": {"bronze": ["raw"], "silver": ["staging"], "gold": ["gold"]}},
+    "files": {"policies": "policies.yml", "unity": "unity.yml", "trino": None, "publish": None},
+}
 
-SAFE_COMMANDS = ["check", "lineage", "rules", "trino-config", "query", "publish", "nosuchcommand"]
-FLAGS = ["--format", "--output", "--out", "--write", "--domain", "--config", "--engine", "--help", "-x", "--"]
+
+@FUZZ
+@given(changes=edits)
+def test_mesh_yml(changes: list[Edit], mesh_env: Path, mesh_copy: Path) -> None:
+    with replaced(mesh_copy / "mesh.yml", dump(mutate(MESH_YML, changes))):
+        no_escape(lambda: load_mesh(mesh_copy))
+
+
+@FUZZ
+@given(changes=edits)
+def test_unity_yml(changes: list[Edit], tmp_path_factory: pytest.TempPathFactory) -> None:
+    base = yaml.safe_load((Path(__file__).parent / "unity" / "unity.yml").read_text(encoding="utf-8"))
+    path = tmp_path_factory.mktemp("unity") / "unity.yml"
+    path.write_text(dump(mutate(base, changes)), encoding="utf-8")
+    no_escape(lambda: load_unity_config(path.parent, path))
 
 
 @FUZZ
 @given(
-    command=st.sampled_from(SAFE_COMMANDS),
-    args=st.lists(
-        st.one_of(st.sampled_from(FLAGS), hostile_text, st.sampled_from(["sarif", "json", "csv"])), max_size=4
-    ),
+    name=st.sampled_from(["domain.yml", "dbt_loom.config.yml", "dependencies.yml", "dbt_project.yml"]),
+    changes=edits,
 )
-def test_command_lines(command: str, args: list[str], mesh_env: Path) -> None:
-    argv = [command, *[a.replace("\x00", "") for a in args]]  # the OS cannot pass a NUL in argv
-    out = mesh_env / "out"
-    shutil.rmtree(out, ignore_errors=True)
+def test_domain_files(name: str, changes: list[Edit], mesh_env: Path, mesh_copy: Path) -> None:
+    """A domain's own files: where it runs, what it reads, what dbt calls it."""
+    folder = mesh_copy / "domains" / "billing"
+    base = (
+        yaml.safe_load((folder / name).read_text())
+        if (folder / name).is_file()
+        else {
+            "manifests": [
+                {"name": "shipping", "type": "file", "config": {"path": "../shipping/target/manifest.json"}}
+            ]
+        }
+    )
+    with replaced(folder / name, dump(mutate(base, changes))):
+        no_escape(lambda: load_mesh(mesh_copy))
+
+
+@FUZZ
+@given(
+    name=st.sampled_from(["manifest.json", "run_results.json"]),
+    domain=st.sampled_from(["billing", "shipping"]),
+    changes=edits,
+)
+def test_build_artifacts(
+    name: str, domain: str, changes: list[Edit], mesh_env: Path, mesh_copy: Path
+) -> None:
+    """dbt's artifacts as `mesh check` reads them (a bad one is "rebuild", never a traceback)."""
+    path = mesh_copy / "domains" / domain / "target" / name
+    base = _artifact(path)
+    with replaced(path, json.dumps(mutate(base, changes), default=str)):
+        run_cli(["check", "--format", "json"])
+
+
+_ARTIFACTS: dict[Path, Any] = {}
+
+
+def _artifact(path: Path) -> Any:
+    if path not in _ARTIFACTS:
+        _ARTIFACTS[path] = json.loads(path.read_bytes())
+    return _ARTIFACTS[path]
+
+
+# --- command lines --------------------------------------------------------------------------------
+
+# Every command that does not run dbt (build) or delete (clean) the shared warehouse; those have their
+# own bad-input tests (tests/governance/build, tests/governance/test_adoption.py).
+SAFE_COMMANDS = [
+    "check", "lineage", "rules", "trino-config", "query", "publish", "docs", "contracts", "new", "init",
+    "diff", "pr-summary", "plan", "sync", "doctor", "nosuchcommand",
+]  # fmt: skip
+FLAGS = [
+    "--format", "--output", "--out", "--write", "--domain", "--config", "--engine", "--help", "-x", "--",
+    "--root", "--state", "--target", "--from", "--platform", "--upstream", "--baseline", "--plan-file",
+    "--audit-log", "--apply", "--prune", "--pr", "--force",
+]  # fmt: skip
+WORDS = ["sarif", "json", "csv", "export", "domain", "product", "version", "billing", "shipping", "ci", "."]
+
+
+def _files(root: Path) -> dict[Path, bytes]:
+    """Every file under `root` outside dbt's target/ folders (what a command could edit or add)."""
+    return {
+        p: p.read_bytes()
+        for p in root.rglob("*")
+        if p.is_file() and "target" not in p.relative_to(root).parts
+    }
+
+
+VALUES = st.one_of(
+    hostile_text,
+    st.sampled_from([*WORDS, "0", "-1", "99999", "1e9", "out", "a-file", "/proc/version/x", "/", ""]),
+)
+
+
+def _parser_of(command: str) -> argparse.ArgumentParser:
+    parser = build_parser([command])
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    chosen: argparse.ArgumentParser = subparsers.choices[command]
+    return chosen
+
+
+@st.composite
+def _arguments(draw: st.DrawFn, parser: argparse.ArgumentParser) -> list[str]:
+    """Arguments shaped by the command's own parser: its options with fitting or hostile values, its
+    positionals (and sub-commands) in order."""
+    argv: list[str] = []
+    # --root elsewhere (test_mesh_root_outside_a_mesh): a wrong root would stop most examples at the door
+    options = [a for a in parser._actions if a.option_strings and a.dest not in ("help", "root")]
+    for action in draw(
+        st.lists(st.sampled_from(options), max_size=4, unique_by=id) if options else st.just([])
+    ):
+        argv.append(draw(st.sampled_from(action.option_strings)))
+        if action.nargs == 0:
+            continue
+        fitting = st.sampled_from([str(c) for c in action.choices]) if action.choices else VALUES
+        argv.extend(draw(st.lists(st.one_of(fitting, VALUES), min_size=1, max_size=2 if action.nargs else 1)))
+    for action in (a for a in parser._actions if not a.option_strings):
+        if isinstance(action, argparse._SubParsersAction):
+            name = draw(st.sampled_from(sorted(action.choices)))
+            return [*argv, name, *draw(_arguments(action.choices[name]))]
+        if draw(st.booleans()) or action.nargs not in ("?", "*"):
+            argv.append(draw(st.sampled_from([str(c) for c in action.choices]) if action.choices else VALUES))
+    return argv
+
+
+@st.composite
+def command_lines(draw: st.DrawFn) -> list[str]:
+    command = draw(st.sampled_from(SAFE_COMMANDS))
+    if command == "nosuchcommand" or draw(st.integers(0, 4)) == 0:  # free-form: anything in any order
+        junk = st.lists(st.one_of(st.sampled_from(FLAGS), hostile_text, st.sampled_from(WORDS)), max_size=4)
+        return [command, *draw(junk)]
+    return [command, *draw(_arguments(_parser_of(command)))]
+
+
+@FUZZ
+@given(argv=command_lines())
+def test_command_lines(
+    argv: list[str], mesh_env: Path, mesh_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Any command line: exit 0, 1 or 2, no traceback; and one that fails leaves nothing behind, in the
+    mesh or where it was run."""
+    command = argv[0]
+    argv = [a.replace("\x00", "") for a in argv]  # the OS cannot pass a NUL in argv
+    here = mesh_env / "cwd"
+    shutil.rmtree(here, ignore_errors=True)
+    here.mkdir()
+    monkeypatch.chdir(here)
     if command == "trino-config":
-        argv += ["--out", str(out)]
-    code, _ = run_cli(argv)
-    if code != 0 and out.exists():
-        assert not any(p.is_file() for p in out.rglob("*")), "a failed command left files behind"
+        argv += ["--out", str(here / "out")]
+    before = _files(mesh_copy)
+    try:
+        code, text = run_cli(argv)
+        after = _files(mesh_copy)
+        if code != 0:
+            written = sorted(str(p) for p in here.rglob("*") if p.is_file())
+            assert written == [], ("a failed command left files behind", argv, written, text[-500:])
+            assert after == before, ("a failed command edited the mesh", argv, text[-500:])
+    finally:  # a command that succeeded (`new`, `init`) may have added to the shared copy: undo it
+        for path in set(_files(mesh_copy)) - set(before):
+            path.unlink()
+        for path, content in before.items():
+            if not path.is_file() or path.read_bytes() != content:
+                path.write_bytes(content)
 
 
 # --- the inputs the issue lists (each was a traceback) ------------------------------------------------

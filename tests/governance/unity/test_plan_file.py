@@ -6,16 +6,20 @@ never writes onto another domain's catalog, whatever its dbt configuration says.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+from hypothesis import HealthCheck, event, given, settings
 
 from governance.cli import main
-from tests.emulators.unity_catalog import UnityCatalogEmulator
-from tests.governance.unity.conftest import CONFIG
+from governance.model import MeshModel
+from tests.emulators.unity_catalog import UnityCatalogEmulator, seed_from_mesh
+from tests.governance.test_no_traceback import Edit, edits, mutate, run_cli
+from tests.governance.unity.conftest import CONFIG, TOKEN
 
 FCT = "orders.gold.fct_orders"
 Body = dict[str, Any]
@@ -259,3 +263,52 @@ def test_a_domain_never_writes_onto_another_domains_catalog(
         errors = [line for line in capsys.readouterr().err.splitlines() if line]
         assert len(errors) == 1 and "fct_orders" in errors[0] and database in errors[0], errors
     assert emulator.writes == 0
+
+
+# --- any edit of a reviewed plan: refused whole (one line, 0 writes) or a subset of the reviewed changes ----
+
+PLAN_EXAMPLES = settings(
+    max_examples=int(os.environ.get("MESH_FUZZ_EXAMPLES", "20")),
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+@PLAN_EXAMPLES
+@given(changes=edits)
+def test_any_edit_of_a_plan_file_is_refused_or_applies_only_reviewed_changes(
+    changes: list[Edit], mesh: MeshModel, mesh_root: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The plan file fuzzed like every other input (tests/governance/test_no_traceback.py): each example
+    against a fresh workspace, so an edit that applies cannot hide the next one."""
+    folder = tmp_path_factory.mktemp("plan")
+    emulator = UnityCatalogEmulator(token=TOKEN).start()
+    try:
+        emulator.metastore.recipients.add("partner-co")
+        seed_from_mesh(emulator, mesh)
+        with pytest.MonkeyPatch.context() as env:
+            for name in ("DATABRICKS_CLIENT_ID", "DATABRICKS_CLIENT_SECRET", "DATABRICKS_CONFIG_PROFILE"):
+                env.delenv(name, raising=False)
+            env.setenv("DATABRICKS_HOST", emulator.url)
+            env.setenv("DATABRICKS_TOKEN", emulator.token)
+            env.setenv("DATABRICKS_CONFIG_FILE", str(folder / "no-databrickscfg"))
+            env.setenv("MESH_WAREHOUSE_ID", emulator.warehouse_id)
+            env.setenv("MESH_ROOT", str(mesh_root))
+            plan_file = folder / "plan.json"
+            assert run_cli(["plan", "--prune", "--out", str(plan_file), "--config", str(CONFIG)])[0] == 0
+            reviewed = orjson.loads(plan_file.read_bytes())
+            plan_file.write_text(json.dumps(mutate(reviewed, changes), default=str), encoding="utf-8")
+            emulator.reset_counts()
+            audit = folder / "audit.jsonl"
+            argv = ["sync", "--apply", "--prune", "--plan-file", str(plan_file), "--audit-log", str(audit)]
+            code, text = run_cli([*argv, "--config", str(CONFIG)])
+        event(f"exit {code}")
+        assert code in (0, 2), text
+        if code == 2:
+            errors = [line for line in text.splitlines() if line.startswith("error: ")]
+            assert len(errors) == 1 and emulator.writes == 0 and not audit.exists(), text
+        else:  # only a reviewer's drop can pass: never more writes than the reviewed plan held
+            assert emulator.writes <= len(reviewed["changes"]), text
+    finally:
+        emulator.stop()
