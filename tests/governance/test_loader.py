@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -214,7 +215,10 @@ def _mutate(data: Any, path: tuple[Any, ...], action: str, value: Any) -> None:
         parent[path[-1]] = value
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=int(os.environ.get("MESH_FUZZ_EXAMPLES", "60")),
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(data=st.data())
 def test_mutated_manifest_loads_or_raises_mesh_error(data: st.DataObject, orders_manifest, scratch: Path):
     manifest = orjson.loads(orjson.dumps(orders_manifest))
