@@ -240,3 +240,55 @@ def test_this_repository_runs_on_its_own_mesh_yml() -> None:
     assert {p.profiles_dir for p in projects.projects.values()} == {REPO / "profiles"}
     assert projects.settings.file("unity") == REPO / "governance" / "unity.yml"
     assert os.path.basename(projects.projects["marketing"].upstream_file or "") == "dbt_loom.config.yml"
+
+
+# --- every settings file rejects a misspelt key, at the top and in every section ------------------------
+
+
+def _load_any(kind: str, path: Path) -> object:
+    from governance.checks.config import load_policy
+    from governance.iceberg.config import load_catalog_settings
+    from governance.trino.config import load_trino_settings
+    from governance.unity.config import load_config
+
+    loaders = {
+        "trino": load_trino_settings,
+        "publish": lambda p: load_catalog_settings(p.parent, p),
+        "unity": lambda p: load_config(p.parent, p),
+        "policies": load_policy,
+    }
+    return loaders[kind](path)
+
+
+MISSPELT = [
+    ("trino", (), "conection", "connection"),
+    ("trino", ("connection",), "hots", "host"),
+    ("trino", ("jdbc",), "warehose", "warehouse"),
+    ("trino", ("databricks",), "token_evn", "token_env"),
+    ("publish", (), "publsher", "publisher"),
+    ("publish", ("catalog",), "urri", "uri"),
+    ("publish", ("publisher",), "batch_row", "batch_rows"),
+    ("publish", ("source",), "warehouse_dirr", "warehouse_dir"),
+    ("unity", (), "sharng", "sharing"),
+    ("policies", (), "exceptons", "exceptions"),
+]
+
+
+@pytest.mark.parametrize(("kind", "section", "key", "meant"), MISSPELT, ids=lambda v: str(v))
+def test_every_settings_file_rejects_a_misspelt_key(
+    kind: str, section: tuple[str, ...], key: str, meant: str, tmp_path: Path
+) -> None:
+    """A typo must not silently fall back to a default (a Trino host, a catalog URI, a warehouse)."""
+    import yaml
+
+    document = yaml.safe_load((REPO / "governance" / f"{kind}.yml").read_text(encoding="utf-8")) or {}
+    target = document
+    for part in section:
+        target = target[part]
+    target[key] = "x"
+    path = tmp_path / f"{kind}.yml"
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    with pytest.raises(MeshError) as raised:
+        _load_any(kind, path)
+    message = str(raised.value)
+    assert key in message and meant in message and str(path) in message, message
