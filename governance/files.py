@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 from governance.errors import MeshError
 
 
-def mapping(value: Any, where: str) -> dict[str, Any]:
-    """A config section that must be a mapping (absent = empty); `where` names the file and key."""
+def mapping(value: Any, where: str, known: Collection[str] | None = None) -> dict[str, Any]:
+    """A config section that must be a mapping (absent = empty); `where` names the file and key. With
+    `known`, any other key is refused naming the closest known one: a typo must not fall back to a default."""
     if value is None:
         return {}
     if not isinstance(value, dict):
         raise MeshError(f"{where} must be a mapping")
-    return {str(k): v for k, v in value.items()}
+    section = {str(k): v for k, v in value.items()}
+    unknown = sorted(set(section) - set(known)) if known is not None else []
+    if unknown:
+        import difflib  # only error messages need it
+
+        close = difflib.get_close_matches(unknown[0], sorted(known or ()), n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(sorted(known or ()))}"
+        raise MeshError(f"{where}: unknown key {unknown[0]!r}; {hint}")
+    return section
 
 
 def _umask() -> int:

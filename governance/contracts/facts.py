@@ -31,22 +31,19 @@ class Surroundings:
 
     @classmethod
     def load(cls, root: Path) -> Surroundings:
-        from governance.files import mapping
-        from governance.settings import load_settings, read_yaml
+        from governance.settings import load_settings
+        from governance.trino.config import load_trino_settings
         from governance.unity.config import load_config
 
         settings = load_settings(root)
         # The configured Trino (not the TRINO_* overrides of this shell): contracts must not depend
         # on who exports them, or the drift rule would flag every other machine's export.
-        trino_file = settings.file("trino")
-        trino = read_yaml(trino_file)
-        connection = mapping(trino.get("connection"), f"{trino_file}: `connection`")
-        port = connection.get("port", 8080)
+        trino = load_trino_settings(settings.file("trino"), environment=False)
         unity = load_config(root, settings.file("unity"))
         return cls(
-            trino_external_catalog=str(trino.get("external_catalog") or "mesh"),
-            trino_host=str(connection.get("host") or "localhost"),
-            trino_port=port if isinstance(port, int) and not isinstance(port, bool) else 8080,
+            trino_external_catalog=trino.external_catalog,
+            trino_host=trino.host,
+            trino_port=trino.port,
             consumer_group=unity.consumer_group,
             restricted_readers=dict(unity.restricted_readers),
             shares=dict(unity.shares),

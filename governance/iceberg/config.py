@@ -109,9 +109,12 @@ def _resolve_warehouse(raw: str, root: Path) -> str:
 def load_catalog_settings(root: Path, config_file: Path | None = None) -> CatalogSettings:
     path = config_file or CONFIG_FILE
     data = read_yaml(path)
-    catalog = mapping(data.get("catalog"), f"{path}: `catalog`")
-    publisher = mapping(data.get("publisher"), f"{path}: `publisher`")
-    source = mapping(data.get("source"), f"{path}: `source`")
+    data = mapping(data, str(path), ("catalog", "publisher", "source"))
+    catalog = mapping(data.get("catalog"), f"{path}: `catalog`", ("name", "uri", "warehouse"))
+    publisher = mapping(
+        data.get("publisher"), f"{path}: `publisher`", ("identity", "batch_rows", "target_file_bytes")
+    )
+    source = mapping(data.get("source"), f"{path}: `source`", ("warehouse_dir",))
     name = catalog.get("name", "mesh")
     if not isinstance(name, str) or not name or name != name.lower():
         raise MeshError(f"{path}: catalog.name must be a non-empty lower-case name, got {name!r}")

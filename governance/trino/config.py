@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,8 +55,8 @@ def _text(section: dict[str, Any], key: str, default: str, path: Path, parent: s
     return _plain(value, f"{path}: `{name}`")
 
 
-def _environ(variable: str, fallback: str) -> str:
-    value = os.environ.get(variable)
+def _environ(env: Mapping[str, str], variable: str, fallback: str) -> str:
+    value = env.get(variable)
     return _plain(value, f"environment variable {variable}") if value else fallback
 
 
@@ -69,8 +70,8 @@ def _catalog_name(data: dict[str, Any], path: Path) -> str:
     return name
 
 
-def _port(path: Path, configured: object) -> int:
-    variable = os.environ.get("TRINO_PORT")
+def _port(env: Mapping[str, str], path: Path, configured: object) -> int:
+    variable = env.get("TRINO_PORT")
     text = variable or str(configured)
     if not (text.isascii() and text.isdigit() and 0 < int(text) < 65536):
         raise MeshError(
@@ -93,23 +94,32 @@ def _groups(data: dict[str, Any], path: Path) -> dict[str, tuple[str, ...]]:
     return result
 
 
-def load_trino_settings(config_file: Path | None = None) -> TrinoSettings:
+TRINO_KEYS = ("connection", "external_catalog", "jdbc", "databricks", "admin_group", "groups")
+CONNECTION_KEYS = ("host", "port", "user", "http_scheme")
+JDBC_KEYS = ("connection_url", "driver_class", "user_env", "password_env", "warehouse")
+
+
+def load_trino_settings(config_file: Path | None = None, *, environment: bool = True) -> TrinoSettings:
+    """trino.yml, with the TRINO_* variables over it (`environment=False`: the file alone, as a catalog
+    page or a contract shows the configured Trino whoever exports it)."""
+    env: Mapping[str, str] = os.environ if environment else {}
     # MESH_TRINO_CONFIG: another mesh's trino.yml (scripts/ci/trino.sh serving a test mesh).
     path = config_file or Path(os.environ.get("MESH_TRINO_CONFIG") or CONFIG_FILE)
-    data = read_yaml(path)
-    connection = mapping(data.get("connection"), f"{path}: `connection`")
-    jdbc = mapping(data.get("jdbc"), f"{path}: `jdbc`")
-    databricks = mapping(data.get("databricks"), f"{path}: `databricks`")
+    data = mapping(read_yaml(path), str(path), TRINO_KEYS)
+    connection = mapping(data.get("connection"), f"{path}: `connection`", CONNECTION_KEYS)
+    jdbc = mapping(data.get("jdbc"), f"{path}: `jdbc`", JDBC_KEYS)
+    databricks = mapping(data.get("databricks"), f"{path}: `databricks`", ("host_env", "token_env"))
     return TrinoSettings(
-        host=_environ("TRINO_HOST", _text(connection, "host", "localhost", path, "connection")),
-        port=_port(path, connection.get("port", 8080)),
-        user=_environ("TRINO_USER", _text(connection, "user", "analyst", path, "connection")),
+        host=_environ(env, "TRINO_HOST", _text(connection, "host", "localhost", path, "connection")),
+        port=_port(env, path, connection.get("port", 8080)),
+        user=_environ(env, "TRINO_USER", _text(connection, "user", "analyst", path, "connection")),
         http_scheme=_environ(
-            "TRINO_HTTP_SCHEME", _text(connection, "http_scheme", "http", path, "connection")
+            env, "TRINO_HTTP_SCHEME", _text(connection, "http_scheme", "http", path, "connection")
         ),
         external_catalog=_catalog_name(data, path),
         # As Trino sees them (they differ from the publisher's view under docker-compose).
         jdbc_url=_environ(
+            env,
             "TRINO_JDBC_URL",
             _text(jdbc, "connection_url", "jdbc:postgresql://postgres:5432/iceberg", path, "jdbc"),
         ),
@@ -117,7 +127,7 @@ def load_trino_settings(config_file: Path | None = None) -> TrinoSettings:
         jdbc_user_env=_text(jdbc, "user_env", "MESH_CATALOG_USER", path, "jdbc"),
         jdbc_password_env=_text(jdbc, "password_env", "MESH_CATALOG_PASSWORD", path, "jdbc"),
         jdbc_warehouse=_environ(
-            "TRINO_WAREHOUSE", _text(jdbc, "warehouse", "file:///warehouse", path, "jdbc")
+            env, "TRINO_WAREHOUSE", _text(jdbc, "warehouse", "file:///warehouse", path, "jdbc")
         ),
         databricks_host_env=_text(databricks, "host_env", "DATABRICKS_HOST", path, "databricks"),
         databricks_token_env=_text(databricks, "token_env", "DATABRICKS_TOKEN", path, "databricks"),
