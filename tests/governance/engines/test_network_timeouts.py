@@ -1,6 +1,7 @@
 """Bounded waiting in `mesh query`: a host that accepts connections and never answers (the worst case:
 no refusal to react to) fails the command within the configured timeout, exit 1, in one line naming the
-host and what to do. The Unity sync's own deadline is tested in tests/governance/unity/test_client.py.
+host and what to do. The same for the Iceberg catalog's PostgreSQL (`mesh publish`, and `mesh query`
+over published products). The Unity sync's own deadline is tested in tests/governance/unity/test_client.py.
 """
 
 from __future__ import annotations
@@ -95,7 +96,40 @@ def test_trino_query_against_a_silent_host_fails_within_the_timeout(silent_port:
     assert f"127.0.0.1:{silent_port}" in lines[0] and "MESH_TRINO_TIMEOUT" in lines[0], lines[0]
 
 
-@pytest.mark.parametrize("variable", ["MESH_DATABRICKS_TIMEOUT", "MESH_TRINO_TIMEOUT"])
+@pytest.mark.dbt
+@pytest.mark.parametrize("command", [["publish"], ["query", "SELECT 1"]], ids=["publish", "query"])
+def test_a_silent_postgresql_catalog_fails_within_the_timeout(command: list[str], silent_port: int) -> None:
+    from tests.governance.iceberg.mesh_fixture import built_mesh
+
+    mesh = built_mesh()
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DATABRICKS_", "TRINO_", "MESH_"))}
+    env = {
+        **base,
+        "MESH_ROOT": str(mesh.root),
+        "MESH_DATA_DIR": str(mesh.warehouse.parent),
+        "MESH_CATALOG_URI": f"postgresql+psycopg://mesh:pg-secret-pw@127.0.0.1:{silent_port}/iceberg",
+        "MESH_CATALOG_TIMEOUT": "3",
+    }
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "governance", *command],
+        cwd=mesh.root,
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=BOUND_SECONDS * 3,
+    )
+    elapsed = time.monotonic() - started
+    assert elapsed < BOUND_SECONDS, (elapsed, done.stderr[-2000:])
+    assert done.returncode == 1, done.stderr[-2000:]
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert f"127.0.0.1:{silent_port}" in errors[0] and "MESH_CATALOG_TIMEOUT" in errors[0], errors[0]
+    assert "pg-secret-pw" not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("variable", ["MESH_DATABRICKS_TIMEOUT", "MESH_TRINO_TIMEOUT", "MESH_CATALOG_TIMEOUT"])
 def test_the_default_timeout_fails_an_unreachable_host_in_under_30_seconds(
     variable: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
