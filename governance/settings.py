@@ -61,6 +61,7 @@ ENVIRONMENT: dict[str, str] = {
     "DATABRICKS_HOST": "Databricks workspace (also DATABRICKS_TOKEN, DATABRICKS_HTTP_PATH)",
     "MESH_DATABRICKS_TIMEOUT": "seconds before an unreachable Databricks host fails a call, retries included",
     "MESH_TRINO_TIMEOUT": "seconds before an unreachable Trino fails a query, retries included",
+    "MESH_CATALOG_TIMEOUT": "seconds before a silent PostgreSQL Iceberg catalog fails a publish or query",
 }
 # The default of the *_TIMEOUT variables: an unreachable host fails a command in well under 30 s.
 DEFAULT_NETWORK_TIMEOUT_SECONDS = 20.0

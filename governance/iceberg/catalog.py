@@ -32,6 +32,7 @@ def catalog_unreachable(settings: CatalogSettings, error: BaseException) -> Cata
     return CatalogUnreachableError(
         f"catalog database {settings.display_uri} unreachable: {_first_line(error)}; "
         "check catalog.uri in governance/publish.yml or MESH_CATALOG_URI / MESH_CATALOG_PASSWORD"
+        f"{'' if sqlite_file(settings) else ' (a silent server is waited for MESH_CATALOG_TIMEOUT seconds)'}"
     )
 
 

@@ -7,7 +7,9 @@ The file is shipped beside this package; `MESH_CATALOG_URI`, `MESH_CATALOG_PASSW
 
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,9 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from governance.errors import MeshError
 from governance.files import mapping
 from governance.project import read_yaml
+from governance.settings import network_timeout
+
+CATALOG_TIMEOUT = "MESH_CATALOG_TIMEOUT"  # seconds a silent PostgreSQL catalog is waited for
 
 CONFIG_FILE = Path(__file__).resolve().parent.parent / "publish.yml"
 
@@ -43,9 +48,16 @@ class CatalogSettings:
         return self.source_dir / f"{domain}.duckdb"
 
 
+DEADLINE_KEYS = (
+    "connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
+    "tcp_user_timeout",
+)  # fmt: skip
+
+
 def redact_uri(uri: str) -> str:
+    """The URI as shown: no password, nor the deadlines `_deadlines` adds."""
     try:
-        return make_url(uri).render_as_string(hide_password=True)
+        return make_url(uri).difference_update_query(DEADLINE_KEYS).render_as_string(hide_password=True)
     except (ArgumentError, ValueError):
         return "<unparseable catalog URI>"
 
@@ -96,7 +108,25 @@ def _resolve_uri(raw: str, root: Path, path: Path) -> str:
     password = os.environ.get("MESH_CATALOG_PASSWORD")
     if password:
         url = url.set(password=password)
+    if url.get_backend_name() == "postgresql":
+        url = url.update_query_dict(_deadlines(url.query), append=False)
     return url.render_as_string(hide_password=False)
+
+
+def _deadlines(query: Mapping[str, object]) -> dict[str, str]:
+    """libpq's deadlines, from MESH_CATALOG_TIMEOUT, for those the URI does not set: without them a
+    server that accepts and never answers holds a publish for minutes (connect) or for ever (a query)."""
+    seconds = network_timeout(CATALOG_TIMEOUT)
+    whole = max(2, math.ceil(seconds))  # libpq's connect_timeout: whole seconds, at least 2
+    wanted = {  # DEADLINE_KEYS
+        "connect_timeout": str(whole),
+        "keepalives": "1",
+        "keepalives_idle": str(whole),
+        "keepalives_interval": str(max(1, whole // 3)),
+        "keepalives_count": "3",
+        "tcp_user_timeout": str(int(seconds * 1000)),  # unacknowledged writes, in milliseconds
+    }
+    return {key: value for key, value in wanted.items() if key not in query}
 
 
 def _resolve_warehouse(raw: str, root: Path) -> str:

@@ -274,7 +274,7 @@ MISSPELT = [
 ]
 
 
-@pytest.mark.parametrize(("kind", "section", "key", "meant"), MISSPELT, ids=lambda v: str(v))
+@pytest.mark.parametrize(("kind", "section", "key", "meant"), MISSPELT, ids=str)
 def test_every_settings_file_rejects_a_misspelt_key(
     kind: str, section: tuple[str, ...], key: str, meant: str, tmp_path: Path
 ) -> None:
