@@ -17,6 +17,7 @@ from trino.exceptions import (
     TrinoUserError,
 )
 
+from governance.credentials import clean_secret
 from governance.engines.base import EngineError, QueryResult
 from governance.errors import ExitCode, MeshError
 from governance.settings import network_timeout
@@ -45,7 +46,8 @@ class TrinoEngine:
 
     def __init__(self, settings: TrinoSettings) -> None:
         self.settings = settings
-        password = os.environ.get("TRINO_PASSWORD")
+        raw_password = os.environ.get("TRINO_PASSWORD")
+        password = clean_secret("TRINO_PASSWORD", raw_password) if raw_password else None
         if password and settings.http_scheme != "https":
             raise MeshError(
                 "TRINO_PASSWORD is only sent over https: set TRINO_HTTP_SCHEME=https (or unset it)"

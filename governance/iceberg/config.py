@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
+from governance.credentials import clean_secret, remember
 from governance.errors import MeshError
 from governance.files import mapping
 from governance.project import read_yaml
@@ -105,9 +106,11 @@ def _resolve_uri(raw: str, root: Path, path: Path) -> str:
         database = Path(url.database)
         if not database.is_absolute():
             url = url.set(database=str(root / database))
+    if url.password:  # written into the URI: never shown either
+        remember(str(url.password))
     password = os.environ.get("MESH_CATALOG_PASSWORD")
     if password:
-        url = url.set(password=password)
+        url = url.set(password=clean_secret("MESH_CATALOG_PASSWORD", password))
     if url.get_backend_name() == "postgresql":
         url = url.update_query_dict(_deadlines(url.query), append=False)
     return url.render_as_string(hide_password=False)
