@@ -46,3 +46,20 @@ def test_a_directory_as_target_is_one_line_and_nothing_written(tmp_path: Path) -
         write_atomic(target, "x")
     assert "folder" in str(error.value) and "\n" not in str(error.value)
     assert list(target.iterdir()) == [] and [p.name for p in tmp_path.iterdir()] == ["folder"]
+
+
+def test_a_set_of_files_is_written_whole_or_not_at_all(tmp_path: Path, umask: None) -> None:
+    """A command writing several files (trino-config, `mesh new`) must not leave some new and some old:
+    the third file's folder cannot be created, so the first two keep their old content."""
+    from governance.files import write_all
+
+    (tmp_path / "a.txt").write_text("old a")
+    (tmp_path / "blocker").write_text("a file where a folder is needed")
+    files = {tmp_path / "a.txt": "new a", tmp_path / "b.txt": "new b", tmp_path / "blocker" / "c.txt": "c"}
+    with pytest.raises(MeshError):
+        write_all(files)
+    assert (tmp_path / "a.txt").read_text() == "old a"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "blocker"], "staged files left behind"
+    write_all({tmp_path / "a.txt": "new a", tmp_path / "d" / "b.txt": "new b"})
+    assert (tmp_path / "a.txt").read_text() == "new a" and (tmp_path / "d" / "b.txt").read_text() == "new b"
+    assert stat.S_IMODE((tmp_path / "d" / "b.txt").stat().st_mode) == 0o644
