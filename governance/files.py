@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -57,3 +58,37 @@ def write_atomic(path: Path, text: str) -> None:
             raise
     except OSError as exc:
         raise MeshError(f"{path}: cannot write ({exc.strerror}); check the path and permissions") from None
+
+
+def write_all(files: Mapping[Path, str]) -> None:
+    """Write several files as one: every file is staged (a temp file beside it) before the first is
+    renamed into place, so a failure (a folder that cannot be made, a full disk) leaves every file as it
+    was and no staged or new folder behind. Only the renames themselves can be interrupted."""
+    import tempfile
+
+    staged: list[tuple[str, Path]] = []
+    made: list[Path] = []
+    try:
+        for path, text in files.items():
+            if path.is_dir():
+                raise MeshError(f"{path} is a folder; give a file path to write to")
+            missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made.extend(reversed(missing))
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+            staged.append((tmp, path))
+            os.fchmod(fd, 0o666 & ~_umask())
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+    except BaseException as error:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
+        for folder in reversed(made):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        if isinstance(error, OSError):
+            where = error.filename or next(iter(files), "")
+            raise MeshError(f"{where}: cannot write ({error.strerror}); nothing was written") from None
+        raise
+    for tmp, path in staged:
+        os.replace(tmp, path)

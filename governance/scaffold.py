@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from governance.errors import MeshError
-from governance.files import write_atomic
+from governance.files import write_all
 from governance.model import Platform
 from governance.project import DbtProject, Projects
 from governance.settings import SAFE_LOADER, Settings, glob_regex, read_yaml
@@ -311,9 +311,7 @@ def new_domain(projects: Projects, name: str, platform: Platform, upstream: list
         files[path] = text
     profiles_file, profiles_text, appended = _profile(settings, name, folder, ups)
     _refuse_existing([*files, *([] if appended else [profiles_file])], root)
-    for path, text in files.items():
-        write_atomic(path, text)
-    write_atomic(profiles_file, profiles_text)
+    write_all({**files, profiles_file: profiles_text})
     created = tuple(_relative(p, root) for p in files)
     shown = _relative(profiles_file, root)
     return Written(created, (shown,)) if appended else Written((*created, shown))
@@ -510,8 +508,7 @@ def new_product(projects: Projects, domain: str, name: str, source: str | None =
         },
         "columns": entries,
     }
-    write_atomic(sql_path, sql)
-    write_atomic(yml_path, _yaml({"version": 2, "models": [model_entry]}))
+    write_all({sql_path: sql, yml_path: _yaml({"version": 2, "models": [model_entry]})})
     return Written((_relative(sql_path, settings.root), _relative(yml_path, settings.root)))
 
 
@@ -603,8 +600,7 @@ def new_version(projects: Projects, product: str, today: date | None = None,
             f"{_relative(yml, settings.root)}: cannot add version {new} of {name} without reformatting the "
             "file; add `latest_version`, the version and a deprecation_date by hand (docs/conventions.md)"
         )
-    write_atomic(new_sql, old_sql.read_text(encoding="utf-8"))
-    write_atomic(yml, text)
+    write_all({new_sql: old_sql.read_text(encoding="utf-8"), yml: text})
     return Written((_relative(new_sql, settings.root),), (_relative(yml, settings.root),))
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from governance.coverage import describe
 from governance.errors import ExitCode, MeshError
-from governance.files import write_atomic
+from governance.files import write_all
 from governance.iceberg.config import load_catalog_settings
 from governance.loader import load_mesh
 from governance.project import Projects, find_root
@@ -47,11 +47,7 @@ def run(args: argparse.Namespace) -> int:
         load_catalog_settings(root, settings_file("publish", root)),
         config_dir.rstrip("/") or "/",
     )
-    try:
-        for relative, content in sorted(bundle.files.items()):
-            write_atomic(out / relative, content)
-    except OSError as error:
-        raise MeshError(f"cannot write {out}: {error.strerror}; choose a writable --out folder") from None
+    write_all({out / relative: content for relative, content in sorted(bundle.files.items())})
     describe(mesh)  # what the rules cover, and what could not be placed
     for warning in bundle.warnings:
         print(f"warning: {warning}", file=sys.stderr)
