@@ -532,3 +532,18 @@ def test_outputs_that_are_folders_files_or_unwritable(argv: list[str], mesh_env:
 
 def test_hostile_corpus_is_not_empty() -> None:
     assert len(HOSTILE) > 40 and date.today()
+
+
+@pytest.mark.parametrize("command", [["docs"], ["contracts", "export"]], ids=["docs", "contracts"])
+@pytest.mark.parametrize("out", ["", ".", "..", "/"])
+def test_an_output_folder_that_holds_the_working_folder_is_refused(
+    command: list[str], out: str, mesh_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The output folder is replaced as a whole: never the folder the command runs in, or one holding it
+    (an empty `--out ''` is the working folder; found by the fuzz above)."""
+    here = mesh_env / "parent" / "cwd"
+    here.mkdir(parents=True)
+    monkeypatch.chdir(here)
+    code, text = run_cli([*command, "--out", out])
+    assert code == 2 and "--out" in text, text
+    assert here.is_dir() and Path.cwd() == here and list(here.iterdir()) == []
