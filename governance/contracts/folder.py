@@ -33,7 +33,17 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def check_replaceable(out: Path, marker: str) -> None:
-    """Fail (before any work) when `out` is a file, or a folder with content mesh did not write."""
+    """Fail (before any work) when `out` is a file, a folder with content mesh did not write, or the
+    working folder or one holding it (replaced as a whole, it would take the working folder with it)."""
+    try:
+        here = Path.cwd().resolve()
+    except OSError:
+        here = None
+    if here is not None and (out.resolve() == here or out.resolve() in here.parents):
+        raise MeshError(
+            f"--out {str(out)!r} is the folder mesh runs in, or holds it; the output folder is replaced as "
+            "a whole: pass a folder of its own (e.g. --out site)"
+        )
     if out.exists():
         if not out.is_dir():
             raise MeshError(f"{out}: exists and is not a folder; pass another --out")
