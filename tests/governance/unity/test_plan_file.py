@@ -312,3 +312,25 @@ def test_any_edit_of_a_plan_file_is_refused_or_applies_only_reviewed_changes(
             assert emulator.writes <= len(reviewed["changes"]), text
     finally:
         emulator.stop()
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda body: body["changes"][0].update(kind=["comment"]),  # found by the fuzz: a traceback
+        lambda body: body["changes"][0].update(kind={"a": 1}),
+        lambda body: body.update(missing=5),
+        lambda body: body.update(drift=True),
+    ],
+    ids=["kind-list", "kind-object", "missing-number", "drift-bool"],
+)
+def test_a_change_or_field_of_the_wrong_type_is_one_line_exit_2(
+    reviewed: Path,
+    emulator: UnityCatalogEmulator,
+    capsys: pytest.CaptureFixture[str],
+    edit: Callable[[Body], None],
+) -> None:
+    _edit(reviewed, edit)
+    assert mesh("sync", "--apply", "--prune", "--plan-file", str(reviewed)) == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if line]
+    assert len(errors) == 1 and errors[0].startswith("error: ") and emulator.writes == 0
