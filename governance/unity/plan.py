@@ -111,22 +111,17 @@ class Plan:
                 f"{path}: plan version {body.get('version')!r} is not {PLAN_VERSION}; re-run mesh plan"
             )
         fingerprint, prune = body.get("fingerprint"), body.get("prune")
-        changes, tables, shares = body.get("changes"), body.get("tables"), body.get("shares")
         if not isinstance(fingerprint, str) or not isinstance(prune, bool):
             raise MeshError(f"{path}: `fingerprint` and `prune` are missing or malformed; {hint}")
-        for key, value in (("tables", tables), ("shares", shares)):
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise MeshError(f"{path}: `{key}` must be a list of names; {hint}")
-        if not isinstance(changes, list):
-            raise MeshError(f"{path}: `changes` must be a list; {hint}")
+        _check_lists(path, body, hint)
         return cls(
             fingerprint=fingerprint,
             prune=prune,
-            changes=[_change(path, number, c) for number, c in enumerate(changes, 1)],
+            changes=[_change(path, number, c) for number, c in enumerate(body["changes"], 1)],
             missing=[m for m in body.get("missing") or [] if isinstance(m, dict)],
             drift=[str(d) for d in body.get("drift") or []],
-            tables=[str(t) for t in tables or []],
-            shares=[str(s) for s in shares or []],
+            tables=list(body["tables"]),
+            shares=list(body["shares"]),
             created_at=str(body.get("created_at", "")),
         )
 
@@ -137,6 +132,18 @@ CHANGE_KINDS = {
 }  # fmt: skip
 _CHANGE_FIELDS = {f.name for f in fields(Change)}
 _REQUIRED_FIELDS = {"kind", "securable", "target", "domain", "before", "after"}
+
+
+def _check_lists(path: Path, body: dict[str, Any], hint: str) -> None:
+    for key in ("tables", "shares"):
+        value = body.get(key)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise MeshError(f"{path}: `{key}` must be a list of names; {hint}")
+    if not isinstance(body.get("changes"), list):
+        raise MeshError(f"{path}: `changes` must be a list; {hint}")
+    for key in ("missing", "drift"):  # optional
+        if not isinstance(body.get(key) or [], list):
+            raise MeshError(f"{path}: `{key}` must be a list; {hint}")
 
 
 def _change(path: Path, number: int, raw: Any) -> Change:
@@ -150,7 +157,7 @@ def _change(path: Path, number: int, raw: Any) -> Change:
         what = f"unknown field {unknown[0]!r}" if unknown else f"no field {missing[0]!r}"
         raise MeshError(f"{where} has {what}; re-run mesh plan")
     kind = raw["kind"]
-    if kind not in CHANGE_KINDS:
+    if not isinstance(kind, str) or kind not in CHANGE_KINDS:
         raise MeshError(f"{where}: unknown change kind {kind!r}; re-run mesh plan")
     for key in ("securable", "target", "domain"):
         if not isinstance(raw[key], str):
