@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from governance.errors import MeshError
 from governance.loader import load_mesh, load_state
 from governance.model import Access, Layer, MeshModel
 from governance.project import Projects
+from tests.fixtures.fuzz import Edit, edits, examples, mutate
 from tests.fixtures.mesh_project import CLEAN, cache_dir, copy_tree, line_of, prepare
 from tests.fixtures.violations import violations_recipe
 
@@ -162,24 +162,6 @@ def test_bad_run_results_is_one_clear_error(root: Path, tmp_path: Path):
 
 # --- property-based: mutated real manifests load or fail with MeshError, never anything else ---
 
-SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**40), 2**40), st.text(max_size=5), st.just([]), st.just({})
-)
-
-
-def _paths(node: Any, prefix: tuple[Any, ...] = (), depth: int = 0) -> list[tuple[Any, ...]]:
-    """Paths into the interesting part of a manifest (nodes, sources, exposures, groups, metadata)."""
-    found: list[tuple[Any, ...]] = [prefix] if prefix else []
-    if depth > 5:
-        return found
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found += _paths(value, (*prefix, key), depth + 1)
-    elif isinstance(node, list):
-        for index, value in enumerate(node[:3]):
-            found += _paths(value, (*prefix, index), depth + 1)
-    return found
-
 
 @pytest.fixture(scope="module")
 def orders_manifest(root: Path) -> dict[str, Any]:
@@ -205,33 +187,15 @@ def _load_orders_only(copy: Path) -> None:
     load_mesh(projects=only_orders)
 
 
-def _mutate(data: Any, path: tuple[Any, ...], action: str, value: Any) -> None:
-    parent = data
-    for key in path[:-1]:
-        parent = parent[key]
-    if action == "delete":
-        del parent[path[-1]]
-    else:
-        parent[path[-1]] = value
-
-
-@settings(
-    max_examples=int(os.environ.get("MESH_FUZZ_EXAMPLES", "60")),
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
-@given(data=st.data())
-def test_mutated_manifest_loads_or_raises_mesh_error(data: st.DataObject, orders_manifest, scratch: Path):
-    manifest = orjson.loads(orjson.dumps(orders_manifest))
-    for _ in range(data.draw(st.integers(1, 3), label="mutations")):
-        paths = _paths(manifest)
-        if not paths:
-            break
-        path = data.draw(st.sampled_from(paths), label="path")
-        action = data.draw(st.sampled_from(["delete", "replace"]), label="action")
-        _mutate(manifest, path, action, data.draw(SCALARS, label="value"))
-    raw = orjson.dumps(manifest)
-    if data.draw(st.booleans(), label="truncate"):
-        raw = raw[: data.draw(st.integers(0, len(raw)), label="cut")]
+@examples(60)
+@given(changes=edits, cut=st.one_of(st.none(), st.integers(min_value=0)))
+def test_mutated_manifest_loads_or_raises_mesh_error(
+    changes: list[Edit], cut: int | None, orders_manifest: dict[str, Any], scratch: Path
+) -> None:
+    """Edits of a real manifest (tests/fixtures/fuzz.py), sometimes cut short as a crashed write leaves it."""
+    raw = orjson.dumps(mutate(orders_manifest, changes), default=str)
+    if cut is not None:
+        raw = raw[: cut % (len(raw) + 1)]
     (scratch / "domains/orders/target/manifest.json").write_bytes(raw)
     try:
         _load_orders_only(scratch)

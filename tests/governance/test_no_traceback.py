@@ -6,16 +6,14 @@ own keys (so most examples reach deep into the validation) mixed with unknown ke
 impossible dates, control characters and the hostile corpus (tests/fixtures/hostile.py). The
 figures in docs/reliability.md come from a longer run of this module:
     MESH_FUZZ_EXAMPLES=500 .venv/bin/pytest tests/governance/test_no_traceback.py --hypothesis-show-statistics
+(the shared generators and the in-process CLI runner are in tests/fixtures/fuzz.py)
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import copy
-import io
 import json
-import os
 import shutil
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -24,49 +22,22 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from governance.cli import build_parser, main
+from governance.cli import build_parser
 from governance.errors import MeshError
 from governance.iceberg.config import load_catalog_settings
 from governance.loader import load_mesh
 from governance.trino.config import load_trino_settings
 from governance.unity.config import load_config as load_unity_config
+from tests.fixtures.fuzz import RAW_SCALARS, Edit, edits, examples, mutate, run_cli, scalars
 from tests.fixtures.hostile import HOSTILE, hostile_text
 from tests.governance.iceberg.mesh_fixture import BuiltMesh, built_mesh
 
 pytestmark = pytest.mark.dbt
 
-FUZZ = settings(
-    # MESH_FUZZ_EXAMPLES: longer runs for the figures in docs/reliability.md
-    max_examples=int(os.environ.get("MESH_FUZZ_EXAMPLES", "60")),
-    deadline=None,
-    derandomize=True,  # CI runs the same examples every time
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-
-# Written unquoted into the YAML text (see `dump`): what a hand-written file holds, not what safe_dump quotes.
-RAW_SCALARS = (
-    "2026-02-30",
-    "2026-13-01",
-    "2026-01-01 10:00:00",
-    "2026-01-01T10:00:00Z",
-    "0x1F",
-    "1e400",
-    "~",
-)
-
-# Scalars a YAML author might write, right or wrong.
-scalars = st.one_of(
-    hostile_text,
-    st.integers(min_value=-(2**70), max_value=2**70),
-    st.floats(allow_nan=True),
-    st.booleans(),
-    st.none(),
-    st.dates(),
-    st.sampled_from(RAW_SCALARS),
-)
+FUZZ = examples(60)
 
 
 def documents(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
@@ -111,60 +82,6 @@ POLICY_SCHEMA = {
 }
 
 
-# --- mutations of a real document: reaches every key a file really has, however deep -------------------
-
-Path_ = tuple[str | int, ...]
-Edit = tuple[int, str, Any]
-
-# One edit: which node (an index into the document's nodes, modulo their number), what to do to it, and the
-# value it gets (a scalar, or a small list or mapping of them).
-edits = st.lists(
-    st.tuples(
-        st.integers(min_value=0, max_value=2**31),
-        st.sampled_from(["replace", "delete", "add"]),
-        st.one_of(scalars, st.lists(scalars, max_size=2), st.dictionaries(hostile_text, scalars, max_size=2)),
-    ),
-    min_size=1,
-    max_size=4,
-)
-
-
-def nodes(value: Any, at: Path_ = ()) -> Iterator[Path_]:
-    yield at
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from nodes(item, (*at, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from nodes(item, (*at, index))
-
-
-def mutate(base: Any, changes: list[Edit]) -> Any:
-    """`base` with each edit applied to the node it selects (the root included)."""
-    document = copy.deepcopy(base)
-    for selector, action, value in changes:
-        paths = list(nodes(document))
-        path = paths[selector % len(paths)]
-        if not path:
-            document = value if action == "replace" else (None if action == "delete" else [document])
-            continue
-        parent = document
-        for part in path[:-1]:
-            parent = parent[part]
-        last = path[-1]
-        if action == "replace":
-            parent[last] = value
-        elif action == "delete":
-            del parent[last]
-        elif isinstance(parent[last], dict):
-            parent[last][f"unknown_{selector % 97}"] = value
-        elif isinstance(parent[last], list):
-            parent[last].append(value)
-        else:
-            parent[last] = [parent[last], value]
-    return document
-
-
 @contextlib.contextmanager
 def replaced(path: Path, text: str | bytes) -> Iterator[None]:
     """`path` holds `text` for the duration (the mesh copy is shared by the module's examples)."""
@@ -196,34 +113,6 @@ def no_escape(call: Callable[[], object]) -> None:
         call()
     except MeshError as error:
         assert "\n" not in str(error), str(error)
-
-
-@contextlib.contextmanager
-def quiet() -> Iterator[io.TextIOWrapper]:
-    """stdout and stderr into one text stream with a byte buffer (commands write bytes to stdout)."""
-    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="replace", write_through=True)
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        yield out
-
-
-def _text(out: io.TextIOWrapper) -> str:
-    out.flush()
-    buffer = out.buffer
-    assert isinstance(buffer, io.BytesIO)
-    return buffer.getvalue().decode("utf-8", errors="replace")
-
-
-def run_cli(argv: list[str]) -> tuple[int, str]:
-    """`mesh ARGV` in-process: (exit code, output); an escaped exception fails the test."""
-    with quiet() as out:
-        try:
-            code = main(argv)
-        except SystemExit as exit_:  # argparse usage errors and --help
-            code = exit_.code if isinstance(exit_.code, int) else 2
-    text = _text(out)
-    assert code in (0, 1, 2), (argv, code, text[-2000:])
-    assert "Traceback" not in text, (argv, text[-2000:])
-    return code, text
 
 
 @pytest.fixture(scope="module")

@@ -6,19 +6,18 @@ never writes onto another domain's catalog, whatever its dbt configuration says.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import event, given
 
 from governance.cli import main
 from governance.model import MeshModel
 from tests.emulators.unity_catalog import UnityCatalogEmulator, seed_from_mesh
-from tests.governance.test_no_traceback import Edit, edits, mutate, run_cli
+from tests.fixtures.fuzz import Edit, edits, examples, mutate, run_cli
 from tests.governance.unity.conftest import CONFIG, TOKEN
 
 FCT = "orders.gold.fct_orders"
@@ -267,12 +266,7 @@ def test_a_domain_never_writes_onto_another_domains_catalog(
 
 # --- any edit of a reviewed plan: refused whole (one line, 0 writes) or a subset of the reviewed changes ----
 
-PLAN_EXAMPLES = settings(
-    max_examples=int(os.environ.get("MESH_FUZZ_EXAMPLES", "20")),
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+PLAN_EXAMPLES = examples(20)
 
 
 @PLAN_EXAMPLES
