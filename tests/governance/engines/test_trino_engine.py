@@ -66,3 +66,32 @@ def test_password_is_never_sent_over_http(
     with pytest.raises(MeshError, match="only sent over https") as error:
         TrinoEngine(trino_settings)
     assert "hunter2" not in str(error.value)
+
+
+def test_a_trino_that_has_just_started_is_asked_again_within_the_deadline(
+    trino_settings: TrinoSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NO_NODES_AVAILABLE (a restarted Trino whose node has not announced its catalogs yet; it failed a CI
+    run) is asked again until the deadline; any other error is not."""
+    from governance.engines.base import EngineError, QueryResult
+
+    monkeypatch.setenv("MESH_TRINO_TIMEOUT", "30")
+    monkeypatch.setattr("governance.engines.trino_engine.time.sleep", lambda _: None)
+    engine = TrinoEngine(trino_settings)
+    answers: list[Exception | QueryResult] = [
+        EngineError("trino", "NO_NODES_AVAILABLE: No nodes available to run query"),
+        EngineError("trino", "NO_NODES_AVAILABLE: No nodes available to run query"),
+        QueryResult(["x"], [(1,)]),
+    ]
+
+    def once(sql: str) -> QueryResult:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    monkeypatch.setattr(engine, "_execute_once", once)
+    assert engine.execute("SELECT 1").rows == [(1,)] and answers == []
+    answers[:] = [EngineError("trino", "TABLE_NOT_FOUND: no such table"), QueryResult(["x"], [(1,)])]
+    with pytest.raises(EngineError, match="TABLE_NOT_FOUND"):
+        engine.execute("SELECT 1")
