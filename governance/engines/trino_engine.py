@@ -6,6 +6,7 @@ Trino's own errors (syntax, access denied) pass through with Trino's message.
 from __future__ import annotations
 
 import os
+import time
 
 import requests
 import trino
@@ -66,6 +67,18 @@ class TrinoEngine:
         )
 
     def execute(self, sql: str) -> QueryResult:
+        # A Trino that has just (re)started answers NO_NODES_AVAILABLE until its node announces the
+        # catalogs; the query is read-only (read_only.py), so asking again within the deadline is safe.
+        deadline = time.monotonic() + self.timeout_seconds
+        while True:
+            try:
+                return self._execute_once(sql)
+            except EngineError as error:
+                if "NO_NODES_AVAILABLE" not in str(error) or time.monotonic() + 1 > deadline:
+                    raise
+            time.sleep(1)
+
+    def _execute_once(self, sql: str) -> QueryResult:
         cursor = self.connection.cursor()
         try:
             cursor.execute(sql)
