@@ -44,11 +44,17 @@ def config() -> UnityConfig:
     return load_config(CONFIG.parent, CONFIG)
 
 
-@pytest.fixture
-def emulator(mesh: MeshModel) -> Iterator[UnityCatalogEmulator]:
+def seeded_emulator(mesh: MeshModel) -> UnityCatalogEmulator:
+    """A started emulator holding the mesh's tables and a share recipient; the caller stops it."""
     emu = UnityCatalogEmulator(token=TOKEN).start()
     emu.metastore.recipients.add("partner-co")
     seed_from_mesh(emu, mesh)
+    return emu
+
+
+@pytest.fixture
+def emulator(mesh: MeshModel) -> Iterator[UnityCatalogEmulator]:
+    emu = seeded_emulator(mesh)
     yield emu
     emu.stop()
 
@@ -64,11 +70,17 @@ def workspace_env(
     emulator: UnityCatalogEmulator, mesh_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Path:
     """Environment for the `mesh` CLI: the SDK resolves host and token from it, as in a deploy job."""
-    for name in ("DATABRICKS_CLIENT_ID", "DATABRICKS_CLIENT_SECRET", "DATABRICKS_CONFIG_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABRICKS_HOST", emulator.url)
-    monkeypatch.setenv("DATABRICKS_TOKEN", emulator.token)
-    monkeypatch.setenv("DATABRICKS_CONFIG_FILE", str(tmp_path / "no-databrickscfg"))
-    monkeypatch.setenv("MESH_WAREHOUSE_ID", emulator.warehouse_id)
-    monkeypatch.setenv("MESH_ROOT", str(mesh_root))
+    point_cli_at(emulator, mesh_root, tmp_path, monkeypatch)
     return mesh_root
+
+
+def point_cli_at(
+    emulator: UnityCatalogEmulator, mesh_root: Path, folder: Path, env: pytest.MonkeyPatch
+) -> None:
+    for name in ("DATABRICKS_CLIENT_ID", "DATABRICKS_CLIENT_SECRET", "DATABRICKS_CONFIG_PROFILE"):
+        env.delenv(name, raising=False)
+    env.setenv("DATABRICKS_HOST", emulator.url)
+    env.setenv("DATABRICKS_TOKEN", emulator.token)
+    env.setenv("DATABRICKS_CONFIG_FILE", str(folder / "no-databrickscfg"))
+    env.setenv("MESH_WAREHOUSE_ID", emulator.warehouse_id)
+    env.setenv("MESH_ROOT", str(mesh_root))

@@ -16,9 +16,9 @@ from hypothesis import event, given
 
 from governance.cli import main
 from governance.model import MeshModel
-from tests.emulators.unity_catalog import UnityCatalogEmulator, seed_from_mesh
+from tests.emulators.unity_catalog import UnityCatalogEmulator
 from tests.fixtures.fuzz import Edit, edits, examples, mutate, run_cli
-from tests.governance.unity.conftest import CONFIG, TOKEN
+from tests.governance.unity.conftest import CONFIG, point_cli_at, seeded_emulator
 
 FCT = "orders.gold.fct_orders"
 Body = dict[str, Any]
@@ -277,18 +277,10 @@ def test_any_edit_of_a_plan_file_is_refused_or_applies_only_reviewed_changes(
     """The plan file fuzzed like every other input (tests/governance/test_no_traceback.py): each example
     against a fresh workspace, so an edit that applies cannot hide the next one."""
     folder = tmp_path_factory.mktemp("plan")
-    emulator = UnityCatalogEmulator(token=TOKEN).start()
+    emulator = seeded_emulator(mesh)
     try:
-        emulator.metastore.recipients.add("partner-co")
-        seed_from_mesh(emulator, mesh)
         with pytest.MonkeyPatch.context() as env:
-            for name in ("DATABRICKS_CLIENT_ID", "DATABRICKS_CLIENT_SECRET", "DATABRICKS_CONFIG_PROFILE"):
-                env.delenv(name, raising=False)
-            env.setenv("DATABRICKS_HOST", emulator.url)
-            env.setenv("DATABRICKS_TOKEN", emulator.token)
-            env.setenv("DATABRICKS_CONFIG_FILE", str(folder / "no-databrickscfg"))
-            env.setenv("MESH_WAREHOUSE_ID", emulator.warehouse_id)
-            env.setenv("MESH_ROOT", str(mesh_root))
+            point_cli_at(emulator, mesh_root, folder, env)
             plan_file = folder / "plan.json"
             assert run_cli(["plan", "--prune", "--out", str(plan_file), "--config", str(CONFIG)])[0] == 0
             reviewed = orjson.loads(plan_file.read_bytes())
