@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from governance.contracts.folder import replace_folder
 from governance.errors import MeshError
-from governance.files import write_atomic
+from governance.files import write_all, write_atomic
 
 
 @pytest.fixture
@@ -63,3 +67,63 @@ def test_a_set_of_files_is_written_whole_or_not_at_all(tmp_path: Path, umask: No
     write_all({tmp_path / "a.txt": "new a", tmp_path / "d" / "b.txt": "new b"})
     assert (tmp_path / "a.txt").read_text() == "new a" and (tmp_path / "d" / "b.txt").read_text() == "new b"
     assert stat.S_IMODE((tmp_path / "d" / "b.txt").stat().st_mode) == 0o644
+
+
+# A child that stages its output and is killed before renaming it: the next run (another process)
+# must leave nothing of it behind, and must not touch what a live run is staging.
+KILLED_WRITERS = {
+    "write_atomic": "from governance.files import write_atomic; write_atomic(target, 'x' * 100)",
+    "write_all": (
+        "from governance.files import write_all\nwrite_all({target: 'a', target.parent / 'sub' / 'b': 'b'})"
+    ),
+    "replace_folder": (
+        "from governance.contracts.folder import replace_folder\n"
+        "replace_folder(target, 'MARK', lambda tmp: (tmp / 'index.html').write_text('x'))"
+    ),
+}
+NEXT_RUN = {
+    "write_atomic": lambda target: write_atomic(target, "next"),
+    "write_all": lambda target: write_all({target: "a", target.parent / "sub" / "b": "b"}),
+    "replace_folder": lambda target: replace_folder(
+        target, "MARK", lambda tmp: (tmp / "index.html").write_text("y")
+    ),
+}
+
+
+def _killed_while_staging(target: Path, writer: str) -> None:
+    """Run `writer` in a child whose renames hang (signalling first), then kill -9 it mid-write."""
+    ready = target.parent / "ready"
+    code = (
+        "import os, sys, time\nfrom pathlib import Path\n"
+        f"target = Path({str(target)!r})\n"
+        "def hang(*args, **kwargs):\n"
+        f"    Path({str(ready)!r}).write_text('')\n"
+        "    time.sleep(600)\n"
+        "os.replace = hang\n"
+        "import governance.contracts.folder as folder; folder._exchange = lambda a, b: hang()\n"
+        f"{KILLED_WRITERS[writer]}\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code], cwd=Path(__file__).parents[2])
+    try:
+        for _ in range(600):
+            if ready.exists() or child.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert ready.exists(), f"the child exited ({child.returncode}) before staging"
+    finally:
+        child.kill()
+        child.wait()
+    ready.unlink()
+
+
+@pytest.mark.parametrize("writer", sorted(KILLED_WRITERS))
+def test_the_next_write_removes_what_a_killed_write_staged(tmp_path: Path, writer: str) -> None:
+    target = tmp_path / "out" / "site" if writer == "replace_folder" else tmp_path / "out" / "rules.json"
+    target.parent.mkdir()
+    if writer == "replace_folder":
+        NEXT_RUN[writer](target)  # an earlier output, so the killed run stages beside an existing folder
+    _killed_while_staging(target, writer)
+    left = sorted(p.name for p in target.parent.rglob(".*"))
+    assert left, "the killed writer staged nothing: the test proves nothing"
+    NEXT_RUN[writer](target)
+    assert sorted(p.name for p in target.parent.rglob(".*")) == []
