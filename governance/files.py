@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
+import re
+import shutil
+import socket
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
@@ -35,6 +39,53 @@ def _umask() -> int:
     return current
 
 
+# What a run stages beside its target is named after the host and process that staged it, so the next
+# run can tell what a killed run left (its process gone) from what a live one is writing.
+_HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+_STAGED = re.compile(r"\.(?P<target>.+)\.mesh-(?P<host>[0-9a-f]{8})-(?P<pid>[0-9]+)-[^/]*")
+
+
+def staging_prefix(target: Path) -> str:
+    """The name prefix of what this process stages beside `target` (a temp file or folder)."""
+    return f".{target.name}.mesh-{_HOST}-{os.getpid()}-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
+
+
+def remove_stale_staging(target: Path) -> list[Path]:
+    """Remove what runs on this host that died (kill -9, power loss) staged beside `target`; return it.
+
+    A live run's staging, another host's (a shared folder) and anything not named by `staging_prefix`
+    are left alone; a recycled pid only delays the clean-up to a later run.
+    """
+    removed = []
+    try:
+        entries = list(target.parent.iterdir()) if target.parent.is_dir() else []
+    except OSError:
+        return []
+    for entry in entries:
+        found = _STAGED.fullmatch(entry.name)
+        if found is None or found["target"] != target.name or found["host"] != _HOST:
+            continue
+        if _alive(int(found["pid"])):
+            continue
+        with contextlib.suppress(OSError):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+            removed.append(entry)
+    return removed
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write a temp file in the same folder and rename it over `path`: readers never see half a file.
 
@@ -47,7 +98,8 @@ def write_atomic(path: Path, text: str) -> None:
         raise MeshError(f"{path} is a folder; give a file path to write to")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        remove_stale_staging(path)
+        fd, tmp = tempfile.mkstemp(prefix=staging_prefix(path), dir=path.parent)
         try:
             os.fchmod(fd, 0o666 & ~_umask())
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -75,7 +127,8 @@ def write_all(files: Mapping[Path, str]) -> None:
             missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
             path.parent.mkdir(parents=True, exist_ok=True)
             made.extend(reversed(missing))
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+            remove_stale_staging(path)
+            fd, tmp = tempfile.mkstemp(prefix=staging_prefix(path), dir=path.parent)
             staged.append((tmp, path))
             os.fchmod(fd, 0o666 & ~_umask())
             with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from governance.errors import MeshError
+from governance.files import remove_stale_staging, staging_prefix
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
@@ -63,7 +64,8 @@ def replace_folder(out: Path, marker: str, write: Callable[[Path], None]) -> Non
     check_replaceable(out, marker)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+        remove_stale_staging(out)
+        tmp = Path(tempfile.mkdtemp(prefix=staging_prefix(out), dir=out.parent))
     except OSError as exc:
         raise MeshError(f"{out}: cannot create the output folder ({exc.strerror})") from None
     try:
@@ -74,7 +76,7 @@ def replace_folder(out: Path, marker: str, write: Callable[[Path], None]) -> Non
             shutil.rmtree(tmp)  # now holds the previous output
             return
         if out.exists():
-            aside = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+            aside = Path(tempfile.mkdtemp(prefix=staging_prefix(out), dir=out.parent))
             os.replace(out, aside / "old")
             os.replace(tmp, out)
             shutil.rmtree(aside, ignore_errors=True)

@@ -14,7 +14,7 @@ import pytest
 
 from governance.contracts.folder import replace_folder
 from governance.errors import MeshError
-from governance.files import write_all, write_atomic
+from governance.files import staging_prefix, write_all, write_atomic
 
 
 @pytest.fixture
@@ -127,3 +127,11 @@ def test_the_next_write_removes_what_a_killed_write_staged(tmp_path: Path, write
     assert left, "the killed writer staged nothing: the test proves nothing"
     NEXT_RUN[writer](target)
     assert sorted(p.name for p in target.parent.rglob(".*")) == []
+
+
+def test_a_live_writers_staging_is_left_alone(tmp_path: Path) -> None:
+    target = tmp_path / "rules.json"
+    live = tmp_path / f"{staging_prefix(target)}abc"  # this process's own: alive
+    live.write_text("in progress")
+    write_atomic(target, "next")
+    assert live.exists()
