@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 from pathlib import Path
 
@@ -56,3 +57,16 @@ def test_unreachable_catalog_is_exit_2_and_writes_nothing(
     assert err.startswith("error: catalog database postgresql+psycopg://mesh:***@127.0.0.1")
     assert "hunter2" not in err and "Traceback" not in err
     assert not (env / "lake").exists()
+
+
+def test_a_catalog_that_outlived_its_warehouse_is_published_again(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["publish"]) == 0
+    shutil.rmtree(env / "lake")
+    capsys.readouterr()
+    assert main(["publish"]) == 0
+    err = capsys.readouterr().err
+    assert "published 3 of 3 product(s)" in err
+    assert "re-created" in err and "metadata file" in err
+    assert (env / "lake" / "shipping" / "fct_shipments" / "metadata").is_dir()
