@@ -119,6 +119,14 @@ def _publish_all(products: list[Model], settings: CatalogSettings, console: Cons
                 progress.update(task, description=f"[red]✗ {escape(product.relation)}")
                 progress.console.print(f"[red]error:[/red] {escape(str(error))}", highlight=False)
                 continue
+            if published.lost_metadata:
+                progress.console.print(
+                    f"warning: {settings.name}.{published.identifier}: the catalog pointed at metadata file "
+                    f"{published.lost_metadata}, which the warehouse no longer has (emptied or moved); "
+                    f"re-created the table from {product.relation}",
+                    markup=False,
+                    highlight=False,
+                )
             leftovers = (
                 f", removed {published.orphans_removed} file(s) an interrupted publish left"
                 if published.orphans_removed

@@ -101,6 +101,12 @@ def attach_external_domain(
         except MeshError as error:
             attached.notes.append(str(error))
             continue
+        except FileNotFoundError as error:  # the warehouse lost it: `mesh publish` re-creates it
+            attached.notes.append(
+                f"{name} in the Iceberg catalog cannot be read: a file it needs is missing "
+                f"({_first_line(error)}); run `mesh publish` to publish it again"
+            )
+            continue
         except Exception as error:  # a damaged table must not hide the rest of the mesh
             attached.notes.append(f"{name} in the Iceberg catalog cannot be read ({_first_line(error)})")
             continue

@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pyiceberg.catalog.sql import SqlCatalog
+from pyarrow import fs
+from pyiceberg.catalog.sql import IcebergTables, SqlCatalog
 from pyiceberg.exceptions import (
     CommitFailedException,
     NamespaceAlreadyExistsError,
@@ -23,7 +24,9 @@ from pyiceberg.exceptions import (
 from pyiceberg.expressions import AlwaysTrue
 from pyiceberg.io import load_file_io
 from pyiceberg.table import Table, Transaction
+from sqlalchemy import ColumnElement, and_, delete, select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from governance.errors import ExitCode, MeshError
 from governance.iceberg.catalog import catalog_unreachable
@@ -40,12 +43,13 @@ from governance.model import Model
 @dataclass(frozen=True)
 class Published:
     identifier: str  # namespace.table
-    action: str  # created | replaced | evolved
+    action: str  # created | replaced | evolved | re-created
     rows: int
     data_files: int
     metadata_location: str
     diff: SchemaDiff | None
     orphans_removed: int = 0  # files left by publishes that died, removed before this one wrote
+    lost_metadata: str | None = None  # re-created: the missing metadata file the catalog pointed at
 
 
 class BreakingChangeError(MeshError):
@@ -64,6 +68,30 @@ def _load(catalog: SqlCatalog, identifier: tuple[str, str]) -> Table | None:
         return catalog.load_table(identifier)
     except NoSuchTableError:
         return None
+
+
+def _row(catalog: SqlCatalog, identifier: tuple[str, str]) -> ColumnElement[bool]:
+    """The catalog's row for `identifier` (catalog name, namespace, table)."""
+    return and_(
+        IcebergTables.catalog_name == catalog.name,
+        IcebergTables.table_namespace == identifier[0],
+        IcebergTables.table_name == identifier[1],
+    )
+
+
+def _metadata_location(catalog: SqlCatalog, identifier: tuple[str, str]) -> str | None:
+    """The metadata file the catalog row names, read without opening it."""
+    with Session(catalog.engine) as session:
+        location = session.scalar(select(IcebergTables.metadata_location).where(_row(catalog, identifier)))
+    return str(location) if location else None
+
+
+def _missing(location: str) -> bool:
+    try:
+        filesystem, path = fs.FileSystem.from_uri(location)
+        return bool(filesystem.get_file_info(path).type == fs.FileType.NotFound)
+    except (OSError, ValueError):  # unreachable storage is not proof of a lost file
+        return False
 
 
 def _ensure_namespace(catalog: SqlCatalog, namespace: str) -> bool:
@@ -131,7 +159,7 @@ class Publisher:
         columns = source.columns()
         wanted = product_schema(model, columns)
         properties = product_properties(model, self.settings.identity)
-        existing = _load(self.catalog, identifier)
+        existing, lost = self._load_or_forget_lost(identifier)
         diff: SchemaDiff | None = None
         if existing is not None:
             if existing.properties.get(MANAGED_KEY) != MANAGED_VALUE:
@@ -189,6 +217,8 @@ class Publisher:
                 self._drop_empty_namespace(identifier[0])
             raise
         action = "created" if existing is None else ("evolved" if diff and diff.added else "replaced")
+        if lost is not None:
+            action = "re-created"
         return Published(
             identifier=name,
             action=action,
@@ -197,7 +227,47 @@ class Publisher:
             metadata_location=table.metadata_location,
             diff=diff,
             orphans_removed=len(orphans),
+            lost_metadata=lost,
         )
+
+    def _load_or_forget_lost(self, identifier: tuple[str, str]) -> tuple[Table | None, str | None]:
+        """The published table, or (None, its metadata file) when the warehouse lost the table.
+
+        A catalog database can outlive its warehouse (emptied, restored from an older backup, a fresh
+        checkout against a kept database): the row then names a metadata file that no longer exists and
+        the table cannot be read by anyone. When the mesh published it (its namespace is the mesh's and
+        the file lay in the configured warehouse), the row is forgotten and the product published afresh
+        from its source; any other lost table is reported and left alone.
+        """
+        try:
+            return _load(self.catalog, identifier), None
+        except OSError:
+            location = _metadata_location(self.catalog, identifier)
+            if location is None or not _missing(location):
+                raise
+        name = ".".join(identifier)
+        properties = self.catalog.load_namespace_properties(identifier[0])
+        ours = properties.get(MANAGED_KEY) == MANAGED_VALUE and location.startswith(
+            f"{self.settings.warehouse.rstrip('/')}/"
+        )
+        if not ours:
+            raise MeshError(
+                f"{name}: catalog {self.settings.name} points at metadata file {location}, which is "
+                "missing, and the table was not published by the mesh (its namespace or location is not "
+                "the mesh's); restore the file, or drop the table from the catalog",
+                ExitCode.FAILED,
+            )
+        with Session(self.catalog.engine) as session:
+            # Only the row as read: a writer that committed since (a Trino user) keeps its table.
+            forgotten = session.execute(
+                delete(IcebergTables).where(
+                    _row(self.catalog, identifier), IcebergTables.metadata_location == location
+                )
+            )
+            session.commit()
+        if getattr(forgotten, "rowcount", 1) != 1:
+            raise CommitFailedException(f"{name} changed while its lost metadata was being forgotten")
+        return None, location
 
     def _drop_empty_namespace(self, namespace: str) -> None:
         try:
