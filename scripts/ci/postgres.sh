@@ -3,6 +3,7 @@
 #
 #   scripts/ci/postgres.sh          # install (Debian package) if missing, init, start, create the database
 #   scripts/ci/postgres.sh stop     # stop it
+#   scripts/ci/postgres.sh fresh DB # start, then drop and create database DB; print its MESH_TEST_PG_URI
 #
 # Listens on 127.0.0.1:${MESH_PG_PORT:-55432} only, data in ${MESH_PG_DIR:-/tmp/mesh-pg}; database `iceberg`
 # owned by user `mesh` (password `mesh`, test-only). Tests find it through MESH_TEST_PG_URI, default
@@ -66,5 +67,14 @@ if [[ -z "$(psql_admin -c "select 1 from pg_roles where rolname = 'mesh'")" ]]; 
 fi
 if [[ -z "$(psql_admin -c "select 1 from pg_database where datname = 'iceberg'")" ]]; then
   psql_admin -c "create database iceberg owner mesh"
+fi
+if [[ "${1:-start}" == fresh ]]; then
+  # An empty catalog database for one run: a kept data directory (a reused machine, a second run) must
+  # not hand the tests an earlier run's catalog rows.
+  name="${2:?usage: postgres.sh fresh DATABASE}"
+  [[ "$name" =~ ^[a-z_][a-z0-9_]*$ ]] || { echo "postgres.sh: database name $name: use [a-z0-9_]" >&2; exit 2; }
+  psql_admin -c "drop database if exists $name with (force)" -c "create database $name owner mesh"
+  echo "postgresql+psycopg://mesh:mesh@127.0.0.1:$PORT/$name"
+  exit 0
 fi
 echo "postgres.sh: PostgreSQL ready at 127.0.0.1:$PORT (MESH_TEST_PG_URI=postgresql+psycopg://mesh:mesh@127.0.0.1:$PORT/iceberg)"
