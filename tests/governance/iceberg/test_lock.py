@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -26,4 +27,18 @@ def test_catalogs_lock_independently(settings: CatalogSettings) -> None:
         if settings.uri.startswith("sqlite"):
             other = dataclasses.replace(other, uri=settings.uri.replace("catalog.db", "other.db"))
         with publish_lock(other):
+            pass
+
+
+def test_one_sqlite_catalog_reached_by_two_paths_is_one_lock(
+    settings: CatalogSettings, tmp_path: Path
+) -> None:
+    if not settings.uri.startswith("sqlite"):
+        pytest.skip("a PostgreSQL lock is taken in the database itself")
+    database = Path(settings.uri.removeprefix("sqlite:///"))
+    (tmp_path / "link").symlink_to(database.parent, target_is_directory=True)
+    (tmp_path / "sub").mkdir()
+    for other_path in (tmp_path / "link" / database.name, tmp_path / "sub" / ".." / database.name):
+        other = dataclasses.replace(settings, uri=f"sqlite:///{other_path}")
+        with publish_lock(settings), pytest.raises(PublishLockedError), publish_lock(other):
             pass
