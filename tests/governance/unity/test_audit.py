@@ -84,3 +84,22 @@ def test_kill_9_during_sync_then_next_run_leaves_every_write_recorded(
     emulator.reset_counts()
     assert main(["sync", "--apply", "--config", str(CONFIG)]) == 0
     assert emulator.writes == 0
+
+
+def test_intents_another_workspace_left_open_are_not_settled_against_this_one(
+    client: UnityClient, config: UnityConfig, emulator: UnityCatalogEmulator, tmp_path: Path
+) -> None:
+    """One log file used against two workspaces (dev, then prod): what a killed run against one left
+    open says nothing about the other, whose state would record it applied or not applied falsely."""
+    audit = tmp_path / "audit.jsonl"
+    comment = emulator.metastore.query("SELECT comment FROM t_tables WHERE table_name = 'fct_orders'")[0][0]
+    foreign = {
+        "event": "intent", "id": "from-the-other-workspace", "run": "killed", "request": "sql",
+        "workspace": "https://other-workspace.cloud.databricks.com",
+        "statement": f"COMMENT ON TABLE {FCT} IS '...'", "effect": {"comment": comment},
+        "kind": "comment", "securable": "table", "target": FCT, "domain": "orders",
+        "before": None, "after": comment,
+    }  # fmt: skip
+    audit.write_bytes(orjson.dumps(foreign) + b"\n")
+    apply_plan(client, Plan(fingerprint="", prune=False, tables=[FCT]), config, audit)
+    assert final_status(entries(audit))["from-the-other-workspace"] == "open"
