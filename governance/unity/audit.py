@@ -5,6 +5,8 @@ the request leaves, and as an `outcome` line once it is known: `applied`, `faile
 it: nothing changed) or `unknown` (no answer, e.g. a lost connection). A process killed mid-sync leaves
 intents without outcome; the next run with the same log reconciles each of them against what Unity
 Catalog holds and appends `applied` or `not_applied` with `reconciled: true`, before it writes anything.
+Each intent names its workspace: a log shared by runs against several workspaces settles an intent only
+against the workspace it was sent to.
 Lines never hold credentials: SQL text and metadata only.
 """
 
@@ -30,8 +32,9 @@ Effect = dict[str, Any]  # what the workspace holds once the write has applied (
 
 
 class AuditLog:
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, workspace: str | None = None) -> None:
         self.path = path
+        self.workspace = workspace  # the workspace URL the writes go to (never a credential)
         self.run = uuid.uuid4().hex[:12]
         self._lock = threading.Lock()
         self._file: IO[bytes] | None = None
@@ -61,6 +64,7 @@ class AuditLog:
                 "event": "intent",
                 "id": write_id,
                 "run": self.run,
+                "workspace": self.workspace,
                 "request": request,  # sql | grants.update | tables.update | shares.* (never credentials)
                 "statement": statement,
                 "effect": effect,
@@ -78,7 +82,8 @@ class AuditLog:
         self._write(entry)
 
     def open_intents(self) -> list[dict[str, Any]]:
-        """Intents of earlier runs with no outcome, or whose outcome was `unknown`."""
+        """Intents of earlier runs against this workspace with no outcome, or whose outcome was `unknown`
+        (an intent naming no workspace, from an older log, counts as this one's)."""
         if self.path is None or not self.path.is_file():
             return []
         intents: dict[str, dict[str, Any]] = {}
@@ -92,7 +97,8 @@ class AuditLog:
                 if not isinstance(entry, dict) or entry.get("run") == self.run:
                     continue
                 if entry.get("event") == "intent" and isinstance(entry.get("id"), str):
-                    intents[entry["id"]] = entry
+                    if entry.get("workspace") in (None, self.workspace):
+                        intents[entry["id"]] = entry
                 elif entry.get("event") == "outcome" and entry.get("status") != "unknown":
                     settled.add(str(entry.get("id")))
         return [e for i, e in intents.items() if i not in settled]

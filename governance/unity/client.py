@@ -107,6 +107,12 @@ class UnityClient:
         raise AssertionError("unreachable")
 
     @property
+    def host(self) -> str | None:
+        """The workspace URL the calls go to (names the workspace in the audit log)."""
+        host = getattr(getattr(self.workspace, "config", None), "host", None)
+        return host.rstrip("/") if isinstance(host, str) and host else None
+
+    @property
     def principal(self) -> str:
         """The user or service principal the credentials resolve to (one call, then remembered)."""
         if self._me is None:

@@ -123,7 +123,7 @@ def note_what_cannot_be_seen(plan: Plan, actual: UnityState) -> Plan:
 
 
 def apply_plan(client: UnityClient, plan: Plan, config: UnityConfig, audit_path: Path | None) -> ApplyResult:
-    audit = AuditLog(audit_path)
+    audit = AuditLog(audit_path, client.host)
     try:
         # Intents a killed run left open are settled against the workspace before anything is written.
         audit.reconcile(lambda tables, shares: read_state(client, tables, shares, config.concurrency))
