@@ -14,7 +14,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import re
 import shutil
+import socket
+import time
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -338,6 +341,136 @@ def test_command_lines(
         for path, content in before.items():
             if not path.is_file() or path.read_bytes() != content:
                 path.write_bytes(content)
+
+
+# --- every environment variable the tool reads ---------------------------------------------------------
+
+GOVERNANCE = Path(__file__).resolve().parents[2] / "governance"
+# Every variable the tool reads is named by a string literal of its own family.
+_VARIABLE = re.compile(r"""["']((?:MESH|TRINO|DATABRICKS|DBT)_[A-Z0-9_]+)["']""")
+
+
+def environment_variables() -> list[str]:
+    """Every variable the package reads, found in its source (a new one is fuzzed without a test edit)."""
+    from governance.settings import ENVIRONMENT
+
+    found = {m for f in GOVERNANCE.rglob("*.py") for m in _VARIABLE.findall(f.read_text(encoding="utf-8"))}
+    return sorted(found | set(ENVIRONMENT))
+
+
+def _command_reading(variable: str) -> list[str]:
+    if (
+        variable.startswith(("MESH_CATALOG", "MESH_PUBLISH", "MESH_WAREHOUSE"))
+        and variable != "MESH_WAREHOUSE_ID"
+    ):
+        return ["query", "SELECT 1"]  # reads the catalog settings and opens the catalog, as publish does
+    if variable.startswith("TRINO") or variable == "MESH_TRINO_TIMEOUT":
+        return ["query", "--engine", "trino", "SELECT 1"]
+    if variable.startswith("DATABRICKS_HTTP"):
+        return ["query", "--engine", "databricks", "SELECT 1"]
+    if (
+        variable.startswith(("DATABRICKS", "MESH_DATABRICKS", "MESH_UNITY"))
+        or variable == "MESH_WAREHOUSE_ID"
+    ):
+        return ["plan"]
+    if variable == "MESH_TRINO_CONFIG":
+        return ["trino-config", "--out", "trino-out"]
+    return ["query", "SELECT 1"] if variable == "MESH_DATA_DIR" else ["check"]
+
+
+# Values a person or a secret mount might leave in a variable: numbers out of range, paths, markup,
+# line breaks, non-ASCII text.
+ENVIRONMENT_VALUES = [
+    "",
+    " ",
+    "0",
+    "-1",
+    "nan",
+    "1e400",
+    "99999999999999999999",
+    "/dev/null",
+    "../..",
+    "a\nb",
+    "\u2603",
+    "{{ x }}",
+    "[red]x[/red]",
+    "x:y@z",
+    "http://",
+]
+
+
+@pytest.fixture(scope="module")
+def refusing_workspace() -> Iterator[str]:
+    """A workspace URL that answers every call at once with 403 (the SDK retries a closed port for a
+    second at least): the fuzz is about what reaches the client, not the network."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    class Refuse(BaseHTTPRequestHandler):
+        def _refuse(self) -> None:
+            body = b'{"error_code": "PERMISSION_DENIED", "message": "fuzz: refused"}'
+            self.send_response(403)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _refuse  # noqa: N815 (http.server's names)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Refuse)
+    Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def _run_with(variable: str, value: str, monkeypatch: pytest.MonkeyPatch, workspace: str) -> None:
+    """`mesh` reading `variable`=`value`; every network client points at a closed port with a 0.2 s
+    deadline, retries without sleeping and resolves no name, so a run never waits on a network."""
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+    resolve = socket.getaddrinfo
+
+    def loopback_only(host: object, *args: Any, **kwargs: Any) -> Any:
+        if host not in ("127.0.0.1", "localhost", b"127.0.0.1", b"localhost"):
+            raise socket.gaierror(socket.EAI_NONAME, "fuzz: no name resolution")  # no DNS wait
+        return resolve(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", loopback_only)
+    for name, default in {
+        "MESH_TRINO_TIMEOUT": "0.2", "MESH_DATABRICKS_TIMEOUT": "0.2", "MESH_CATALOG_TIMEOUT": "0.2",
+        "TRINO_HOST": "127.0.0.1", "TRINO_PORT": "9", "DATABRICKS_HOST": workspace,
+        "DATABRICKS_TOKEN": "dapi-fuzz", "MESH_WAREHOUSE_ID": "fuzz",
+        "DATABRICKS_HTTP_PATH": "/sql/1.0/warehouses/fuzz",
+    }.items():  # fmt: skip
+        monkeypatch.setenv(name, default)
+    monkeypatch.setenv(variable, value)
+    run_cli(_command_reading(variable))
+
+
+@pytest.mark.parametrize("variable", environment_variables())
+def test_environment_variable(
+    variable: str, mesh_env: Path, monkeypatch: pytest.MonkeyPatch, refusing_workspace: str
+) -> None:
+    """Every listed value of every variable the tool reads: exit 0, 1 or 2 and no traceback."""
+    monkeypatch.chdir(mesh_env)
+    for value in ENVIRONMENT_VALUES:
+        with monkeypatch.context() as each:
+            _run_with(variable, value, each, refusing_workspace)
+
+
+@FUZZ
+@given(variable=st.sampled_from(environment_variables()), value=hostile_text)
+def test_environment_variables_hostile(
+    variable: str, value: str, mesh_env: Path, monkeypatch: pytest.MonkeyPatch, refusing_workspace: str
+) -> None:
+    monkeypatch.chdir(mesh_env)
+    with monkeypatch.context() as each:
+        _run_with(
+            variable, value.replace("\x00", ""), each, refusing_workspace
+        )  # the OS cannot hold a NUL in a variable
 
 
 # --- the inputs the issue lists (each was a traceback) ------------------------------------------------
