@@ -74,6 +74,10 @@ def environ(name: str) -> str | None:
     return os.environ.get(name) or None
 
 
+# A day: longer is no deadline at all, and far longer overflows the clocks the clients compute with.
+MAX_NETWORK_TIMEOUT_SECONDS = 86400
+
+
 def network_timeout(name: str) -> float:
     """The deadline in seconds set by the timeout variable `name`, or the default."""
     raw = environ(name)
@@ -83,8 +87,11 @@ def network_timeout(name: str) -> float:
         value = float(raw)
     except ValueError:
         value = 0.0
-    if not (math.isfinite(value) and value > 0):
-        raise MeshError(f"{name}={raw!r}: expected a number of seconds greater than 0 (default 20)")
+    if not (math.isfinite(value) and 0 < value <= MAX_NETWORK_TIMEOUT_SECONDS):
+        raise MeshError(
+            f"{name}={raw!r}: expected a number of seconds greater than 0 and at most "
+            f"{MAX_NETWORK_TIMEOUT_SECONDS} (default {DEFAULT_NETWORK_TIMEOUT_SECONDS:g})"
+        )
     return value
 
 

@@ -32,6 +32,7 @@ class TrinoSettings:
     databricks_token_env: str
     admin_group: str
     groups: dict[str, tuple[str, ...]]
+    session_catalog: str | None = None  # TRINO_CATALOG: the catalog unqualified names resolve in
 
 
 # Line breaks and other control characters would add lines to the generated properties and group
@@ -58,6 +59,30 @@ def _text(section: dict[str, Any], key: str, default: str, path: Path, parent: s
 def _environ(env: Mapping[str, str], variable: str, fallback: str) -> str:
     value = env.get(variable)
     return _plain(value, f"environment variable {variable}") if value else fallback
+
+
+def _header(value: str, where: str) -> str:
+    """A value sent in an HTTP header (the user): latin-1 is all a header can carry."""
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        raise MeshError(
+            f"{where} {value!r} has a character an HTTP header cannot carry (Trino receives it in one); "
+            "use a name in Latin-1"
+        ) from None
+    return value
+
+
+def _session_catalog(env: Mapping[str, str]) -> str | None:
+    name = env.get("TRINO_CATALOG")
+    if not name:
+        return None
+    if not _CATALOG_NAME.fullmatch(name.lower()):
+        raise MeshError(
+            f"environment variable TRINO_CATALOG {name!r} is not a Trino catalog name "
+            "(letters, digits and _, starting with a letter); SHOW CATALOGS lists them"
+        )
+    return name.lower()
 
 
 def _catalog_name(data: dict[str, Any], path: Path) -> str:
@@ -112,7 +137,10 @@ def load_trino_settings(config_file: Path | None = None, *, environment: bool = 
     return TrinoSettings(
         host=_environ(env, "TRINO_HOST", _text(connection, "host", "localhost", path, "connection")),
         port=_port(env, path, connection.get("port", 8080)),
-        user=_environ(env, "TRINO_USER", _text(connection, "user", "analyst", path, "connection")),
+        user=_header(
+            _environ(env, "TRINO_USER", _text(connection, "user", "analyst", path, "connection")),
+            "the Trino user (TRINO_USER or connection.user)",
+        ),
         http_scheme=_environ(
             env, "TRINO_HTTP_SCHEME", _text(connection, "http_scheme", "http", path, "connection")
         ),
@@ -133,4 +161,5 @@ def load_trino_settings(config_file: Path | None = None, *, environment: bool = 
         databricks_token_env=_text(databricks, "token_env", "DATABRICKS_TOKEN", path, "databricks"),
         admin_group=_text(data, "admin_group", "mesh-admins", path),
         groups=_groups(data, path),
+        session_catalog=_session_catalog(env),
     )
