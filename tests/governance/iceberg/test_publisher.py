@@ -303,3 +303,22 @@ def test_a_lost_table_the_mesh_did_not_publish_is_left_alone(
     assert error.value.code is ExitCode.FAILED
     assert "Traceback" not in str(error.value) and "\n" not in str(error.value)
     assert catalog_rows(settings) == before
+
+
+def test_two_catalogs_over_one_warehouse_keep_each_others_tables(
+    mesh: BuiltMesh, settings: CatalogSettings, tmp_path: Path
+) -> None:
+    """`make demo` publishes to the SQLite catalog, `make trino` to PostgreSQL, both into the default
+    warehouse: the second publish took the first catalog's files for leftovers of a dead run."""
+    other = dataclasses.replace(settings, uri=f"sqlite:///{tmp_path / 'other-catalog.db'}")
+    first, second = open_catalog(settings), open_catalog(other)
+    models = [product(mesh, "fct_shipments"), product(mesh, "dim_carriers", "2")]
+    for model in models:
+        Publisher(first, settings).publish(model)
+    for model in models:
+        Publisher(second, other).publish(model)
+        Publisher(second, other).publish(model)  # a republish, with its own clean-up, too
+    for catalog in (first, second):
+        for model in models:
+            table = catalog.load_table(("shipping", model.name if not model.version else f"{model.name}_v2"))
+            assert table.scan().to_arrow().num_rows == gold_rows(mesh, model).num_rows
