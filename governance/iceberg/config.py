@@ -7,6 +7,7 @@ The file is shipped beside this package; `MESH_CATALOG_URI`, `MESH_CATALOG_PASSW
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 from collections.abc import Mapping
@@ -47,6 +48,21 @@ class CatalogSettings:
 
     def duckdb_path(self, domain: str) -> Path:
         return self.source_dir / f"{domain}.duckdb"
+
+    @property
+    def tag(self) -> str:
+        """A short name for this catalog (its name and database), the same on every run: new tables are
+        created under `<table>-<tag>`, so two catalogs over one warehouse never share a table folder
+        (each publish removes what is left in its own folders; a shared one would lose the other's files)."""
+        url = make_url(self.uri)
+        if url.get_backend_name() == "sqlite":
+            database = str(Path(url.database).resolve()) if url.database else ":memory:"
+            place = f"sqlite:{database}"
+        else:
+            query = {k: v for k, v in sorted(url.query.items()) if k not in DEADLINE_KEYS}
+            host = f"{(url.host or '').lower()}:{url.port or ''}"
+            place = f"{url.get_backend_name()}://{host}/{url.database}?{query}"
+        return hashlib.sha256(f"{self.name}\0{place}".encode()).hexdigest()[:8]
 
 
 DEADLINE_KEYS = (

@@ -180,7 +180,7 @@ class Publisher:
         try:
             if existing is None or diff is None:
                 transaction = self.catalog.create_table_transaction(
-                    identifier, schema=wanted, properties=properties
+                    identifier, schema=wanted, location=self._new_location(identifier), properties=properties
                 )
                 # No table yet: whatever lies at its location was written by a publish that died.
                 orphans = remove_orphans(transaction.table_metadata.location, keep=set())
@@ -229,6 +229,15 @@ class Publisher:
             orphans_removed=len(orphans),
             lost_metadata=lost,
         )
+
+    def _new_location(self, identifier: tuple[str, str]) -> str:
+        """Where a new table goes: `<namespace folder>/<table>-<catalog tag>`, the namespace folder being
+        its `location` property or `<warehouse>/<namespace>` (pyiceberg's default, which another catalog
+        over the same warehouse would also choose)."""
+        namespace, table = identifier
+        base = self.catalog.load_namespace_properties(namespace).get("location")
+        base = (base or f"{self.settings.warehouse.rstrip('/')}/{namespace}").rstrip("/")
+        return f"{base}/{table}-{self.settings.tag}"
 
     def _load_or_forget_lost(self, identifier: tuple[str, str]) -> tuple[Table | None, str | None]:
         """The published table, or (None, its metadata file) when the warehouse lost the table.

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from governance.errors import MeshError
-from governance.iceberg.config import CONFIG_FILE, load_catalog_settings, redact_uri
+from governance.iceberg.config import CONFIG_FILE, CatalogSettings, load_catalog_settings, redact_uri
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -87,3 +87,17 @@ def test_a_malformed_catalog_uri_is_one_line_without_the_password(
     message = str(error.value)
     assert "\n" not in message and "s3cret" not in message
     assert "catalog.uri" in message and error.value.code == 2
+
+
+def test_a_catalogs_tag_names_its_database_and_name_only(tmp_path: Path) -> None:
+    def tag(uri: str, name: str = "mesh") -> str:
+        return CatalogSettings(name, uri, "file:///w", "me", 1, 1, tmp_path).tag
+
+    pg = "postgresql+psycopg://mesh:pw@db.example.com:5432/iceberg"
+    assert tag(pg) == tag("postgresql+psycopg://other:secret@DB.example.com:5432/iceberg?connect_timeout=3")
+    assert tag(f"sqlite:///{tmp_path}/a.db") == tag(f"sqlite:///{tmp_path}/x/../a.db")
+    different = {
+        tag(pg), tag(pg, "mesh_dev"), tag(pg.replace("/iceberg", "/other")),
+        tag(f"{pg}?options=-csearch_path%3Dteam"), tag(f"sqlite:///{tmp_path}/a.db"),
+    }  # fmt: skip
+    assert len(different) == 5
