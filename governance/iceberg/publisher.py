@@ -239,14 +239,22 @@ class Publisher:
         base = (base or f"{self.settings.warehouse.rstrip('/')}/{namespace}").rstrip("/")
         return f"{base}/{table}-{self.settings.tag}"
 
+    def _folders_of(self, identifier: tuple[str, str]) -> tuple[str, str]:
+        """The folders the mesh ever created this table in: its own, and the one before tags."""
+        namespace, table = identifier
+        return (
+            f"{self._new_location(identifier)}/",
+            f"{self.settings.warehouse.rstrip('/')}/{namespace}/{table}/",
+        )
+
     def _load_or_forget_lost(self, identifier: tuple[str, str]) -> tuple[Table | None, str | None]:
         """The published table, or (None, its metadata file) when the warehouse lost the table.
 
         A catalog database can outlive its warehouse (emptied, restored from an older backup, a fresh
         checkout against a kept database): the row then names a metadata file that no longer exists and
         the table cannot be read by anyone. When the mesh published it (its namespace is the mesh's and
-        the file lay in the configured warehouse), the row is forgotten and the product published afresh
-        from its source; any other lost table is reported and left alone.
+        the file lay in a folder the mesh creates this table in), the row is forgotten and the product
+        published afresh from its source; any other lost table is reported and left alone.
         """
         try:
             return _load(self.catalog, identifier), None
@@ -257,7 +265,7 @@ class Publisher:
         name = ".".join(identifier)
         properties = self.catalog.load_namespace_properties(identifier[0])
         ours = properties.get(MANAGED_KEY) == MANAGED_VALUE and location.startswith(
-            f"{self.settings.warehouse.rstrip('/')}/"
+            self._folders_of(identifier)
         )
         if not ours:
             raise MeshError(

@@ -322,3 +322,22 @@ def test_two_catalogs_over_one_warehouse_keep_each_others_tables(
         for model in models:
             table = catalog.load_table(("shipping", model.name if not model.version else f"{model.name}_v2"))
             assert table.scan().to_arrow().num_rows == gold_rows(mesh, model).num_rows
+
+
+def test_a_lost_table_another_writer_made_in_a_mesh_namespace_is_left_alone(
+    mesh: BuiltMesh, settings: CatalogSettings
+) -> None:
+    """The owning group may create tables in its schema through Trino (in a folder of Trino's choosing):
+    one whose metadata is lost is not the mesh's to forget, even under a product's name."""
+    catalog = open_catalog(settings)
+    Publisher(catalog, settings).publish(product(mesh, "dim_carriers", "2"))  # the mesh's namespace
+    trino_folder = f"{settings.warehouse}/shipping/fct_shipments-{'0' * 32}"
+    catalog.create_table(
+        ("shipping", "fct_shipments"), Schema(NestedField(1, "x", StringType())), location=trino_folder
+    )
+    before = catalog_rows(settings)
+    lost = next(row[2] for row in before if row[1] == "fct_shipments")
+    Path(urlparse(lost).path).unlink()
+    with pytest.raises(MeshError, match="not published by the mesh"):
+        Publisher(catalog, settings).publish(product(mesh, "fct_shipments"))
+    assert catalog_rows(settings) == before
