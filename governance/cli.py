@@ -31,6 +31,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("governance.commands.check", "check mesh policies and cross-domain breaking changes"),
     "rules": ("governance.commands.rules", "list the policy rules, or write their catalog page"),
     "lineage": ("governance.commands.lineage", "print the cross-domain product graph"),
+    "access": (
+        "governance.commands.access",
+        "print who reads which column of every product (the access matrix)",
+    ),
     "plan": ("governance.commands.plan", "show what a governance sync would change"),
     "sync": ("governance.commands.sync", "push descriptions, owners, tags and grants to Unity Catalog"),
     "doctor": (

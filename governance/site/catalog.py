@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 
+from governance.access import AccessPolicy, ProductAccess, product_access
 from governance.contracts.facts import ProductFacts, Surroundings, contract_file, product_facts
 from governance.findings import Finding, Severity
 from governance.lineage import LineageGraph, LineageNode, NodeKind
@@ -70,6 +71,7 @@ class ProductEntry:
     producers: list[str]  # unique_ids of products feeding it (lineage)
     findings: list[Finding]
     versions: list[Model]  # every version of the same model, newest first
+    access: ProductAccess | None = None  # "Who may read it": the access matrix (governance.access)
 
 
 @dataclass(slots=True)
@@ -306,8 +308,14 @@ def _product_entry(ctx: _Context, model: Model, kind: NodeKind) -> ProductEntry:
             ctx.versions[(model.project, model.name)], key=lambda m: _version_key(m.version), reverse=True
         ),
     )
+    entry.access = product_access(model, surroundings_policy(ctx.surroundings))
     entry.health = product_health(entry, ctx.now)
     return entry
+
+
+def surroundings_policy(surroundings: Surroundings) -> AccessPolicy:
+    """The central access policy (unity.yml) as the site's settings carry it."""
+    return AccessPolicy(surroundings.consumer_group, surroundings.restricted_readers, surroundings.shares)
 
 
 def build_catalog(

@@ -256,19 +256,21 @@ def _query_section(facts: ProductFacts) -> str:
     return "".join(parts)
 
 
-def _readers_table(facts: ProductFacts) -> str:
-    if not facts.readers:
+def _readers_table(entry: ProductEntry) -> str:
+    """From the access matrix (governance.access), the one definition every engine enforces."""
+    access = entry.access
+    if access is None or not access.principals:
         return '<p class="muted">No grants: nobody but the owner may read it.</p>'
     rows = [
         (
-            f"<code>{esc(r.principal)}</code>",
-            esc(r.access),
-            esc(r.source),
-            "unmasked" if r.pii else "masked or withheld",
+            f"<code>{esc(p.name)}</code>",
+            esc("owner" if p.name == access.owner else "select" if p.reads else "denied"),
+            esc(", ".join(p.via)),
+            esc(p.summary),
         )
-        for r in facts.readers
+        for p in access.principals
     ]
-    return _table(["principal", "access", "from", "PII columns"], rows, "readers")
+    return _table(["principal", "access", "from", "columns"], rows, "readers")
 
 
 def _consumers_table(base: str, entry: ProductEntry) -> str:
@@ -404,7 +406,7 @@ def product_page(catalog: Catalog, entry: ProductEntry) -> str:
         + '<h2 id="consumers">Consumers (transitive, across domains)</h2>'
         + _consumers_table(base, entry)
         + '<h2 id="readers">Who may read it</h2>'
-        + _readers_table(facts)
+        + _readers_table(entry)
         + '<h2 id="query">How to query it</h2>'
         + _query_section(facts)
         + '<h2 id="findings">Policy findings</h2>'

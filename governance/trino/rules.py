@@ -2,7 +2,8 @@
 
 Deny by default: every section is present, so anything no rule matches is denied. Within a section
 the first matching rule wins, hence the order: admins, the publisher, then per product the
-PII-cleared groups (all columns) before the owner and the granted readers (PII columns hidden), and
+PII-cleared groups (all columns) before the owner (all columns) and the granted readers (PII columns
+hidden), as the access matrix (governance.access) defines them, and
 last the owning groups over the other tables of their own external schema (their scratch tables).
 A product is written by `mesh publish` alone: every other group, its owner included, gets SELECT on
 it and nothing else (Trino checks DDL and table procedures against OWNERSHIP, data changes against
@@ -18,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from governance.access import AccessPolicy, product_access
 from governance.model import Domain, MeshModel, Model
 from governance.project import Platform
 from governance.trino.config import TrinoSettings
@@ -50,17 +52,19 @@ class ProductAccess:
     pii: list[str]
 
     @classmethod
-    def of(cls, model: Model, domain: Domain, settings: TrinoSettings) -> ProductAccess:
-        owner = model.principal
-        cleared = model.pii_cleared_groups
-        # A PII-cleared group reads the product: clearing without access would be meaningless.
-        readers = sorted({*model.grants.get("select", ()), *cleared} - ({str(owner)} if owner else set()))
+    def of(
+        cls, model: Model, domain: Domain, settings: TrinoSettings, policy: AccessPolicy | None = None
+    ) -> ProductAccess:
+        """From the access matrix (governance.access): its readers read, its withheld columns are hidden
+        from all but the cleared. `policy` is the central part of it (default: the model alone)."""
+        access = product_access(model, policy or AccessPolicy())
+        owner = access.owner
         return cls(
             trino_table(model, domain, settings),
             str(owner) if owner else None,
-            readers,
-            cleared,
-            model.pii_in_clear,
+            sorted(set(access.readers) - ({owner} if owner else set())),
+            [g for g in access.cleared if g != owner],
+            access.withheld_columns,
         )
 
     def table_rules(self) -> list[dict[str, Any]]:
@@ -77,7 +81,7 @@ class ProductAccess:
         ordered += [g for g in self.readers if g not in ordered]
         for group in ordered:
             rule: dict[str, Any] = {"group": exact(group), **where, "privileges": ["SELECT"]}
-            if hidden and group not in self.cleared:
+            if hidden and group not in self.cleared and group != self.owner:  # the owner reads in clear
                 rule["columns"] = hidden
             rules.append(rule)
         # Everyone else: nothing. Without it an owning group of another product in this schema would

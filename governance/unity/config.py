@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from governance.access import AccessPolicy
 from governance.errors import MeshError
 from governance.files import mapping
 from governance.project import read_yaml
@@ -41,6 +42,10 @@ class UnityConfig:
         for groups in self.restricted_readers.values():
             named.update(groups)
         return self.managed_principals | named
+
+    def access_policy(self) -> AccessPolicy:
+        """The central part of the access policy (governance.access): consumer group, restricted, shares."""
+        return AccessPolicy(self.consumer_group, self.restricted_readers, self.shares)
 
     def unity_principal(self, principal: str | None) -> str | None:
         """The Unity Catalog name of a product's owner principal (`Model.principal`)."""

@@ -61,13 +61,17 @@ def test_pii_cleared_group_sees_every_column_even_when_also_a_consumer(rules: di
     assert both == ({"SELECT"}, set())
 
 
-def test_owner_reads_its_product_without_pii_unless_cleared_and_never_writes_it(
+def test_owner_reads_its_product_with_pii_in_clear_and_never_writes_it(
     rules: dict[str, Any],
 ) -> None:
+    # The access matrix (governance.access): the owner reads its PII in clear, as on Unity Catalog.
     # Products are written by the publisher alone: no OWNERSHIP (DDL), INSERT, DELETE or UPDATE.
     privileges, hidden = table_access(rules, "sam", {"shipping-team"}, "mesh.shipping.fct_shipments")
     assert privileges == {"SELECT"}
-    assert hidden == {"recipient_email"}
+    assert hidden == set()
+    assert table_access(rules, "alice", {"data-consumers"}, "mesh.shipping.fct_shipments")[1] == {
+        "recipient_email"
+    }
     assert table_access(rules, PUBLISHER, set(), "mesh.shipping.fct_shipments")[0] >= {
         "INSERT",
         "DELETE",
