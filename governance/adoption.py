@@ -37,7 +37,7 @@ class Survey:
 
     @property
     def edges(self) -> list[tuple[str, str]]:
-        return sorted((up, p.name) for p in self.projects.projects.values() for up in p.upstream)
+        return sorted((up, p.name) for p in self.projects.projects.values() for up in p.reads)
 
 
 def _relative(path: Path, root: Path) -> str:

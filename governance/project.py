@@ -7,8 +7,9 @@ config or dependencies.yml), so the build, the governance loader and the deploy 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
@@ -18,6 +19,8 @@ from governance.model import Platform
 from governance.settings import (
     SAFE_LOADER,
     Settings,
+    UpstreamEntry,
+    UpstreamFiles,
     domain_file,
     environ,
     find_root,
@@ -45,11 +48,18 @@ class DbtProject:
 
     name: str
     path: Path
-    upstream: tuple[str, ...]
+    upstream: tuple[str, ...]  # the projects it reads that are built before it (the build order's edges)
     platform: Platform
     is_hub: bool = False
     profiles_dir: Path | None = None  # where its profiles.yml is (None: dbt's own lookup)
     upstream_file: Path | None = None  # the file naming `upstream` (dbt-loom's config or dependencies.yml)
+    optional: tuple[str, ...] = ()  # upstreams read through a dbt-loom `optional: true` entry
+    deferred: tuple[str, ...] = ()  # optional upstreams built after it (they read it): last manifest read
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        """Every project it reads, built before it or not."""
+        return (*self.upstream, *self.deferred)
 
     @property
     def target_dir(self) -> Path:
@@ -86,6 +96,7 @@ def _read_projects(settings: Settings) -> dict[str, DbtProject]:
         relative = hub_folder.relative_to(root).as_posix() if hub_folder != root else "."
         folders = [*folders, relative] if relative not in folders else folders
     projects: dict[str, DbtProject] = {}
+    files: dict[str, UpstreamFiles] = {}
     for relative in folders:
         path = (root / relative).resolve()
         name = _project_name(path)
@@ -101,16 +112,28 @@ def _read_projects(settings: Settings) -> dict[str, DbtProject]:
             raise MeshError(
                 f"{path / 'domain.yml'}: platform differs from mesh.yml domains.{name}.platform; set it once"
             )
-        upstream, upstream_file = upstream_projects(path)
+        files[name] = upstream_projects(path)
         projects[name] = DbtProject(
             name,
             path,
-            upstream,
+            (),
             platforms.pop() if platforms else Platform.DATABRICKS,
             is_hub=path == hub_folder,
             profiles_dir=profiles_dir(settings, path, own, name),
-            upstream_file=upstream_file,
+            upstream_file=files[name].path,
         )
+    by_folder = {p.path: n for n, p in projects.items()}
+    for name, found in files.items():
+        resolved = [(_resolve_upstream(root, by_folder, e, found.path), e.optional) for e in found.entries]
+        if found.also_declared is not None and {n for n, _ in resolved} != set(found.also_declared):
+            raise MeshError(
+                f"{found.also_path}: projects {sorted(found.also_declared)} differ from {found.path} "
+                f"manifests {sorted({n for n, _ in resolved})} (the projects their manifests belong to); "
+                "keep the upstream projects in one file (dbt-loom's config is read first)"
+            )
+        upstream = tuple(dict.fromkeys(n for n, _ in resolved if n != name))
+        optional = tuple(n for n in upstream if all(o for m, o in resolved if m == n))
+        projects[name] = replace(projects[name], upstream=upstream, optional=optional)
     unknown = sorted(set(settings.mesh.domains) - set(projects))
     if unknown:
         raise MeshError(
@@ -120,6 +143,96 @@ def _read_projects(settings: Settings) -> dict[str, DbtProject]:
     return projects
 
 
+_PROJECT_NAME = re.compile(rb'"project_name"\s*:\s*"((?:[^"\\]|\\.)*)"')
+
+
+def _manifest_project(path: Path) -> str | None:
+    """The project a dbt manifest belongs to (`metadata.project_name`, near the top of the file)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(1 << 16)
+    except OSError:
+        return None
+    found = _PROJECT_NAME.search(head)
+    return found.group(1).decode("utf-8", "replace") if found else None
+
+
+def _resolve_upstream(
+    root: Path, by_folder: dict[Path, str], entry: UpstreamEntry, where: Path | None
+) -> str:
+    """The project an upstream entry reads, as dbt-loom names it: the project its manifest belongs to
+    (the manifest's own `metadata.project_name`, else the dbt project folder holding that path), the
+    entry's label only when neither says (a remote manifest, dependencies.yml)."""
+    manifest = entry.manifest
+    if manifest is None:
+        return entry.label
+    if manifest.is_file():
+        named = _manifest_project(manifest)
+        if named:
+            return named
+    # dbt writes a manifest into a folder of its project (`target/`, or its target-path).
+    folder = manifest.parent.parent
+    if folder.is_relative_to(root) and (folder / "dbt_project.yml").is_file():
+        if folder in by_folder:
+            return by_folder[folder]
+        shown = folder.relative_to(root).as_posix() or "."
+        raise MeshError(
+            f"{where}: manifest {entry.label!r} points at {manifest.relative_to(root)}, written by the dbt "
+            f"project in {shown}, which is not in the mesh; add {shown!r} to mesh.yml projects.include"
+        )
+    return entry.label
+
+
+def _hard_only(project: DbtProject) -> DbtProject:
+    return replace(project, upstream=tuple(u for u in project.upstream if u not in project.optional))
+
+
+def _schedule(projects: dict[str, DbtProject]) -> tuple[dict[str, DbtProject], tuple[str, ...]]:
+    """The build order's edges: every required upstream, and each optional one (dbt-loom `optional:
+    true`) unless it would close a cycle, when the two projects read each other. Such an upstream is
+    built after its reader, which reads the manifest that upstream last wrote (dbt-loom skips a missing
+    optional manifest). Returns the projects with `upstream`/`deferred` set, and one note per choice."""
+    edges = {n: [u for u in p.upstream if u not in p.optional] for n, p in projects.items()}
+    notes: list[str] = []
+    deferred: dict[str, list[str]] = {n: [] for n in projects}
+
+    def reaches(start: str, goal: str) -> bool:
+        seen, frontier = {start}, [start]
+        while frontier:
+            for up in edges[frontier.pop()]:
+                if up == goal:
+                    return True
+                if up not in seen:
+                    seen.add(up)
+                    frontier.append(up)
+        return False
+
+    for name in sorted(projects):
+        for up in sorted(projects[name].optional):
+            if up not in projects:
+                notes.append(
+                    f"{name} reads {up} optionally (dbt-loom `optional: true`); {up} is not in the mesh, "
+                    "so it orders nothing"
+                )
+            elif reaches(up, name):
+                deferred[name].append(up)
+                notes.append(
+                    f"{name} reads {up} optionally and {up} reads {name}: {up} is built after {name}, "
+                    f"which reads the manifest {up} last wrote (none on a first build)"
+                )
+            else:
+                edges[name].append(up)
+    scheduled = {
+        name: replace(
+            project,
+            upstream=tuple(u for u in project.upstream if u in edges[name]),
+            deferred=tuple(deferred[name]),
+        )
+        for name, project in projects.items()
+    }
+    return scheduled, tuple(notes)
+
+
 @dataclass(frozen=True)
 class Projects:
     """The repository's dbt projects, with dependency order and selection helpers."""
@@ -127,6 +240,7 @@ class Projects:
     root: Path
     projects: dict[str, DbtProject]
     settings: Settings | None = field(default=None, compare=False)
+    notes: tuple[str, ...] = field(default=(), compare=False)  # how the build order was chosen
 
     @classmethod
     def discover(
@@ -144,17 +258,18 @@ class Projects:
                 "dbt_packages/, target/ and hidden folders); point --root or MESH_ROOT at the mesh, "
                 "or create a domain with `mesh new domain`"
             )
-        mesh = cls(settings.root, projects, settings)
         for project in projects.values():
             for up in project.upstream:
-                if up not in projects:
+                if up not in projects and up not in project.optional:
                     raise MeshError(
                         f"{project.upstream_file}: upstream project {up!r} is not in the mesh; "
-                        f"projects: {', '.join(sorted(projects))}; add its folder to mesh.yml "
-                        "projects.include"
+                        f"projects: {', '.join(sorted(projects))}; add the folder of dbt project "
+                        f"{up!r} to mesh.yml projects.include, or point the entry's path at its manifest"
                     )
-        mesh.order  # noqa: B018 - fail early on cycles
-        return mesh
+        hard = cls(settings.root, {n: _hard_only(p) for n, p in projects.items()}, settings)
+        hard.order  # noqa: B018 - fail early on cycles of edges that must order the build
+        scheduled, notes = _schedule(projects)
+        return cls(settings.root, scheduled, settings, notes)
 
     @property
     def hub(self) -> DbtProject | None:

@@ -369,33 +369,77 @@ class DbtDependencies(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, 
 
 class _LoomManifest(msgspec.Struct, kw_only=True, frozen=True):  # dbt-loom validates its own keys
     name: str
+    type: str = "file"
+    config: dict[str, Any] = {}
+    optional: bool = False
 
 
 class LoomConfig(msgspec.Struct, kw_only=True, frozen=True):
     manifests: list[_LoomManifest] = []
 
 
-def upstream_projects(folder: Path) -> tuple[tuple[str, ...], Path | None]:
-    """A project's upstream project names and the file that names them (None: no upstream file).
+@dataclass(frozen=True)
+class UpstreamEntry:
+    """One upstream a project reads: a dbt-loom `manifests:` entry or a dependencies.yml project.
+
+    dbt-loom names the upstream after the project whose manifest it loads (the manifest's
+    `metadata.project_name`), the entry's `name` only when the manifest does not say; `manifest` is the
+    local file a `file` entry points at (None: remote, or dependencies.yml), resolved as dbt-loom does
+    (environment variables substituted, relative to the project folder dbt runs in).
+    """
+
+    label: str
+    manifest: Path | None = None
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class UpstreamFiles:
+    """What a project's upstream files say: the entries of the file a build reads, that file, and
+    the project names dependencies.yml lists when dbt-loom's config is present too (to compare)."""
+
+    entries: tuple[UpstreamEntry, ...] = ()
+    path: Path | None = None
+    also_declared: tuple[str, ...] | None = None
+    also_path: Path | None = None
+
+
+_LOOM_VARIABLE = re.compile(r"\$(\w+)|\$\{([^}]+)\}")  # dbt-loom's own substitution
+
+
+def _loom_manifest_path(folder: Path, entry: _LoomManifest) -> Path | None:
+    raw = entry.config.get("path") if entry.type == "file" else None
+    if not isinstance(raw, str) or not raw:
+        return None
+    text = _LOOM_VARIABLE.sub(lambda m: os.environ.get(m.group(1) or m.group(2), ""), raw)
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", text):
+        if not text.startswith("file://"):
+            return None  # http(s): a remote manifest
+        from urllib.parse import unquote, urlparse
+
+        text = unquote(urlparse(text).path)
+    return (folder / text).resolve()
+
+
+def upstream_projects(folder: Path) -> UpstreamFiles:
+    """A project's upstream entries and the file naming them (dbt-loom's config, else dependencies.yml).
 
     dbt-loom's config is what a build reads, so it is the source when present; a dependencies.yml
-    naming other projects as well is a second copy that must agree.
+    naming other projects as well is a second copy that must agree (compared once the entries are
+    resolved to projects, `governance.project`).
     """
     loom_path, deps_path = folder / "dbt_loom.config.yml", folder / "dependencies.yml"
     loom = decode_yaml(loom_path, LoomConfig) if loom_path.is_file() else None
     deps = decode_yaml(deps_path, DbtDependencies) if deps_path.is_file() else None
-    from_loom = tuple(m.name for m in loom.manifests) if loom is not None else None
     from_deps = tuple(p.name for p in deps.projects) if deps is not None and deps.projects else None
-    if from_loom is not None and from_deps is not None and set(from_loom) != set(from_deps):
-        raise MeshError(
-            f"{deps_path}: projects {sorted(from_deps)} differ from {loom_path} manifests "
-            f"{sorted(from_loom)}; keep the upstream projects in one file (dbt-loom's config is read first)"
+    if loom is not None:
+        entries = tuple(
+            UpstreamEntry(m.name, _loom_manifest_path(folder, m), m.optional) for m in loom.manifests
         )
-    if from_loom is not None:
-        return from_loom, loom_path
+        return UpstreamFiles(entries, loom_path, from_deps, deps_path if from_deps is not None else None)
     if from_deps is not None:
-        return from_deps, deps_path
-    return (), None
+        return UpstreamFiles(tuple(UpstreamEntry(n) for n in from_deps), deps_path)
+    return UpstreamFiles()
 
 
 def domain_file(folder: Path) -> DomainSettings | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -101,6 +102,8 @@ def run(args: argparse.Namespace) -> int:
         return run_changed(args, projects, selected, options, console)
     check_upstream_manifests(projects, selected)  # bad input stays one line, before any other output
     describe_build(selected, len(projects.projects), args.target)  # never silently green
+    for note in projects.notes:  # how an order was chosen between projects that read each other
+        print(f"order: {note}", file=sys.stderr)
     started = time.perf_counter()
     with BuildProgress(console) as progress:
         results = build_mesh(

@@ -56,7 +56,8 @@ def _report(found: object, target: Path, baseline: int | None, baseline_path: Pa
         project = projects.projects[name]
         folder = project.path.relative_to(found.root).as_posix() if project.path != found.root else "."
         role = "hub" if project.is_hub else f"platform {project.platform.value}"
-        upstream = f", reads {', '.join(project.upstream)}" if project.upstream else ""
+        reads = [f"{u} (optional)" if u in project.optional else u for u in project.reads]
+        upstream = f", reads {', '.join(reads)}" if reads else ""
         source = f" ({project.upstream_file.name})" if project.upstream_file else ""
         profiles = project.profiles_dir
         shown = (
@@ -66,6 +67,9 @@ def _report(found: object, target: Path, baseline: int | None, baseline_path: Pa
         )
         print(f"  {name}: {folder}, {role}{upstream}{source}, profiles {shown or '.'}")
     print(f"edges ({len(found.edges)}): " + (", ".join(f"{a} -> {b}" for a, b in found.edges) or "none"))
+    print("build order: " + ", ".join(projects.order))
+    for note in projects.notes:
+        print(f"  {note}")
     if found.coverage is None:
         missing = sorted(set(projects.projects) - set(found.built))
         print(

@@ -188,3 +188,130 @@ def test_trino_config_uses_the_package_defaults_not_this_repositorys_users(
     groups = (out / "group.txt").read_text(encoding="utf-8")
     for demo_user in ("olga", "maria", "alice", "analyst"):  # governance/trino.yml of this repository
         assert demo_user not in groups
+
+
+# --- dbt-loom wiring as dbt-loom reads it (no dbt needed) -------------------------------------------
+
+
+def dbt_project(root: Path, folder: str, name: str, loom: str = "") -> Path:
+    path = root / folder
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "dbt_project.yml").write_text(f"name: {name}\nprofile: {name}\n", encoding="utf-8")
+    if loom:
+        (path / "dbt_loom.config.yml").write_text(loom, encoding="utf-8")
+    return path
+
+
+def loom_entry(label: str, path: str, *, optional: bool = False) -> str:
+    extra = "    optional: true\n" if optional else ""
+    return f"  - name: {label}\n    type: file\n    config: {{path: '{path}'}}\n{extra}"
+
+
+def test_upstream_is_the_project_whose_manifest_the_entry_points_at_not_its_label(tmp_path: Path) -> None:
+    from governance.project import Projects
+
+    dbt_project(tmp_path, "platform", "jaffle_platform")
+    dbt_project(
+        tmp_path,
+        "finance",
+        "jaffle_finance",
+        "manifests:\n" + loom_entry("upstream_prod", "../platform/target/manifest.json"),
+    )
+    projects = Projects.discover(tmp_path)
+    assert projects.projects["jaffle_finance"].upstream == ("jaffle_platform",)
+    assert projects.order == ["jaffle_platform", "jaffle_finance"]
+    # Once built, the manifest's own project name decides, wherever the file was copied to.
+    artifacts = tmp_path / "artifacts"
+    artifacts.mkdir()
+    (artifacts / "platform.json").write_text(
+        '{"metadata": {"dbt_schema_version": "x", "project_name": "jaffle_platform"}, "nodes": {}}',
+        encoding="utf-8",
+    )
+    dbt_project(
+        tmp_path, "finance", "jaffle_finance", "manifests:\n" + loom_entry("prod", "${ART}/platform.json")
+    )
+    os.environ["ART"] = str(artifacts)
+    try:
+        assert Projects.discover(tmp_path).projects["jaffle_finance"].upstream == ("jaffle_platform",)
+    finally:
+        del os.environ["ART"]
+
+
+def test_an_entry_pointing_at_a_project_outside_the_mesh_names_its_folder(tmp_path: Path) -> None:
+    from governance.errors import MeshError
+    from governance.project import Projects
+
+    dbt_project(tmp_path, "platform", "jaffle_platform")
+    dbt_project(
+        tmp_path,
+        "finance",
+        "jaffle_finance",
+        "manifests:\n" + loom_entry("upstream_prod", "../platform/target/manifest.json"),
+    )
+    (tmp_path / "mesh.yml").write_text('projects:\n  include: ["finance"]\n', encoding="utf-8")
+    with pytest.raises(MeshError) as caught:
+        Projects.discover(tmp_path)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "written by the dbt project in platform, which is not in the mesh" in message
+    assert "add 'platform' to mesh.yml projects.include" in message
+
+
+def test_optional_manifests_of_projects_reading_each_other_order_the_build_and_say_how(
+    tmp_path: Path,
+) -> None:
+    from governance.project import Projects
+
+    dbt_project(tmp_path, "core", "core")
+    dbt_project(
+        tmp_path,
+        "sales",
+        "sales",
+        "manifests:\n"
+        + loom_entry("core", "../core/target/manifest.json")
+        + loom_entry("marketing", "../marketing/target/manifest.json", optional=True),
+    )
+    dbt_project(
+        tmp_path,
+        "marketing",
+        "marketing",
+        "manifests:\n" + loom_entry("sales", "../sales/target/manifest.json"),
+    )
+    projects = Projects.discover(tmp_path)  # no "dependency cycle"
+    assert projects.order == ["core", "sales", "marketing"]
+    assert projects.projects["sales"].upstream == ("core",)
+    assert projects.projects["sales"].deferred == ("marketing",)
+    assert projects.projects["sales"].reads == ("core", "marketing")
+    assert projects.notes == (
+        "sales reads marketing optionally and marketing reads sales: marketing is built after sales, "
+        "which reads the manifest marketing last wrote (none on a first build)",
+    )
+    # An optional read that closes no cycle still orders the build.
+    (tmp_path / "marketing" / "dbt_loom.config.yml").unlink()
+    again = Projects.discover(tmp_path)
+    assert again.order == ["core", "marketing", "sales"] and again.notes == ()
+    assert again.projects["sales"].upstream == ("core", "marketing")
+
+
+def test_required_manifests_that_read_each_other_are_still_a_cycle(tmp_path: Path) -> None:
+    from governance.errors import MeshError
+    from governance.project import Projects
+
+    dbt_project(tmp_path, "a", "a", "manifests:\n" + loom_entry("b", "../b/target/manifest.json"))
+    dbt_project(tmp_path, "b", "b", "manifests:\n" + loom_entry("a", "../a/target/manifest.json"))
+    with pytest.raises(MeshError, match="dependency cycle between projects"):
+        Projects.discover(tmp_path)
+
+
+def test_dependencies_yml_agrees_with_loom_by_project_not_label(tmp_path: Path) -> None:
+    from governance.project import Projects
+
+    dbt_project(tmp_path, "platform", "jaffle_platform")
+    finance = dbt_project(
+        tmp_path,
+        "finance",
+        "jaffle_finance",
+        "manifests:\n" + loom_entry("prod", "../platform/target/manifest.json"),
+    )
+    (finance / "dependencies.yml").write_text("projects:\n  - name: jaffle_platform\n", encoding="utf-8")
+    assert Projects.discover(tmp_path).projects["jaffle_finance"].upstream == ("jaffle_platform",)
