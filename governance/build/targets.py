@@ -14,6 +14,11 @@ from governance.project import DbtProject, Platform
 # products, which Databricks reads through a foreign catalog and a local Spark can only get by building.
 DATABRICKS_TARGETS = frozenset({"databricks"})
 
+# Targets for the opted-out (`platform: external`) domains alone: their own engine, the Trino that serves
+# their products, building straight into the Iceberg catalog (governance/build/trino_build.py). Databricks
+# domains are built on Databricks, and Trino reads them through Unity Catalog's Iceberg REST catalog.
+EXTERNAL_TARGETS = frozenset({"trino"})
+
 # Spark's embedded Derby metastore (one per data directory) admits a single process at a time.
 SINGLE_PROCESS_TARGETS = frozenset({"spark"})
 
@@ -72,8 +77,24 @@ def check_target(target: str, profiles_dir: Path, projects: list[DbtProject]) ->
 
 
 def runs_on(project: DbtProject, target: str) -> bool:
-    """Whether a project builds on this target (external-platform domains never build on Databricks)."""
+    """Whether a project builds on this target: external-platform domains never build on Databricks,
+    and the external targets build those domains alone."""
+    if target in EXTERNAL_TARGETS:
+        return project.platform is Platform.EXTERNAL and not project.is_hub
     return not (target in DATABRICKS_TARGETS and project.platform is Platform.EXTERNAL)
+
+
+def not_built_reason(project: DbtProject, target: str) -> str:
+    """One line: why `project` does not build on `target` (for a --domain that named it)."""
+    if target in EXTERNAL_TARGETS:
+        return (
+            f"{project.name} does not build on --target {target}: only `platform: external` domains build "
+            f"on their own engine; build {project.name} with --target ci (or databricks)"
+        )
+    return (
+        f"{project.name} opts out of Databricks (domains/{project.name}/domain.yml: platform external); "
+        f"build it with --target ci or --target trino"
+    )
 
 
 def max_jobs(target: str, requested: int) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import time
@@ -17,10 +18,12 @@ from governance.build.results import Outcome, ProjectResult
 from governance.build.runner import BuildOptions
 from governance.build.scheduler import build_mesh, check_upstream_manifests, default_jobs
 from governance.build.targets import (
+    EXTERNAL_TARGETS,
     SINGLE_PROCESS_TARGETS,
     check_target,
     default_target,
     max_jobs,
+    not_built_reason,
     runs_on,
 )
 from governance.coverage import describe_build
@@ -88,12 +91,9 @@ def run(args: argparse.Namespace) -> int:
         full_refresh=args.full_refresh,
     )
     selected = projects.select(args.domain)
-    external = [p.name for p in selected if not runs_on(p, args.target)]
-    if external and args.domain:
-        raise MeshError(
-            f"{external[0]} opts out of Databricks (domains/{external[0]}/domain.yml: platform external); "
-            f"build it with --target ci"
-        )
+    elsewhere = [p for p in selected if not runs_on(p, args.target)]
+    if elsewhere and args.domain:
+        raise MeshError(not_built_reason(elsewhere[0], args.target))
     selected = [p for p in selected if runs_on(p, args.target)]
     for project in selected:  # each project's own profiles folder (mesh.yml profiles_dir)
         check_target(args.target, project.profiles_dir or projects.root / "profiles", [project])
@@ -105,6 +105,8 @@ def run(args: argparse.Namespace) -> int:
     for note in projects.notes:  # how an order was chosen between projects that read each other
         print(f"order: {note}", file=sys.stderr)
     started = time.perf_counter()
+    if args.target in EXTERNAL_TARGETS:  # the domain's own Trino: owner's user, sources landed first
+        options = prepare_trino(projects, selected, options, console)
     with BuildProgress(console) as progress:
         results = build_mesh(
             projects,
@@ -115,7 +117,33 @@ def run(args: argparse.Namespace) -> int:
             on_event=progress.event,
             on_finish=progress.finish,
         )
+    from governance.health.record import record_build  # freshness checks and health history
+
+    record_build(projects, results, options=options, jobs=max_jobs(args.target, args.jobs),
+                 warn=lambda line: console.print(Text(f"warning: {line}"), style="yellow"))  # fmt: skip
     return report(console, results, args.target, started)
+
+
+def prepare_trino(
+    projects: Projects, selected: list[DbtProject], options: BuildOptions, console: Console
+) -> BuildOptions:
+    from governance.build import trino_build
+
+    env = {"MESH_DATA_DIR": str(data_dir(projects.root))}
+    project_env = dict(options.project_env)
+    for project in selected:
+        prepared = trino_build.prepare(
+            project, projects.root, project.profiles_dir or projects.root / "profiles", env
+        )
+        landed = ", ".join(f"{s.namespace}.{s.table} ({s.rows:,} rows)" for s in prepared.landed)
+        console.print(
+            Text(
+                f"{project.name}: builds on Trino as {prepared.user} ({prepared.owner}); "
+                f"landed {landed or 'nothing'}"
+            )
+        )
+        project_env[project.name] = {**project_env.get(project.name, {}), **prepared.env}
+    return dataclasses.replace(options, project_env=project_env)
 
 
 def report(console: Console, results: list[ProjectResult], target: str, started: float) -> int:

@@ -27,6 +27,7 @@ from governance.trino.names import TrinoTable, trino_table
 
 ALL_TABLE_PRIVILEGES = ["SELECT", "INSERT", "DELETE", "UPDATE", "OWNERSHIP", "GRANT_SELECT"]
 PUBLISHER_PROCEDURES = "register_table|unregister_table"
+OWNER_PRIVILEGES = ["SELECT", "INSERT", "DELETE", "UPDATE", "OWNERSHIP"]
 
 
 _REGEX_META = re.compile(r"([\\.^$|?*+()\[\]{}])")
@@ -50,6 +51,9 @@ class ProductAccess:
     readers: list[str]
     cleared: list[str]
     pii: list[str]
+    # The product lives in its domain's own catalog and the domain builds there on Trino (`mesh build
+    # --target trino`): its owner writes it; everyone else still reads it only.
+    owner_writes: bool = False
 
     @classmethod
     def of(
@@ -80,7 +84,8 @@ class ProductAccess:
         ]
         ordered += [g for g in self.readers if g not in ordered]
         for group in ordered:
-            rule: dict[str, Any] = {"group": exact(group), **where, "privileges": ["SELECT"]}
+            privileges = OWNER_PRIVILEGES if self.owner_writes and group == self.owner else ["SELECT"]
+            rule: dict[str, Any] = {"group": exact(group), **where, "privileges": privileges}
             if hidden and group not in self.cleared and group != self.owner:  # the owner reads in clear
                 rule["columns"] = hidden
             rules.append(rule)
@@ -102,7 +107,11 @@ class RulesBuilder:
             if domain.is_hub:
                 continue
             for model in sorted(domain.products, key=lambda m: (m.name, m.version or "")):
-                self.products.append(ProductAccess.of(model, domain, self.settings))
+                access = ProductAccess.of(model, domain, self.settings)
+                access.owner_writes = (
+                    domain.platform is Platform.EXTERNAL and access.table.catalog == domain.name
+                )
+                self.products.append(access)
 
     @property
     def referenced_groups(self) -> set[str]:
@@ -121,6 +130,15 @@ class RulesBuilder:
                 owners.setdefault((product.table.catalog, product.table.schema), set()).add(product.owner)
         return owners
 
+    def _own_catalogs(self) -> dict[str, set[str]]:
+        """Catalogs an external domain has to itself (named after it), with the groups owning its products:
+        they build the domain there on Trino, so they own its schemas and write its tables."""
+        owned: dict[str, set[str]] = {}
+        for product in self.products:
+            if product.owner_writes and product.owner:
+                owned.setdefault(product.table.catalog, set()).add(product.owner)
+        return owned
+
     def build(self) -> dict[str, Any]:
         admin = exact(self.settings.admin_group)
         external = exact(self.settings.external_catalog)
@@ -136,6 +154,12 @@ class RulesBuilder:
         ]
         if external_owners:
             catalogs.append({"group": one_of(external_owners), "catalog": external, "allow": "all"})
+        own_catalogs = sorted(self._own_catalogs().items())
+        for catalog, owners in own_catalogs:
+            catalogs.append({"group": one_of(owners), "catalog": exact(catalog), "allow": "all"})
+        builders = set().union(*(owners for _, owners in own_catalogs))
+        if builders:  # dbt-trino lists relations joined with system.metadata.materialized_views
+            catalogs.append({"group": one_of(builders), "catalog": "system", "allow": "read-only"})
         if readers:
             catalogs.append(
                 {"group": one_of(readers), "catalog": one_of(mesh_catalogs), "allow": "read-only"}
@@ -145,6 +169,7 @@ class RulesBuilder:
             {"group": admin, "owner": True},
             {"user": publisher, "catalog": external, "owner": True},
         ]
+        schemas += [{"group": one_of(o), "catalog": exact(c), "owner": True} for c, o in own_catalogs]
         tables: list[dict[str, Any]] = [
             {"group": admin, "privileges": ALL_TABLE_PRIVILEGES},
             {
@@ -168,6 +193,21 @@ class RulesBuilder:
                         "privileges": ["SELECT", "INSERT", "DELETE", "UPDATE", "OWNERSHIP"],
                     }
                 )
+        # A domain built on Trino: its owners write every other table of their own catalog (its layers and
+        # landed sources); products matched their rules above (owner writes, others read).
+        if builders:
+            tables.append(
+                {
+                    "group": one_of(builders),
+                    "catalog": "system",
+                    "schema": "metadata",
+                    "privileges": ["SELECT"],
+                }
+            )
+        for catalog, owners in own_catalogs:
+            tables.append(
+                {"group": one_of(owners), "catalog": exact(catalog), "privileges": OWNER_PRIVILEGES}
+            )
         procedures: list[dict[str, Any]] = [
             {"group": admin, "privileges": ["EXECUTE", "GRANT_EXECUTE"]},
             {

@@ -10,6 +10,13 @@
     end
 {%- endmacro %}
 
+{% macro trino__normalize_email(column) -%}
+    case
+        when regexp_like(lower(trim({{ column }})), '^[^@\s]+@[^@\s]+\.[a-z]{2,}$')
+            then lower(trim({{ column }}))
+    end
+{%- endmacro %}
+
 {% macro default__normalize_email(column) -%}
     case
         when lower(trim({{ column }})) rlike '^[^@\\s]+@[^@\\s]+\\.[a-z]{2,}$'

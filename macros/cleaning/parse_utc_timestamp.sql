@@ -8,6 +8,11 @@
     cast(timezone('UTC', cast(nullif(trim({{ column }}), '') as timestamptz)) as timestamp)
 {%- endmacro %}
 
+{% macro trino__parse_utc_timestamp(column) -%}
+    {#- ISO 8601 with a 'T' or a space, 'Z', an offset or none (naive means UTC: the session zone). -#}
+    cast(at_timezone(from_iso8601_timestamp(replace(nullif(trim({{ column }}), ''), ' ', 'T')), 'UTC') as timestamp(6))
+{%- endmacro %}
+
 {% macro default__parse_utc_timestamp(column) -%}
     {#- Spark/Databricks parse the offset; the session time zone must be UTC for naive values. -#}
     to_utc_timestamp(to_timestamp(nullif(trim({{ column }}), '')), 'UTC')

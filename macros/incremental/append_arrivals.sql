@@ -17,7 +17,7 @@
 
 {% macro empty_when_source_reset(source_relation, watermark, key) -%}
     {%- if execute and is_incremental() -%}
-        {%- set fingerprint = "count(*) as row_count, coalesce(sum(hash(" ~ key ~ ", " ~ watermark ~ ")), 0) as row_hash" -%}
+        {%- set fingerprint = "count(*) as row_count, " ~ rows_fingerprint(key, watermark) ~ " as row_hash" -%}
         {%- set compare -%}
             select
                 loaded.row_count = upstream.row_count and loaded.row_hash = upstream.row_hash as is_prefix,
@@ -35,6 +35,20 @@
             truncate table {{ this }}
         {%- endif -%}
     {%- endif -%}
+{%- endmacro %}
+
+{#- An order-free fingerprint of (key, watermark) over a set of rows, equal for equal sets. -#}
+{% macro rows_fingerprint(key, watermark) -%}
+    {{ return(adapter.dispatch('rows_fingerprint')(key, watermark)) }}
+{%- endmacro %}
+
+{% macro default__rows_fingerprint(key, watermark) -%}
+    coalesce(sum(hash({{ key }}, {{ watermark }})), 0)
+{%- endmacro %}
+
+{#- Trino has no hash(); checksum() is its order-insensitive aggregate (null over no rows). -#}
+{% macro trino__rows_fingerprint(key, watermark) -%}
+    coalesce(to_hex(checksum(row({{ key }}, {{ watermark }}))), '')
 {%- endmacro %}
 
 {% macro arrivals_after_newest_loaded(watermark) -%}

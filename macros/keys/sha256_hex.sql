@@ -7,6 +7,10 @@
     sha2({{ expression }}, 256)
 {%- endmacro %}
 
+{% macro trino__sha256_hex(expression) -%}
+    lower(to_hex(sha256(to_utf8({{ expression }}))))
+{%- endmacro %}
+
 {% macro duckdb__sha256_hex(expression) -%}
     sha256({{ expression }})
 {%- endmacro %}
