@@ -11,12 +11,18 @@ Every finding names, in its message and `impact`, all transitive downstream cons
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import chain
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from governance.findings import Finding, Severity
 from governance.model import ACCESS_RANK, Exposure, MeshModel, Model
+
+if TYPE_CHECKING:
+    from governance.project import Projects
 
 # The codes this comparison reports; each is an ordinary rule (governance/checks/rules/breaking.py:
 # title, rationale, severity and scope configurable in policies.yml like any other).
@@ -157,3 +163,61 @@ def _normal_type(data_type: str | None) -> str:
 
 def _as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+# What `mesh check --state` could not compare, said rather than skipped ------------------------------
+
+SOURCE_SUFFIXES = frozenset({".sql", ".yml", ".yaml", ".csv", ".py", ".md"})
+_NOT_SOURCES = frozenset({"target", "dbt_packages", "dbt_modules", "logs", "node_modules", "__pycache__"})
+
+
+def state_gaps(state_dir: Path, projects: Projects) -> list[str]:
+    """One sentence per project the comparison cannot cover, or covers with a stale manifest: absent
+    from the state folder (nothing of it is compared), or built before its sources were last edited."""
+    notes: list[str] = []
+    for name in projects.order:
+        project = projects.projects[name]
+        if not (state_dir / name / "manifest.json").is_file():
+            why = (
+                f"{state_dir / name} has no manifest.json"
+                if (state_dir / name).is_dir()
+                else f"no folder {state_dir / name}"
+            )
+            notes.append(
+                f"{name}: not compared, {why} (a project new since that deployment, or its artifacts "
+                f"were not copied: copy production's target/manifest.json to {state_dir / name}/)"
+            )
+        stale = newer_source(project.path, project.manifest_path)
+        if stale is not None:
+            shown = stale.relative_to(projects.root) if stale.is_relative_to(projects.root) else stale
+            notes.append(
+                f"{name}: {project.manifest_path.relative_to(project.path)} is older than {shown} "
+                f"(edited since the last build), so the comparison does not see that edit; run "
+                f"`mesh build --domain {name}` first"
+            )
+    return notes
+
+
+def newer_source(folder: Path, manifest: Path) -> Path | None:
+    """A source file of the project edited after its manifest was written (None: none, or no manifest)."""
+    try:
+        built = manifest.stat().st_mtime
+    except OSError:
+        return None
+    for current, subfolders, files in os.walk(folder):
+        subfolders[:] = sorted(
+            d
+            for d in subfolders
+            if not d.startswith(".")
+            and d not in _NOT_SOURCES
+            and not (Path(current, d) / "dbt_project.yml").is_file()  # a project nested in this one
+        )
+        for file in sorted(files):
+            path = Path(current, file)
+            if path.suffix in SOURCE_SUFFIXES:
+                try:
+                    if path.stat().st_mtime > built:
+                        return path
+                except OSError:
+                    continue
+    return None

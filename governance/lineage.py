@@ -1,7 +1,10 @@
 """The cross-domain product graph: data products, hub marts and exposures, and who consumes what.
 
-Private and protected models between two of those nodes are collapsed, so an edge means "this
-product feeds that product, hub mart or exposure" however many intermediate hops lie between them.
+With `consumers=True` (`mesh lineage`), every model that reads another project's product is a node
+too, grouped by its project, so a project that reads products but publishes none is on the graph.
+Other models between two nodes are collapsed, so an edge means "this product feeds that product, hub
+mart, consumer model or exposure" however many intermediate hops lie between them; `hidden()` says in
+words what a graph leaves out.
 Renderers turn the graph into JSON, Mermaid (`flowchart LR`) or Graphviz DOT; every label comes from
 YAML anyone can edit, so each format escapes it for its own syntax.
 """
@@ -21,6 +24,7 @@ class NodeKind(StrEnum):
     PRODUCT = "product"
     HUB_MODEL = "hub_model"
     EXPOSURE = "exposure"
+    CONSUMER = "consumer"  # a model reading another project's product (not a product itself)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +56,8 @@ class LineageEdge:
 class LineageGraph:
     nodes: tuple[LineageNode, ...]  # sorted by domain, then id
     edges: tuple[LineageEdge, ...]  # sorted by source, then target
+    projects: tuple[str, ...] = ()  # every project of the mesh, with nodes or not
+    focus: str | None = None  # the project `for_domain` kept, with its direct neighbours
 
     @property
     def domains(self) -> list[str]:
@@ -59,17 +65,18 @@ class LineageGraph:
 
     def for_domain(self, domain: str) -> LineageGraph:
         """The domain's nodes plus everything directly feeding or consuming them."""
-        if domain not in self.domains:
-            known = ", ".join(self.domains) or "none"
-            raise MeshError(f"unknown domain {domain!r} in the lineage graph; known: {known}")
+        known = sorted({*self.projects, *self.domains})
+        if domain not in known:
+            raise MeshError(f"unknown domain {domain!r}; projects of the mesh: {', '.join(known) or 'none'}")
         own = {n.id for n in self.nodes if n.domain == domain}
         edges = tuple(e for e in self.edges if e.source in own or e.target in own)
         keep = own | {e.source for e in edges} | {e.target for e in edges}
-        return LineageGraph(tuple(n for n in self.nodes if n.id in keep), edges)
+        return LineageGraph(tuple(n for n in self.nodes if n.id in keep), edges, self.projects, domain)
 
 
-def build_lineage(mesh: MeshModel) -> LineageGraph:
-    """Product-level lineage of the whole mesh."""
+def build_lineage(mesh: MeshModel, *, consumers: bool = False) -> LineageGraph:
+    """Product-level lineage of the whole mesh; with `consumers`, also every model reading another
+    project's product (a consumer project publishing nothing is on the graph)."""
     visible: dict[str, LineageNode] = {}
     for domain in mesh.domains.values():
         for model in domain.models.values():
@@ -78,13 +85,60 @@ def build_lineage(mesh: MeshModel) -> LineageGraph:
                 visible[model.unique_id] = _model_node(mesh, model, kind)
         for exposure in domain.exposures.values():
             visible[exposure.unique_id] = _exposure_node(exposure)
+    if consumers:
+        for model in mesh.models():
+            if model.unique_id not in visible and _reads_a_product(mesh, model):
+                visible[model.unique_id] = _model_node(mesh, model, NodeKind.CONSUMER)
     edges = {
         LineageEdge(source, target)
         for source in visible
         for target in _visible_consumers(mesh, source, visible)
     }
     nodes = sorted(visible.values(), key=lambda n: (n.domain, n.id))
-    return LineageGraph(tuple(nodes), tuple(sorted(edges, key=lambda e: (e.source, e.target))))
+    return LineageGraph(
+        tuple(nodes), tuple(sorted(edges, key=lambda e: (e.source, e.target))), tuple(sorted(mesh.domains))
+    )
+
+
+def _reads_a_product(mesh: MeshModel, model: Model) -> bool:
+    """`model` reads (refs) a product or hub mart of another project."""
+    for parent in model.depends_on:
+        node = mesh.model(parent)
+        if node is not None and node.project != model.project:
+            hub = mesh.domains[node.project].is_hub if node.project in mesh.domains else False
+            if _model_kind(node, is_hub=hub) is not None:
+                return True
+    return False
+
+
+def hidden(mesh: MeshModel, graph: LineageGraph) -> list[str]:
+    """What the graph leaves out, one sentence each: collapsed models, projects without a node, and
+    the rest of the mesh when it shows one project."""
+    notes: list[str] = []
+    shown = {n.id for n in graph.nodes}
+    everything = build_lineage(mesh, consumers=True) if graph.focus else graph
+    on_graph = {n.domain for n in everything.nodes}
+    projects = [graph.focus] if graph.focus else sorted(mesh.domains)
+    for name in projects:
+        domain = mesh.domains.get(name)
+        if domain is None:
+            continue
+        collapsed = sum(1 for uid in domain.models if uid not in shown)
+        if name not in on_graph:
+            notes.append(f"{name}: no node (it publishes no product and reads none; {collapsed} models)")
+        elif collapsed:
+            notes.append(
+                f"{name}: {collapsed} models that are neither products, hub marts nor readers of another "
+                "project's product are collapsed into the edges"
+            )
+    if graph.focus:
+        others = len(everything.nodes) - len(graph.nodes)
+        if others > 0:
+            notes.append(
+                f"only {graph.focus}'s nodes and their direct producers and consumers: {others} other "
+                "nodes not shown (drop --domain for the whole mesh)"
+            )
+    return notes
 
 
 def _model_kind(model: Model, *, is_hub: bool) -> NodeKind | None:
@@ -179,6 +233,7 @@ def mermaid_text(text: str) -> str:
 
 
 _MERMAID_SHAPES: dict[NodeKind, tuple[str, str]] = {
+    NodeKind.CONSUMER: ('("', '")'),
     NodeKind.PRODUCT: ('["', '"]'),
     NodeKind.HUB_MODEL: ('(["', '"])'),
     NodeKind.EXPOSURE: ('{{"', '"}}'),
@@ -210,7 +265,12 @@ def dot_string(text: str) -> str:
     return '"' + escaped.replace("\r", "").replace("\n", "\\n") + '"'
 
 
-_DOT_SHAPES = {NodeKind.PRODUCT: "box", NodeKind.HUB_MODEL: "box3d", NodeKind.EXPOSURE: "hexagon"}
+_DOT_SHAPES = {
+    NodeKind.PRODUCT: "box",
+    NodeKind.HUB_MODEL: "box3d",
+    NodeKind.EXPOSURE: "hexagon",
+    NodeKind.CONSUMER: "ellipse",
+}
 
 
 def to_dot(graph: LineageGraph) -> str:

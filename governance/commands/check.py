@@ -79,6 +79,11 @@ def run(args: argparse.Namespace) -> int:
         mesh, policy, selected=selected, domains=args.domain, baseline=baseline, previous=previous
     )
     describe(mesh)  # what was governed, and what could not be placed (never silently green)
+    if args.state is not None:  # each project the comparison could not cover, and why
+        from governance.breaking import state_gaps
+
+        for gap in state_gaps(args.state, projects):
+            print(f"warning: --state: {gap}", file=sys.stderr)
     if args.write_baseline is not None:
         count = write_baseline(args.write_baseline, [*report.findings, *report.baselined])
         print(f"wrote {count} findings to baseline {args.write_baseline}", file=sys.stderr)

@@ -114,16 +114,21 @@ def test_check_governs_the_public_models_and_says_what_it_cannot_place(adopted: 
 def test_lineage_is_the_product_graph(adopted: Adopted) -> None:
     assert adopted.lineage.code == 0
     graph = json.loads(adopted.lineage.out)
-    ids = {n["id"] for n in graph["nodes"]}
-    assert ids == {
-        "model.core.customers",
-        "model.core.orders",
-        "model.finance.revenue_by_customer",
-        "exposure.growth.sales_dashboard",
+    kinds = {n["id"]: n["kind"] for n in graph["nodes"]}
+    assert kinds == {
+        "model.core.customers": "product",
+        "model.core.orders": "product",
+        "model.finance.revenue_by_customer": "product",
+        "model.growth.top_accounts": "consumer",  # reads two products, publishes nothing
+        "exposure.growth.sales_dashboard": "exposure",
     }
     edges = {(e["source"], e["target"]) for e in graph["edges"]}
     assert ("model.core.orders", "model.finance.revenue_by_customer") in edges
-    assert ("model.finance.revenue_by_customer", "exposure.growth.sales_dashboard") in edges
+    assert ("model.finance.revenue_by_customer", "model.growth.top_accounts") in edges
+    assert ("model.core.customers", "model.growth.top_accounts") in edges
+    assert ("model.growth.top_accounts", "exposure.growth.sales_dashboard") in edges
+    # core's staging models lie between its seeds and its products: said, not silently dropped
+    assert "note: core: 2 models that are neither products" in adopted.lineage.err
 
 
 def test_baselined_adoption_is_green_and_a_dropped_column_is_reported_with_its_downstream(
@@ -315,3 +320,95 @@ def test_dependencies_yml_agrees_with_loom_by_project_not_label(tmp_path: Path) 
     )
     (finance / "dependencies.yml").write_text("projects:\n  - name: jaffle_platform\n", encoding="utf-8")
     assert Projects.discover(tmp_path).projects["jaffle_finance"].upstream == ("jaffle_platform",)
+
+
+# --- a dbt-loom mesh with labels, an optional manifest and a consumer-only project (real dbt) ---------
+
+LOOM = Path(__file__).resolve().parents[1] / "fixtures" / "adoption_loom"
+LOOM_PROJECTS = {"jaffle_platform": "platform", "jaffle_finance": "finance", "jaffle_marketing": "marketing"}
+
+
+@dataclass
+class LoomMesh:
+    root: Path
+    init: Run
+    build: Run
+    lineage: Run
+
+
+@pytest.fixture(scope="module")
+def loom(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> LoomMesh:
+    copy = prepare(MeshRecipe("adoption-loom", (Phase(steps=()),), source=LOOM), cache_dir(request.config))
+    root = copy_tree(copy, tmp_path_factory.mktemp("loom") / "repo")
+    init = mesh(root, "init")
+    assert init.code == 0, init.err
+    build = mesh(root, "build")
+    assert build.code == 0, build.out + build.err
+    return LoomMesh(root, init, build, mesh(root, "lineage"))
+
+
+@pytest.mark.dbt
+def test_loom_labels_and_an_optional_manifest_between_projects_that_read_each_other(loom: LoomMesh) -> None:
+    out = loom.init.out
+    assert "edges (3): jaffle_finance -> jaffle_marketing, jaffle_marketing -> jaffle_finance, " in out
+    assert "jaffle_finance: finance, platform databricks, reads jaffle_platform, jaffle_marketing " in out
+    assert "(optional)" in out and "build order: jaffle_platform, jaffle_finance, jaffle_marketing" in out
+    assert "jaffle_marketing is built after jaffle_finance" in out
+    assert "3 of 3 projects built" in loom.build.out
+    assert "order: jaffle_finance reads jaffle_marketing optionally" in loom.build.err
+    assert loom.build.out.index("[jaffle_finance] success") < loom.build.out.index(
+        "[jaffle_marketing] dbt build started"
+    )
+    again = mesh(loom.root, "build")  # now finance's optional manifest exists, and dbt-loom reads it
+    assert again.code == 0 and "3 of 3 projects built" in again.out, again.out + again.err
+
+
+@pytest.mark.dbt
+def test_lineage_shows_a_consumer_project_and_takes_it_as_domain(loom: LoomMesh) -> None:
+    assert loom.lineage.code == 0, loom.lineage.err
+    graph = json.loads(loom.lineage.out)
+    kinds = {n["id"]: (n["kind"], n["domain"]) for n in graph["nodes"]}
+    assert kinds == {
+        "model.jaffle_platform.customers": ("product", "jaffle_platform"),
+        "model.jaffle_finance.revenue": ("product", "jaffle_finance"),
+        "model.jaffle_marketing.campaign_targets": ("consumer", "jaffle_marketing"),
+    }
+    assert {(e["source"], e["target"]) for e in graph["edges"]} == {
+        ("model.jaffle_platform.customers", "model.jaffle_finance.revenue"),
+        ("model.jaffle_finance.revenue", "model.jaffle_marketing.campaign_targets"),
+    }
+    one = mesh(loom.root, "lineage", "--domain", "jaffle_marketing", "--format", "mermaid")
+    assert one.code == 0, one.err
+    assert 'subgraph d1["jaffle_marketing"]' in one.out and "jaffle_marketing.campaign_targets" in one.out
+    assert "jaffle_platform" not in one.out  # two hops away
+    assert "note: only jaffle_marketing's nodes and their direct producers and consumers: 1 other" in one.err
+
+
+@pytest.mark.dbt
+def test_check_state_names_each_project_it_could_not_compare_and_stale_manifests(
+    loom: LoomMesh, tmp_path: Path
+) -> None:
+    root = copy_tree(loom.root, tmp_path / "repo")
+    state = root / "prod"
+    (state / "jaffle_platform").mkdir(parents=True)
+    shutil.copy(root / "platform" / "target" / "manifest.json", state / "jaffle_platform" / "manifest.json")
+    (state / "jaffle_finance").mkdir()
+    run = mesh(root, "check", "--state", str(state), "--format", "json")
+    lines = [line for line in run.err.splitlines() if line.startswith("warning: --state:")]
+    assert lines == [
+        f"warning: --state: jaffle_finance: not compared, {state / 'jaffle_finance'} has no manifest.json "
+        "(a project new since that deployment, or its artifacts were not copied: copy production's "
+        f"target/manifest.json to {state / 'jaffle_finance'}/)",
+        f"warning: --state: jaffle_marketing: not compared, no folder {state / 'jaffle_marketing'} "
+        "(a project new since that deployment, or its artifacts were not copied: copy production's "
+        f"target/manifest.json to {state / 'jaffle_marketing'}/)",
+    ]
+    edited = root / "platform" / "models" / "customers.yml"
+    built = (root / "platform" / "target" / "manifest.json").stat().st_mtime
+    os.utime(edited, (built + 60, built + 60))  # sources edited, not rebuilt
+    stale = mesh(root, "check", "--state", str(state), "--format", "json")
+    assert (
+        "warning: --state: jaffle_platform: target/manifest.json is older than "
+        "platform/models/customers.yml (edited since the last build), so the comparison does not see "
+        "that edit; run `mesh build --domain jaffle_platform` first"
+    ) in stale.err.splitlines()
