@@ -46,6 +46,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "query": ("governance.commands.query", "query data products on DuckDB, Trino or Databricks"),
     "docs": ("governance.commands.docs", "write the mesh catalog: a static site of every data product"),
     "contracts": ("governance.commands.contracts", "export an ODCS data contract per product version"),
+    "health": ("governance.commands.health", "each product's health: freshness, volume, tests, causes"),
 }
 
 EPILOG = "exit codes: 0 success, 1 failures (policy errors, failed builds or syncs), 2 bad input or usage"

@@ -1,0 +1,269 @@
+"""Each product's status and reasons, and causes traced across domains.
+
+A product's own signals come first:
+  degraded  its build failed or was skipped, a data test failed, its own sources are older than its SLA,
+            the data it reads is older than its SLA, or its volume is anomalous against its own history;
+  caution   a test warned, its schema changed since the previous run, its load came unusually late
+            (still within the SLA), or something could not be judged (no SLA, no tests);
+  unknown   nothing could be judged: no history, or neither test results nor freshness.
+Then upstream: a product reading a degraded product (in any domain) is degraded too, and says which
+product is the root cause (a product degraded by its own signals) and the path from it. Each root cause
+is reported once, to its owner (`notify.py`); downstream products point at it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from governance.health.anomalies import Detector, deltas, detect
+from governance.health.store import NO_OWN_SOURCES, HealthStore, Observation
+
+HEALTHY, CAUTION, DEGRADED, UNKNOWN = "healthy", "caution", "degraded", "unknown"
+ORDER = {DEGRADED: 0, CAUTION: 1, UNKNOWN: 2, HEALTHY: 3}
+Series = Sequence[tuple[datetime, int | None, float | None]]
+
+
+@dataclass(slots=True)
+class ProductHealth:
+    product: str
+    name: str
+    domain: str
+    owner: str | None
+    contact: str | None
+    status: str = UNKNOWN
+    reasons: list[str] = field(default_factory=list)
+    own_degraded: bool = False
+    root_causes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # root id -> path (names)
+    age_hours: float | None = None  # age of the data it serves (its own and its upstreams')
+    sla_hours: float | None = None
+    row_count: int | None = None
+    observed_at: datetime | None = None
+    upstreams: tuple[str, ...] = ()
+
+    @property
+    def owning_group(self) -> str:
+        return self.owner or self.domain
+
+    @property
+    def reason(self) -> str:
+        return self.reasons[0] if self.reasons else ""
+
+
+@dataclass(slots=True)
+class HealthReport:
+    at: datetime
+    products: dict[str, ProductHealth]  # unique_id -> health
+    notes: list[str] = field(default_factory=list)
+
+    def ordered(self) -> list[ProductHealth]:
+        """Degraded first, then caution, unknown, healthy; by name within each."""
+        return sorted(self.products.values(), key=lambda p: (ORDER[p.status], p.name))
+
+    def roots(self) -> dict[str, list[ProductHealth]]:
+        """Root cause id -> the downstream products it degrades (sorted by name)."""
+        found: dict[str, list[ProductHealth]] = {}
+        for health in self.products.values():
+            if health.own_degraded:
+                found.setdefault(health.product, [])
+        for health in self.ordered():
+            for root in health.root_causes:
+                if root != health.product:
+                    found.setdefault(root, []).append(health)
+        return found
+
+    @property
+    def degraded(self) -> bool:
+        return any(p.status == DEGRADED for p in self.products.values())
+
+
+def _hours(seconds: float) -> str:
+    hours = seconds / 3600
+    return f"{hours:.1f} h" if hours < 10 else f"{hours:.0f} h"
+
+
+def _schema_change(previous: str | None, current: str) -> str | None:
+    if previous is None or previous == current:
+        return None
+    before = set(filter(None, previous.split("; ")))
+    after = set(filter(None, current.split("; ")))
+    added = sorted(after - before)
+    removed = sorted(before - after)
+    parts = [f"+{c}" for c in added[:3]] + [f"-{c}" for c in removed[:3]]
+    more = len(added) + len(removed) - len(parts)
+    return (
+        "schema changed since the previous run: "
+        + ", ".join(parts)
+        + (f" and {more} more" if more > 0 else "")
+    )
+
+
+def _build_and_tests(obs: Observation, degraded: list[str], caution: list[str]) -> bool:
+    """Adds the build's and tests' reasons; whether the tests judged the product."""
+    if obs.build_status == "failed":
+        degraded.append("its last build failed")
+    elif obs.build_status == "skipped":
+        degraded.append("not built in the last run: an upstream project failed")
+    if obs.tests_warned:
+        caution.append(f"{obs.tests_warned} tests warned")
+    if not obs.tests_total:
+        caution.append("no data tests")
+    if obs.tests_failed:
+        names = ", ".join(obs.failed_tests[:3])
+        degraded.append(f"{obs.tests_failed} of {obs.tests_total} tests failed ({names})")
+        return True
+    return bool(obs.tests_total) and obs.build_status == "success"
+
+
+def _history(series: Series, degraded: list[str], caution: list[str]) -> None:
+    """Adds volume and late-load anomalies against the product's own history."""
+    counts = [(t, float(c)) for t, c, _ in series if c is not None]
+    if len(counts) >= 2:
+        changes = deltas(counts)
+        anomaly = detect(changes[:-1], changes[-1], Detector(), direction=0)
+        if anomaly is not None:
+            degraded.append("volume: " + anomaly.describe("rows added in the last run"))
+    lags = [(t, lag) for t, _, lag in series if lag is not None]
+    if len(lags) >= 2 and not any(r.startswith("stale") for r in degraded):
+        late = detect(lags[:-1], lags[-1], Detector(), direction=1)
+        if late is not None:
+            text = late.describe("newest load", " h old at the build").replace(",", "")
+            caution.append("late load: " + text)
+
+
+def _own_signals(
+    obs: Observation, previous_columns: str | None, series: Series, at: datetime
+) -> tuple[list[str], list[str], bool]:
+    """(degraded reasons, caution reasons, whether anything was judged) from the product's own signals."""
+    degraded: list[str] = []
+    caution: list[str] = []
+    judged = _build_and_tests(obs, degraded, caution)
+    if obs.loaded_at is not None and obs.sla_hours is not None:
+        judged = True
+        age = (at - obs.loaded_at).total_seconds()
+        if age > obs.sla_hours * 3600:
+            degraded.append(f"stale: last loaded {_hours(age)} ago; the SLA is {obs.sla_hours:g} h")
+    _history(series, degraded, caution)
+    change = _schema_change(previous_columns, obs.columns)
+    if change:
+        caution.append(change)
+    return degraded, caution, judged
+
+
+def evaluate(
+    latest: Sequence[tuple[Observation, str | None]],
+    series: Mapping[str, Series],
+    at: datetime | None = None,
+) -> HealthReport:
+    at = at or datetime.now(UTC)
+    observations = {obs.product: obs for obs, _ in latest}
+    products: dict[str, ProductHealth] = {}
+    own: dict[str, tuple[list[str], list[str], bool]] = {}
+    for obs, previous in latest:
+        health = ProductHealth(
+            obs.product, obs.name, obs.domain, obs.owner, obs.contact, sla_hours=obs.sla_hours,
+            row_count=obs.row_count, observed_at=obs.observed_at,
+            upstreams=tuple(u for u in obs.upstreams if u in observations),
+        )  # fmt: skip
+        products[obs.product] = health
+        own[obs.product] = _own_signals(obs, previous, series.get(obs.product, ()), at)
+    loaded: dict[str, datetime | None] = {}
+    for product in _topological(products):
+        health, obs = products[product], observations[product]
+        loaded[product] = _data_loaded(obs, [loaded.get(u) for u in health.upstreams])
+        if loaded[product] is not None:
+            health.age_hours = (at - loaded[product]).total_seconds() / 3600  # type: ignore[operator]
+        _judge(health, obs, own[product], products)
+    return HealthReport(at, products)
+
+
+def _data_loaded(obs: Observation, upstream: list[datetime | None]) -> datetime | None:
+    """When the data it serves last got new input: its own sources' newest load, else (a mart over
+    other products) the newest of its upstreams'. A stale upstream is reported as a cause, not here."""
+    if obs.loaded_at is not None or obs.freshness_note != NO_OWN_SOURCES:
+        return obs.loaded_at
+    known = [m for m in upstream if m is not None]
+    return max(known) if known else None
+
+
+def _topological(products: Mapping[str, ProductHealth]) -> list[str]:
+    order: list[str] = []
+    state: dict[str, int] = {}
+    for start in sorted(products):
+        stack = [(start, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                state[node] = 2
+                order.append(node)
+                continue
+            if state.get(node):
+                continue
+            state[node] = 1
+            stack.append((node, True))
+            stack.extend(
+                (u, False) for u in sorted(products[node].upstreams, reverse=True) if not state.get(u)
+            )
+    return order
+
+
+def _upstream_reasons(health: ProductHealth, products: Mapping[str, ProductHealth]) -> list[str]:
+    for upstream in (products[u] for u in health.upstreams):
+        for root, path in upstream.root_causes.items():
+            if root not in health.root_causes:
+                health.root_causes[root] = (*path, health.name)
+    reasons = []
+    for root, path in sorted(health.root_causes.items(), key=lambda item: item[1]):
+        cause = products[root]
+        reasons.append(f"upstream {cause.name} is degraded ({cause.reason}); path: {' -> '.join(path)}")
+    return reasons
+
+
+def _judge(
+    health: ProductHealth,
+    obs: Observation,
+    own: tuple[list[str], list[str], bool],
+    products: Mapping[str, ProductHealth],
+) -> None:
+    degraded, caution, judged = own
+    upstream_reasons = _upstream_reasons(health, products)
+    if obs.freshness_note == NO_OWN_SOURCES and health.age_hours is not None and health.sla_hours:
+        judged = True  # a mart over other products: as fresh as the newest of them
+        if health.age_hours > health.sla_hours and not upstream_reasons:
+            degraded.append(
+                f"stale: the products it reads were last loaded {health.age_hours:.0f} h ago; "
+                f"the SLA is {health.sla_hours:g} h"
+            )
+    if health.sla_hours is None:
+        caution.append("freshness not judged: no SLA (meta.sla.freshness_hours)")
+    elif health.age_hours is None:
+        caution.append(f"freshness unknown: {obs.freshness_note or 'no load time'}")
+    if degraded:
+        health.own_degraded = True
+        health.root_causes = {health.product: (health.name,), **health.root_causes}
+    if degraded or upstream_reasons:
+        health.status = DEGRADED
+        health.reasons = degraded + upstream_reasons + caution
+    elif not judged:
+        health.status = UNKNOWN
+        health.reasons = ["nothing to judge it on: no test results and no freshness", *caution]
+    elif caution:
+        health.status = CAUTION
+        health.reasons = caution
+    else:
+        health.status = HEALTHY
+        fresh = ""
+        if health.age_hours is not None:
+            fresh = f"data {health.age_hours:.0f} h old within its {health.sla_hours:g} h SLA"
+        health.reasons = [r for r in (f"{obs.tests_total} tests passed", fresh) if r]
+
+
+def report_from_store(
+    store: HealthStore | None, at: datetime | None = None, products: Sequence[str] | None = None
+) -> HealthReport:
+    if store is None:
+        report = HealthReport(at or datetime.now(UTC), {})
+        report.notes.append("no health history yet: run `mesh build` (it records every product's health)")
+        return report
+    return evaluate(store.latest(products), store.series(products, per_product=Detector().window + 2), at)

@@ -1,0 +1,265 @@
+"""The health history: an embedded DuckDB file under the data folder, one row per product per run.
+
+    <MESH_DATA_DIR>/health/health.duckdb   table `observations`, keyed by (run_id, product)
+
+Rows are only ever appended; `prune` deletes those older than the retention (180 days by default), so
+the file stays near a fixed size (docs/benchmarks.md: bytes per product per day). A file DuckDB cannot
+open or read is damaged: it is set aside as `health.duckdb.damaged-<UTC time>` and a fresh store started,
+with one warning. A store another process holds open is busy, not damaged: one line, exit 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import astuple, dataclass, fields
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy
+
+from governance.errors import MeshError
+
+RETENTION_DAYS = 180
+NO_OWN_SOURCES = "reads no source of its own domain"  # the freshness note of a mart over other products
+STORE_FILE = "health.duckdb"
+SCHEMA_VERSION = 1
+
+COLUMNS_SQL = """
+    run_id varchar not null,
+    observed_at timestamptz not null,
+    product varchar not null,
+    name varchar not null,
+    domain varchar not null,
+    owner varchar,
+    contact varchar,
+    sla_hours double,
+    loaded_at timestamptz,
+    freshness_note varchar,
+    row_count bigint,
+    tests_total integer not null,
+    tests_failed integer not null,
+    tests_warned integer not null,
+    failed_tests varchar[] not null,
+    build_status varchar not null,
+    columns varchar not null,
+    upstreams varchar[] not null
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One product as one run left it. Times are UTC."""
+
+    run_id: str
+    observed_at: datetime
+    product: str  # dbt unique_id
+    name: str  # project.name[.vN]
+    domain: str
+    owner: str | None  # owning group
+    contact: str | None
+    sla_hours: float | None
+    loaded_at: datetime | None  # the newest load among the product's own sources
+    freshness_note: str | None  # why loaded_at is unknown
+    row_count: int | None
+    tests_total: int
+    tests_failed: int
+    tests_warned: int
+    failed_tests: tuple[str, ...]
+    build_status: str  # success | failed | skipped
+    columns: str  # "name type" per column, sorted, joined by "; "
+    upstreams: tuple[str, ...]  # unique_ids of the products it reads (any domain)
+
+
+FIELDS = tuple(f.name for f in fields(Observation))
+
+
+class StoreBusyError(MeshError):
+    pass
+
+
+def store_path(data: Path) -> Path:
+    return data / "health" / STORE_FILE
+
+
+def _damaged(error: duckdb.Error) -> bool:
+    text = str(error).lower()
+    return "lock" not in text and "conflicting" not in text
+
+
+class HealthStore:
+    """The history of one mesh. `open` creates it (writers); `open_existing` never does (readers)."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection, path: Path) -> None:
+        self.connection = connection
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path) -> HealthStore:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            return cls._connect(path, read_only=False)
+        except duckdb.Error as error:
+            if not _damaged(error):
+                raise StoreBusyError(
+                    f"{path}: the health store is in use by another mesh command; retry"
+                ) from None
+            aside = path.with_name(f"{path.name}.damaged-{datetime.now(UTC):%Y%m%dT%H%M%S}")
+            path.rename(aside)
+            path.with_name(path.name + ".wal").unlink(missing_ok=True)
+            print(
+                f"warning: {path}: the health store was damaged ({str(error).splitlines()[0]}); "
+                f"set aside as {aside.name}, a fresh one started",
+                file=sys.stderr,
+            )
+            return cls._connect(path, read_only=False)
+
+    @classmethod
+    def open_existing(cls, path: Path) -> HealthStore | None:
+        """The store for reading, or None when there is none yet; a damaged one is set aside as above."""
+        if not path.is_file():
+            return None
+        try:
+            return cls._connect(path, read_only=True)
+        except duckdb.Error as error:
+            if not _damaged(error):
+                raise StoreBusyError(
+                    f"{path}: the health store is in use by another mesh command; retry"
+                ) from None
+        store = cls.open(path)  # sets the damaged file aside, with its warning
+        store.close()
+        return None
+
+    @classmethod
+    def _connect(cls, path: Path, *, read_only: bool) -> HealthStore:
+        connection = duckdb.connect(str(path), read_only=read_only)
+        try:
+            connection.execute("set TimeZone = 'UTC'")
+            if not read_only:
+                connection.execute(f"create table if not exists observations ({COLUMNS_SQL})")
+                connection.execute("create table if not exists store_info (schema_version integer)")
+                if not connection.execute("select 1 from store_info").fetchall():
+                    connection.execute("insert into store_info values (?)", [SCHEMA_VERSION])
+            connection.execute("select count(*) from observations").fetchall()  # readable, right shape
+        except duckdb.Error:
+            connection.close()
+            raise
+        return cls(connection, path)
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def append(self, observations: Iterable[Observation]) -> int:
+        rows = [astuple(o) for o in observations]
+        if not rows:
+            return 0
+        marks = ", ".join("?" for _ in FIELDS)
+        self.connection.execute("begin")
+        self.connection.executemany(f"insert into observations values ({marks})", [list(r) for r in rows])
+        self.connection.execute("commit")
+        return len(rows)
+
+    def append_frame(self, frame: object) -> None:
+        """Bulk append from an Arrow table or pandas frame with the observation columns (benchmarks)."""
+        self.connection.register("incoming", frame)
+        self.connection.execute(f"insert into observations select {', '.join(FIELDS)} from incoming")
+        self.connection.unregister("incoming")
+
+    def prune(self, now: datetime, days: int = RETENTION_DAYS) -> int:
+        cutoff = now - timedelta(days=days)
+        row = self.connection.execute(
+            "delete from observations where observed_at < ? returning 1", [cutoff]
+        ).fetchall()
+        return len(row)
+
+    def runs(self) -> int:
+        row = self.connection.execute("select count(distinct run_id) from observations").fetchone()
+        return int(row[0]) if row else 0
+
+    def latest(self, products: Sequence[str] | None = None) -> list[tuple[Observation, str | None]]:
+        """Each product's newest observation, with the previous one's columns (None when it has none)."""
+        where, params = _product_filter(products)
+        rows = self.connection.execute(
+            f"""select {", ".join(FIELDS)}, previous_columns from (
+                    select *, lag(columns) over (partition by product order by observed_at, run_id)
+                           as previous_columns,
+                           row_number() over (partition by product order by observed_at desc, run_id desc)
+                           as newest
+                    from observations {where})
+                where newest = 1 order by product""",
+            params,
+        ).fetchall()
+        return [(_observation(row[:-1]), row[-1]) for row in rows]
+
+    def series(
+        self, products: Sequence[str] | None = None, per_product: int = 120
+    ) -> dict[str, list[tuple[datetime, int | None, float | None]]]:
+        """Each product's last runs, oldest first: (observed_at, row_count, hours since its newest load)."""
+        where, params = _product_filter(products)
+        result = self.connection.execute(
+            f"""select product, observed_at, row_count,
+                       date_diff('second', loaded_at, observed_at) / 3600.0 as lag_hours
+                from (select product, observed_at, row_count, loaded_at,
+                             row_number() over (partition by product order by observed_at desc, run_id desc)
+                             as back
+                      from observations {where})
+                where back <= {int(per_product)}
+                order by product, observed_at, back desc""",
+            params,
+        ).fetchnumpy()
+        found: dict[str, list[tuple[datetime, int | None, float | None]]] = {}
+        products_col = result["product"]
+        moments = result["observed_at"]
+        counts = result["row_count"]
+        lags = result["lag_hours"]
+        count_values, count_missing = _values(counts, 0)
+        lag_values, lag_missing = _values(lags, 0.0)
+        stamps = (moments.astype("datetime64[us]").astype("int64") if len(moments) else moments).tolist()
+        epoch = datetime(1970, 1, 1, tzinfo=UTC)
+        for i, product in enumerate(products_col.tolist()):
+            moment = epoch + timedelta(microseconds=stamps[i])
+            found.setdefault(product, []).append(
+                (
+                    moment,
+                    None if count_missing[i] else int(count_values[i]),
+                    None if lag_missing[i] else float(lag_values[i]),
+                )
+            )
+        return found
+
+    def recent_tests(self, product: str, limit: int = 10) -> list[tuple[datetime, str, int, int, int]]:
+        """The product's last runs, newest first: (observed_at, build status, tests, failed, warned)."""
+        rows = self.connection.execute(
+            """select observed_at, build_status, tests_total, tests_failed, tests_warned
+               from observations where product = ? order by observed_at desc, run_id desc limit ?""",
+            [product, limit],
+        ).fetchall()
+        return [(_utc(r[0]), str(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]
+
+
+def _values(column: Any, fill: float) -> tuple[list[Any], list[bool]]:
+    """A fetched column's values and which are NULL (DuckDB returns masked arrays when some are)."""
+    mask = numpy.ma.getmaskarray(column)
+    return numpy.ma.filled(column, fill).tolist(), mask.tolist()
+
+
+def _product_filter(products: Sequence[str] | None) -> tuple[str, list[object]]:
+    if products is None:
+        return "", []
+    return "where list_contains(?, product)", [list(products)]
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _observation(row: Sequence[object]) -> Observation:
+    values = dict(zip(FIELDS, row, strict=True))
+    values["observed_at"] = _utc(values["observed_at"])  # type: ignore[arg-type]
+    if values["loaded_at"] is not None:
+        values["loaded_at"] = _utc(values["loaded_at"])  # type: ignore[arg-type]
+    values["failed_tests"] = tuple(values["failed_tests"] or ())  # type: ignore[arg-type]
+    values["upstreams"] = tuple(values["upstreams"] or ())  # type: ignore[arg-type]
+    return Observation(**values)  # type: ignore[arg-type]

@@ -1,0 +1,77 @@
+"""The health store: append-only, newest per product, series, pruning, damage and absence."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from governance.health.store import HealthStore
+from tests.governance.health.observations import AT, daily_runs, observation
+
+
+def test_appended_runs_give_each_products_newest_observation_and_its_series(tmp_path: Path) -> None:
+    path = tmp_path / "health" / "health.duckdb"
+    store = HealthStore.open(path)
+    assert store.append(daily_runs(5)) == 20
+    latest = dict((o.product, (o, previous)) for o, previous in store.latest())
+    newest, previous_columns = latest["model.orders.fct_orders"]
+    assert newest.run_id == "run-004" and newest.observed_at == AT
+    assert newest.loaded_at == AT - timedelta(hours=4)
+    assert newest.upstreams == () and latest["model.hub.marketing_roi"][0].loaded_at is None
+    assert previous_columns == "id integer; amount double"
+    series = store.series(["model.orders.fct_orders"])
+    assert list(series) == ["model.orders.fct_orders"]
+    assert [count for _, count, _ in series["model.orders.fct_orders"]] == [1000, 1100, 1200, 1300, 1400]
+    assert [lag for _, _, lag in series["model.orders.fct_orders"]] == [4.0] * 5
+    assert store.runs() == 5
+    store.close()
+
+
+def test_a_missing_row_count_or_load_time_stays_missing(tmp_path: Path) -> None:
+    store = HealthStore.open(tmp_path / "h.duckdb")
+    store.append([observation("model.orders.fct_orders", 0, AT, row_count=None, loaded_at=None)])
+    ((moment, count, lag),) = store.series()["model.orders.fct_orders"]
+    assert (moment, count, lag) == (AT, None, None)
+    store.close()
+
+
+def test_prune_removes_only_what_is_older_than_the_retention(tmp_path: Path) -> None:
+    store = HealthStore.open(tmp_path / "h.duckdb")
+    store.append(daily_runs(10))
+    assert store.prune(AT, days=5) == 4 * 4  # runs 0..3 are more than 5 days old
+    assert store.runs() == 6
+    store.close()
+
+
+def test_no_store_yet_is_none_and_creates_nothing(tmp_path: Path) -> None:
+    assert HealthStore.open_existing(tmp_path / "health.duckdb") is None
+    assert not (tmp_path / "health.duckdb").exists()
+
+
+def test_a_damaged_store_is_set_aside_with_one_warning_and_a_fresh_one_started(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "health.duckdb"
+    path.write_bytes(b"not a database, a disk that lost its blocks" * 100)
+    store = HealthStore.open(path)
+    store.append(daily_runs(1))
+    assert store.runs() == 1
+    store.close()
+    err = capsys.readouterr().err
+    assert err.count("warning:") == 1 and "set aside as health.duckdb.damaged-" in err
+    aside = [p for p in tmp_path.iterdir() if p.name.startswith("health.duckdb.damaged-")]
+    assert len(aside) == 1 and aside[0].read_bytes().startswith(b"not a database")
+
+
+def test_a_damaged_store_read_by_mesh_health_is_set_aside_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "health.duckdb"
+    path.write_bytes(b"\x00" * 4096)
+    assert HealthStore.open_existing(path) is None
+    assert "set aside" in capsys.readouterr().err
+    fresh = HealthStore.open_existing(path)  # the fresh one is empty, and readable
+    assert fresh is not None and fresh.latest() == []
+    fresh.close()
