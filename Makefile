@@ -1,4 +1,5 @@
-# Two entry points: `make demo` (build the mesh on the embedded engine) and `make test` (everything CI runs).
+# Two entry points: `make demo` (build the mesh on the embedded engine) and `make test` (everything CI runs,
+# with every service it needs started and stopped by itself). `make check` is the inner loop (~3 minutes).
 SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
@@ -10,7 +11,7 @@ export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: install demo data test lint lint-python lint-sql test-dbt test-python test-spark clean pr-ci trino trino-stop test-trino
+.PHONY: install demo data test check lint lint-python lint-sql test-dbt test-python test-spark clean pr-ci trino trino-stop test-trino
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
@@ -83,9 +84,15 @@ trino: install
 trino-stop:
 	bash scripts/ci/trino.sh stop
 
-# Spark last: its build rewrites the projects' target/ manifests with Spark relation names
-# (the next `mesh build` on DuckDB writes them back).
-test: lint-python test-dbt lint-sql test-python test-trino test-spark
+# Every lane (scripts/ci/test.sh): starts PostgreSQL, Chromium and Trino itself, fails on any skipped test
+# outside the Databricks `live` ones, prints one line per lane with its time. Spark last: its build
+# rewrites the projects' target/ manifests with Spark relation names (the next DuckDB build writes them back).
+test: install
+	bash scripts/ci/test.sh
+
+# The inner loop before every commit: lint, types and the unit lane (no dbt build, no server) on both cores.
+check: lint-python
+	MESH_TEST_LANE=unit $(BIN)/pytest -n 2 -q -m "not (dbt or spark or trino or postgres or browser or live)"
 
 clean:
 	rm -rf data domains/*/target target .mesh

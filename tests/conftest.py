@@ -7,3 +7,10 @@ from hypothesis import settings
 # deliberate run: MESH_FUZZ_EXAMPLES (docs/reliability.md) or `--hypothesis-seed`.
 settings.register_profile("mesh", derandomize=True, database=None, deadline=None)
 settings.load_profile("mesh")
+
+
+def pytest_configure(config):  # type: ignore[no-untyped-def]
+    from tests.lanes import LanePlugin
+
+    # xdist workers collect (and mark); the controller, or a single process, tallies the reports.
+    config.pluginmanager.register(LanePlugin(tallies=not hasattr(config, "workerinput")), "mesh-lanes")

@@ -19,6 +19,8 @@ from typing import Any
 
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
+from tests.lanes import refuse_dbt_in_unit_lane
+
 REPO = Path(__file__).resolve().parents[2]
 ROOT_FILES = ("mesh.yml", "dbt_project.yml", "dbt_loom.config.yml")
 ROOT_DIRS = ("models", "macros", "profiles")
@@ -34,6 +36,7 @@ class MeshCopy:
 
     def dbt(self, project: str, *args: str, on_event: Callable[[Any], None] | None = None) -> dbtRunnerResult:
         """Run `dbt <args>` for `project` in-process, from its folder; `on_event` sees every dbt event."""
+        refuse_dbt_in_unit_lane(f"dbt {' '.join(args)}")
         folder = self.folder(project)
         command = [*args, "--project-dir", str(folder), "--profiles-dir", str(self.root / "profiles")]
         command += ["--log-path", str(self.root / "logs")]

@@ -15,6 +15,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from tests.lanes import refuse_dbt_in_unit_lane
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PROJECTS = {"orders": "domains/orders", "marketing": "domains/marketing", "hub": "."}  # upstream first
 
@@ -23,6 +25,7 @@ def parse(root: Path, *folders: str) -> None:
     """`dbt parse` each project folder (relative to `root`), in the order given."""
     from dbt.cli.main import dbtRunner
 
+    refuse_dbt_in_unit_lane(f"dbt parse of {', '.join(folders)}")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     for project in folders:
         folder = (root / project).resolve()

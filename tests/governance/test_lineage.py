@@ -7,7 +7,6 @@ fails the rendering tests; elsewhere they skip with the reason.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -30,6 +29,7 @@ from governance.lineage import (
 )
 from governance.loader import load_mesh
 from tests.governance.dbt_fixture import parsed_fixture
+from tests.services import unavailable
 
 EXPECTED_EDGES = {
     ("model.orders.fct_orders", "model.marketing.fct_campaign_attribution"),  # via private int_order_touches
@@ -45,10 +45,7 @@ def graphviz_dot() -> str:
     """The `dot` executable: a skip without it, a failure in CI, which must provide it."""
     dot = shutil.which("dot")
     if dot is None:
-        reason = "graphviz `dot` not installed"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason} (CI must provide it: scripts/ci/packages.sh)")
-        pytest.skip(reason)
+        unavailable("graphviz `dot` not installed", "scripts/ci/packages.sh")
     return dot
 
 

@@ -17,6 +17,7 @@ import sqlalchemy
 
 from governance.iceberg.config import CatalogSettings
 from tests.governance.iceberg.mesh_fixture import BuiltMesh, built_mesh
+from tests.services import unavailable
 
 DEFAULT_PG_URI = "postgresql+psycopg://mesh:mesh@127.0.0.1:55432/iceberg"
 
@@ -56,14 +57,19 @@ def make_settings(base: Path, uri: str, source_dir: Path, **overrides: object) -
     return CatalogSettings(**values)  # type: ignore[arg-type]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+CATALOG_DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def require_postgres() -> None:
+    reason = pg_unreachable_reason()
+    if reason:
+        unavailable(reason, "scripts/ci/postgres.sh")
+
+
+@pytest.fixture(params=CATALOG_DATABASES)
 def settings(request: pytest.FixtureRequest, tmp_path: Path, mesh: BuiltMesh) -> Iterator[CatalogSettings]:
     if request.param == "postgresql":
-        reason = pg_unreachable_reason()
-        if reason and os.environ.get("CI"):
-            pytest.fail(reason)
-        if reason:
-            pytest.skip(reason)
+        require_postgres()
         uri = pg_uri()
     else:
         uri = f"sqlite:///{tmp_path / 'catalog.db'}"

@@ -20,6 +20,8 @@ from pathlib import Path
 
 from governance.loader import load_mesh
 from governance.model import MeshModel
+from tests.fixtures.cache_lock import exclusive
+from tests.lanes import refuse_dbt_in_unit_lane
 
 FIXTURE = Path(__file__).resolve().parent / "fixture_mesh"
 CACHE = Path(__file__).resolve().parents[3] / ".pytest_cache" / "d" / "mesh-fixture-external"
@@ -56,9 +58,15 @@ def _fingerprint() -> str:
 @cache
 def built_mesh() -> BuiltMesh:
     """The built fixture; reused from .pytest_cache when its files have not changed (tests only read it)."""
+    refuse_dbt_in_unit_lane("the external fixture mesh")
     cached = CACHE / _fingerprint()
-    if (cached / "complete").is_file():
-        return BuiltMesh(cached / "mesh", cached / "warehouse", load_mesh(cached / "mesh"))
+    with exclusive(CACHE.parent / "mesh-fixture-external.lock"):  # one builder across xdist workers
+        if (cached / "complete").is_file():
+            return BuiltMesh(cached / "mesh", cached / "warehouse", load_mesh(cached / "mesh"))
+        return _build_and_cache(cached)
+
+
+def _build_and_cache(cached: Path) -> BuiltMesh:
     base = Path(tempfile.mkdtemp(prefix="mesh-fixture-"))
     atexit.register(shutil.rmtree, base, ignore_errors=True)
     built = _build(base)

@@ -9,7 +9,7 @@ import pytest
 
 from governance.errors import ExitCode, MeshError
 from governance.iceberg.catalog import CatalogUnreachableError, open_catalog
-from tests.governance.iceberg.conftest import make_settings, pg_unreachable_reason, pg_uri
+from tests.governance.iceberg.conftest import make_settings, pg_uri, require_postgres
 
 
 def closed_port() -> int:
@@ -29,10 +29,9 @@ def test_unreachable_database_is_bad_input_without_the_password(tmp_path: Path) 
     assert "\n" not in message
 
 
+@pytest.mark.postgres
 def test_wrong_credentials_are_bad_input_without_the_password(tmp_path: Path) -> None:
-    reason = pg_unreachable_reason()
-    if reason:
-        pytest.skip(reason)
+    require_postgres()
     from sqlalchemy.engine import make_url
 
     wrong = make_url(pg_uri()).set(password="not-the-password").render_as_string(hide_password=False)

@@ -6,14 +6,13 @@ figures in docs/reliability.md come from scripts/race_publish.py, which uses the
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.governance.iceberg.conftest import pg_unreachable_reason, pg_uri
+from tests.governance.iceberg.conftest import CATALOG_DATABASES, pg_uri, require_postgres
 from tests.governance.iceberg.mesh_fixture import BuiltMesh
 from tests.governance.iceberg.race import (
     Run,
@@ -31,14 +30,10 @@ pytestmark = pytest.mark.dbt
 PRODUCTS = 3  # the fixture mesh's external products
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=CATALOG_DATABASES)
 def target(request: pytest.FixtureRequest, tmp_path: Path, mesh: BuiltMesh) -> Iterator[Target]:
     if request.param == "postgresql":
-        reason = pg_unreachable_reason()
-        if reason and os.environ.get("CI"):
-            pytest.fail(reason)
-        if reason:
-            pytest.skip(reason)
+        require_postgres()
         with postgres_schema(pg_uri()) as uri:
             yield Target(uri, tmp_path / "lake", mesh.root, mesh.warehouse)
     else:

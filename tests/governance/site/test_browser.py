@@ -17,14 +17,16 @@ import pytest
 
 from governance.model import MeshModel
 from governance.site.pipeline import SiteSummary
+from tests.services import unavailable
 
 CHROMIUM = os.environ.get("MESH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 
 
+pytestmark = pytest.mark.browser
+
+
 def _unavailable(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason} (CI must provide it: scripts/ci/chromium.sh)")
-    pytest.skip(reason)
+    unavailable(reason, "scripts/ci/chromium.sh")
 
 
 @pytest.fixture(scope="module")

@@ -15,11 +15,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 import requests
 
 from governance.engines.trino_engine import TrinoEngine
 from governance.trino.config import TrinoSettings
+from tests.services import unavailable
 
 REPO = Path(__file__).resolve().parents[3]
 TRINO_SH = REPO / "scripts" / "ci" / "trino.sh"
@@ -60,9 +60,7 @@ def read_state(state_dir: Path) -> TrinoServer | None:
 
 
 def missing(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI must provide Trino: make test-trino)")
-    pytest.skip(f"{reason}; start one with `make trino` or scripts/ci/trino.sh start")
+    unavailable(reason, "`make trino` or scripts/ci/trino.sh start")
 
 
 def free_port() -> int:

@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# `make test`: the whole suite in lanes, with every service its tests need started here and stopped after.
+#
+#   scripts/ci/test.sh              # every lane; one summary line per lane with its time
+#   scripts/ci/test.sh services     # only start the services (exit 1, one line, when one cannot start)
+#
+# Lanes (pytest markers, tests/lanes.py): lint, build (the repository's mesh at CI_SCALE on DuckDB), sql
+# (sqlfluff), pytest (unit, dbt, postgres, browser: both cores), trino (a real Trino 476, started in the
+# background while pytest runs), spark (the mesh built by dbt-spark on Delta, then the Spark tests).
+# MESH_TEST_STRICT=1: a skipped test fails the run (Databricks `live` tests excepted, and named).
+# Every lane runs even when an earlier one failed, so one run shows every failure; the exit status is 1
+# when any lane failed.
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$ROOT"
+BIN="$ROOT/.venv/bin"
+CI_SCALE="${CI_SCALE:-0.02}"
+LOGS="${MESH_TEST_LOGS:-$ROOT/target/test-logs}"
+export MESH_TEST_STRICT=1 DO_NOT_TRACK=1 DBT_SEND_ANONYMOUS_USAGE_STATS=false
+export DBT_PROFILES_DIR="$ROOT/profiles"
+# The client deadline for the Trino tests: a loaded 2-core machine can keep a JVM busy past the 20 s
+# default, which bounds how long an analyst waits for an unreachable Trino, not how long a query runs.
+export MESH_TRINO_TIMEOUT="${MESH_TRINO_TIMEOUT:-120}"
+
+say() { echo "test.sh: $*" >&2; }
+
+SUMMARY=()
+FAILED=0
+STARTED_AT="$(date +%s)"
+
+# lane NAME COMMAND...: run, time and record one lane.
+lane() {
+  local name="$1" started status took
+  shift
+  started="$(date +%s)"
+  echo "=== $name: $*" >&2
+  "$@"
+  status=$?
+  took=$(($(date +%s) - started))
+  if ((status == 0)); then
+    SUMMARY+=("$(printf '%-8s ok      %4d s' "$name" "$took")")
+  else
+    SUMMARY+=("$(printf '%-8s FAILED  %4d s  (exit %d)' "$name" "$took" "$status")")
+    FAILED=1
+  fi
+  return "$status"
+}
+
+# --- services ------------------------------------------------------------------------------------------
+PG_STARTED_HERE=0
+TRINO_PID=""
+
+start_services() {
+  local port="${MESH_PG_PORT:-55432}" uri
+  if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then PG_STARTED_HERE=1; fi
+  # A catalog database emptied for this run: the tests and Trino must not see an earlier run's rows.
+  if ! uri="$(bash scripts/ci/postgres.sh fresh mesh_test)"; then
+    say "PostgreSQL could not start (above); the catalog tests need it: see scripts/ci/postgres.sh"
+    return 1
+  fi
+  export MESH_TEST_PG_URI="$uri"
+  bash scripts/ci/chromium.sh || { say "Chromium could not be installed (above): scripts/ci/chromium.sh"; return 1; }
+  bash scripts/ci/packages.sh || { say "Debian packages could not be installed (above): scripts/ci/packages.sh"; return 1; }
+}
+
+stop_services() {
+  [[ -n "$TRINO_PID" ]] && kill "$TRINO_PID" 2>/dev/null
+  bash scripts/ci/trino.sh stop || true
+  if ((PG_STARTED_HERE)); then bash scripts/ci/postgres.sh stop >/dev/null 2>&1 || true; fi
+}
+
+# Trino starts while pytest runs (its JVM start-up overlaps the tests); the trino lane waits for it.
+start_trino_in_background() {
+  mkdir -p "$LOGS"
+  bash scripts/ci/trino.sh start >"$LOGS/trino-start.log" 2>&1 &
+  TRINO_PID=$!
+}
+
+wait_for_trino() {
+  local status
+  wait "$TRINO_PID"
+  status=$?
+  TRINO_PID=""
+  cat "$LOGS/trino-start.log" >&2
+  return "$status"
+}
+
+# --- lanes ---------------------------------------------------------------------------------------------
+lint_python() {
+  "$BIN/ruff" check governance tests scripts dbt_mesh &&
+    "$BIN/ruff" format --check governance tests scripts dbt_mesh &&
+    "$BIN/mypy"
+}
+
+build_mesh() {
+  "$BIN/python" scripts/generate_data.py --scale "$CI_SCALE" --seed 7 && "$BIN/mesh" build
+}
+
+pytest_main() {
+  "$BIN/pytest" -n 2 -m "not spark and not trino" --durations=15 "$@"
+}
+
+pytest_trino() {
+  wait_for_trino && "$BIN/pytest" -m trino --durations=5
+}
+
+spark_lane() {
+  rm -rf "${MESH_DATA_DIR:-$ROOT/data}/spark"
+  "$BIN/mesh" build --target spark && "$BIN/pytest" -m spark --durations=5
+}
+
+summary() {
+  echo
+  echo "make test: lanes"
+  printf '  %s\n' "${SUMMARY[@]}"
+  echo "  total    $(((($(date +%s) - STARTED_AT))) ) s"
+}
+
+if [[ "${1:-all}" == services ]]; then
+  start_services
+  exit $?
+fi
+
+trap stop_services EXIT
+lane services start_services || { summary; exit 1; }
+lane lint lint_python
+lane build build_mesh
+build_ok=$?
+((build_ok == 0)) && start_trino_in_background
+lane sql make --no-print-directory lint-sql
+lane pytest pytest_main
+if ((build_ok == 0)); then lane trino pytest_trino; fi
+lane spark spark_lane
+summary
+exit "$FAILED"

@@ -1,0 +1,129 @@
+"""The suite's lanes: what each test needs, a one-line summary per lane, and no silent skips.
+
+A test's lane is the first of its markers in LANES (a test with none is `unit`: no dbt build, no server).
+Tests that use a fixture built by real dbt are marked `dbt` here from the fixture names, so a new test
+that takes such a fixture joins the right lane without being told; the builders themselves refuse to
+run in a unit-only session (MESH_TEST_LANE=unit, `make check`), so a missed fixture fails loudly instead
+of making the fast lane slow.
+
+Under `make test` (MESH_TEST_STRICT=1) a skipped test fails the session: every service is started by the
+test command itself, so a skip means something did not run. Tests marked `live` (a real Databricks
+workspace) are the exception, and are named in the summary.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import pytest
+
+# Order matters: a test is counted in the first lane whose marker it carries.
+LANES = ("live", "spark", "trino", "browser", "postgres", "dbt")
+UNIT = "unit"
+
+# Fixtures whose set-up runs real dbt (on first use; later sessions reuse the cache).
+DBT_FIXTURES = frozenset(
+    {
+        "clean_root",
+        "clean_mesh",
+        "violations_root",
+        "violations_mesh",
+        "catalog_root",
+        "catalog_mesh",
+        "site",
+        "fixture_mesh_manifests",
+        "production",
+        "adopted",
+    }
+)
+
+
+def lane_of(item: pytest.Item) -> str:
+    names = {mark.name for mark in item.iter_markers()}
+    return next((lane for lane in LANES if lane in names), UNIT)
+
+
+def strict() -> bool:
+    return os.environ.get("MESH_TEST_STRICT", "") not in ("", "0")
+
+
+def refuse_dbt_in_unit_lane(what: str) -> None:
+    """Called by every fixture builder that runs dbt: the unit lane must not build meshes."""
+    if os.environ.get("MESH_TEST_LANE") == UNIT:
+        pytest.fail(
+            f"{what} runs real dbt, but this is the unit lane (make check): mark the test `dbt` "
+            "or add its fixture to tests/lanes.py DBT_FIXTURES"
+        )
+
+
+@dataclass
+class LaneTally:
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+    skipped_ids: list[str] = field(default_factory=list)
+
+
+class LanePlugin:
+    """Marks lanes where tests are collected (every xdist worker); tallies where reports arrive."""
+
+    def __init__(self, *, tallies: bool) -> None:
+        self.tallying = tallies
+        self.tallies: dict[str, LaneTally] = defaultdict(LaneTally)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            if DBT_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+                item.add_marker(pytest.mark.dbt)
+            item.user_properties.append(("lane", lane_of(item)))
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if not self.tallying:
+            return
+        lane = dict(report.user_properties).get("lane", UNIT)
+        tally = self.tallies[str(lane)]
+        tally.seconds += report.duration
+        if report.skipped and not hasattr(report, "wasxfail"):
+            tally.skipped += 1
+            tally.skipped_ids.append(report.nodeid)
+        elif report.failed:
+            tally.failed += 1
+        elif report.when == "call":
+            tally.passed += 1
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if not self.tallies:
+            return
+        terminalreporter.section("lanes")
+        for lane in (UNIT, *reversed(LANES)):
+            tally = self.tallies.get(lane)
+            if tally is None:
+                continue
+            terminalreporter.write_line(
+                f"{lane:<9} {tally.passed:>4} passed {tally.failed:>3} failed {tally.skipped:>3} skipped "
+                f"{tally.seconds:7.1f} s in tests"
+            )
+        live = self.tallies.get("live")
+        if live and live.skipped_ids:
+            terminalreporter.write_line(
+                f"not run here (need a Databricks workspace): {', '.join(live.skipped_ids)}"
+            )
+        skipped = self.unexpected_skips()
+        if strict() and skipped:
+            terminalreporter.write_line(
+                f"make test: {len(skipped)} test(s) skipped outside `live`, a failure here (the test command "
+                f"starts every service): {', '.join(skipped)}",
+                red=True,
+            )
+
+    def unexpected_skips(self) -> list[str]:
+        return [nodeid for lane, t in self.tallies.items() if lane != "live" for nodeid in t.skipped_ids]
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self.tallying and strict() and exitstatus == 0 and self.unexpected_skips():
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
