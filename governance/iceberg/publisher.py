@@ -126,8 +126,10 @@ class Publisher:
         model: Model,
         on_total: Callable[[int], None] | None = None,
         on_rows: Callable[[int], None] | None = None,
+        identifier: tuple[str, str] | None = None,
     ) -> Published:
-        identifier = identifier_for(model)
+        """Publish `model` at `identifier` (default: where the mesh publishes it, naming.identifier_for)."""
+        identifier = identifier or identifier_for(model)
         with open_source(self.settings.duckdb_path(model.project), model) as source:
             if on_total is not None:
                 on_total(source.count())

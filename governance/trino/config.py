@@ -30,6 +30,7 @@ class TrinoSettings:
     jdbc_warehouse: str
     databricks_host_env: str
     databricks_token_env: str
+    databricks_cloud: str  # the workspace's cloud: which Trino file system reads its tables (properties.py)
     admin_group: str
     groups: dict[str, tuple[str, ...]]
     session_catalog: str | None = None  # TRINO_CATALOG: the catalog unqualified names resolve in
@@ -119,6 +120,18 @@ def _groups(data: dict[str, Any], path: Path) -> dict[str, tuple[str, ...]]:
     return result
 
 
+# The workspace's cloud -> the storage its Unity Catalog tables live on (governance/trino/properties.py);
+# `local` reads file:// tables (the local stand-in for Unity Catalog, scripts/ci/iceberg_rest.sh).
+CLOUDS = ("aws", "azure", "gcp", "local")
+
+
+def _cloud(section: dict[str, Any], path: Path) -> str:
+    cloud = _text(section, "cloud", "aws", path, "databricks")
+    if cloud not in CLOUDS:
+        raise MeshError(f"{path}: `databricks.cloud` {cloud!r} is not one of {', '.join(CLOUDS)}")
+    return cloud
+
+
 TRINO_KEYS = ("connection", "external_catalog", "jdbc", "databricks", "admin_group", "groups")
 CONNECTION_KEYS = ("host", "port", "user", "http_scheme")
 JDBC_KEYS = ("connection_url", "driver_class", "user_env", "password_env", "warehouse")
@@ -133,7 +146,7 @@ def load_trino_settings(config_file: Path | None = None, *, environment: bool = 
     data = mapping(read_yaml(path), str(path), TRINO_KEYS)
     connection = mapping(data.get("connection"), f"{path}: `connection`", CONNECTION_KEYS)
     jdbc = mapping(data.get("jdbc"), f"{path}: `jdbc`", JDBC_KEYS)
-    databricks = mapping(data.get("databricks"), f"{path}: `databricks`", ("host_env", "token_env"))
+    databricks = mapping(data.get("databricks"), f"{path}: `databricks`", ("host_env", "token_env", "cloud"))
     return TrinoSettings(
         host=_environ(env, "TRINO_HOST", _text(connection, "host", "localhost", path, "connection")),
         port=_port(env, path, connection.get("port", 8080)),
@@ -159,6 +172,7 @@ def load_trino_settings(config_file: Path | None = None, *, environment: bool = 
         ),
         databricks_host_env=_text(databricks, "host_env", "DATABRICKS_HOST", path, "databricks"),
         databricks_token_env=_text(databricks, "token_env", "DATABRICKS_TOKEN", path, "databricks"),
+        databricks_cloud=_cloud(databricks, path),
         admin_group=_text(data, "admin_group", "mesh-admins", path),
         groups=_groups(data, path),
         session_catalog=_session_catalog(env),

@@ -26,6 +26,16 @@ FILE_SYSTEMS: dict[str, dict[str, str]] = {
 }
 
 
+# The file system a Databricks workspace's tables are read through, by the workspace's cloud
+# (`databricks.cloud` in trino.yml); Unity Catalog vends the credentials (vended-credentials-enabled).
+CLOUD_FILE_SYSTEMS: dict[str, dict[str, str]] = {
+    "aws": FILE_SYSTEMS["s3"],
+    "azure": FILE_SYSTEMS["abfss"],
+    "gcp": FILE_SYSTEMS["gs"],
+    "local": FILE_SYSTEMS["file"],
+}
+
+
 def file_system(warehouse: str) -> dict[str, str]:
     scheme = warehouse.split("://", 1)[0].lower() if "://" in warehouse else "file"
     if scheme not in FILE_SYSTEMS:
@@ -83,6 +93,7 @@ def databricks_catalog(trino: TrinoSettings, uc_catalog: str) -> str:
             "iceberg.rest-catalog.oauth2.token": env(trino.databricks_token_env),
             "iceberg.rest-catalog.vended-credentials-enabled": "true",
             "iceberg.security": "read_only",
+            **CLOUD_FILE_SYSTEMS[trino.databricks_cloud],
         },
         f"Databricks domain {uc_catalog!r}: its Unity Catalog catalog read through the Iceberg REST\n"
         "endpoint"

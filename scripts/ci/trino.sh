@@ -38,6 +38,7 @@ REPO="${MAVEN_REPO_URL:-https://repo1.maven.org/maven2}"
 SERVER="$CACHE/trino-server-$VERSION"
 ETC="$STATE/etc"
 VAR="$STATE/var"
+REST_STATE="${ICEBERG_REST_STATE_DIR:-$STATE/iceberg-rest}"  # scripts/ci/iceberg_rest.sh, when started
 PID_FILE="$VAR/run/launcher.pid"  # the launcher keeps pid and logs under <data-dir>/var
 READY_TIMEOUT="${TRINO_READY_TIMEOUT:-240}"
 
@@ -115,6 +116,23 @@ print(unquote(parts.password or ""))
 EOF
 }
 
+# A copy of the mesh's trino.yml with `databricks.cloud: local` (file:// tables): prints its path.
+local_cloud_config() {
+  (cd "${MESH_ROOT:-$ROOT}" && "$ROOT/.venv/bin/python" - "$STATE/trino.local.yml" <<'EOF'
+import os, sys
+import yaml
+from governance.settings import settings_file
+source = os.environ.get("MESH_TRINO_CONFIG") or str(settings_file("trino"))
+with open(source) as handle:
+    data = yaml.safe_load(handle)
+data.setdefault("databricks", {})["cloud"] = "local"
+with open(sys.argv[1], "w") as handle:
+    yaml.safe_dump(data, handle, sort_keys=False)
+print(sys.argv[1])
+EOF
+  ) || die "cannot write $STATE/trino.local.yml from the mesh's trino.yml"
+}
+
 configure() {
   local uri jdbc user password warehouse generated file var missing
   uri="${MESH_CATALOG_URI:-${MESH_TEST_PG_URI:-postgresql+psycopg://mesh:mesh@127.0.0.1:55432/iceberg}}"
@@ -129,7 +147,15 @@ configure() {
   generated="$STATE/generated"
   rm -rf "$generated"
   [[ -x "$ROOT/.venv/bin/mesh" ]] || die "$ROOT/.venv/bin/mesh is missing; run make install first"
-  (cd "$ROOT" && TRINO_JDBC_URL="$jdbc" TRINO_WAREHOUSE="$warehouse" \
+  local trino_yml="${MESH_TRINO_CONFIG:-}"
+  if [[ -f "$REST_STATE/rest.env" ]] && bash "$ROOT/scripts/ci/iceberg_rest.sh" status; then
+    # The local stand-in for Unity Catalog's Iceberg REST endpoint (scripts/ci/iceberg_rest.sh) answers:
+    # the Databricks domains' catalogs, generated unchanged, reach it through DATABRICKS_HOST/TOKEN, and
+    # its tables are file:// (databricks.cloud: local in a copy of trino.yml).
+    set -a; . "$REST_STATE/rest.env"; set +a
+    trino_yml="$(local_cloud_config)"
+  fi
+  (cd "$ROOT" && TRINO_JDBC_URL="$jdbc" TRINO_WAREHOUSE="$warehouse" env ${trino_yml:+MESH_TRINO_CONFIG="$trino_yml"} \
     .venv/bin/mesh trino-config --out "$generated" --config-dir "$ETC") \
     || die "mesh trino-config failed (above); build the mesh first (make demo or make test-dbt)"
   cp "$generated/access-control.properties" "$generated/group-provider.properties" \

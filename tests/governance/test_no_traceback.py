@@ -71,7 +71,7 @@ TRINO_SCHEMA = {
     "connection": {"host": None, "port": None, "user": None, "http_scheme": None},
     "external_catalog": None,
     "jdbc": {k: None for k in ("connection_url", "driver_class", "user_env", "password_env", "warehouse")},
-    "databricks": {"host_env": None, "token_env": None},
+    "databricks": {"host_env": None, "token_env": None, "cloud": None},
     "admin_group": None,
     "groups": {"data-consumers": [None], "mesh-admins": [None]},
 }
