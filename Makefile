@@ -69,20 +69,26 @@ test-python: install
 # afterwards whatever they return. Needs the mesh built (test-dbt) and PostgreSQL (scripts/ci/postgres.sh).
 # The client's deadline is raised for the tests: a loaded 2-core runner can keep a JVM busy past the
 # 20 s default, which bounds how long an analyst waits for an unreachable Trino, not how long a query runs.
+# The Databricks domains reach it through the local stand-in for Unity Catalog's Iceberg REST endpoint
+# (scripts/ci/iceberg_rest.sh: Apache Iceberg's REST catalog servers behind a gateway), started first.
 test-trino: install
-	bash scripts/ci/trino.sh start
-	MESH_TRINO_TIMEOUT=$${MESH_TRINO_TIMEOUT:-120} $(BIN)/pytest -m trino; status=$$?; bash scripts/ci/trino.sh stop; exit $$status
+	bash scripts/ci/iceberg_rest.sh start
+	bash scripts/ci/trino.sh start || { bash scripts/ci/iceberg_rest.sh stop; exit 1; }
+	MESH_TRINO_TIMEOUT=$${MESH_TRINO_TIMEOUT:-120} $(BIN)/pytest -m trino; status=$$?; bash scripts/ci/trino.sh stop; bash scripts/ci/iceberg_rest.sh stop; exit $$status
 
-# Local Trino over the published products: PostgreSQL catalog, `mesh publish`, then Trino on 127.0.0.1.
+# Local Trino over every product: PostgreSQL catalog, `mesh publish`, the Databricks domains' stand-in REST
+# catalogs (scripts/ci/iceberg_rest.sh), then Trino on 127.0.0.1.
 TRINO_CATALOG_URI ?= postgresql+psycopg://mesh:mesh@127.0.0.1:55432/iceberg
 trino: install
 	bash scripts/ci/postgres.sh
 	@ls domains/*/target/manifest.json >/dev/null 2>&1 || { $(MAKE) data && $(MESH) build; }
 	MESH_CATALOG_URI=$(TRINO_CATALOG_URI) $(MESH) publish
+	bash scripts/ci/iceberg_rest.sh start
 	MESH_CATALOG_URI=$(TRINO_CATALOG_URI) bash scripts/ci/trino.sh start
 
 trino-stop:
 	bash scripts/ci/trino.sh stop
+	bash scripts/ci/iceberg_rest.sh stop
 
 # Every lane (scripts/ci/test.sh): starts PostgreSQL, Chromium and Trino itself, fails on any skipped test
 # outside the Databricks `live` ones, prints one line per lane with its time. Spark last: its build
