@@ -107,7 +107,7 @@ pytest_trino() {
 
 spark_lane() {
   rm -rf "${MESH_DATA_DIR:-$ROOT/data}/spark"
-  "$BIN/mesh" build --target spark && "$BIN/pytest" -m spark --durations=5
+  bash scripts/ci/jvm_deps.sh spark && "$BIN/mesh" build --target spark && "$BIN/pytest" -m spark --durations=5
 }
 
 summary() {
