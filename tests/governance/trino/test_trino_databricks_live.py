@@ -1,3 +1,4 @@
+# ruff: noqa: F811 (fixtures imported from test_trino_live are parameters here)
 """The Databricks domains on a real Trino 476, read through Iceberg REST as Unity Catalog serves them.
 
 `make test-trino` starts Apache Iceberg's REST catalog servers behind the gateway at Unity Catalog's path
