@@ -56,17 +56,33 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mesh", description="Build and govern the lakehouse mesh.", epilog=EPILOG
     )
+    root_help = "repository root (default: MESH_ROOT, else the nearest folder upward holding mesh.yml)"
+    parser.add_argument("--root", type=Path, metavar="DIR", help=root_help)  # before or after COMMAND
+    parser.add_argument("--version", action="version", version=f"mesh {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    chosen = next((a for a in argv if not a.startswith("-")), None)
+    chosen = next((a for i, a in enumerate(argv) if not a.startswith("-") and not _is_value(argv, i)), None)
     for name, (module, summary) in COMMANDS.items():
         command_parser = sub.add_parser(name, help=summary, description=summary, epilog=EPILOG)
         command_parser.add_argument(
-            "--root", type=Path, metavar="DIR", help="repository root (default: MESH_ROOT, else the "
-            "nearest folder upward holding mesh.yml)",
-        )  # fmt: skip
+            "--root", type=Path, metavar="DIR", default=argparse.SUPPRESS, help=root_help
+        )
         if name == chosen:
             importlib.import_module(module).configure(command_parser)
     return parser
+
+
+def _is_value(argv: Sequence[str], index: int) -> bool:
+    """argv[index] is the value of a global option (`mesh --root DIR check`), not the command."""
+    return index > 0 and argv[index - 1] == "--root"
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("lakehouse-mesh")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

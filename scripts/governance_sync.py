@@ -3,7 +3,7 @@
     .venv/bin/python scripts/governance_sync.py            # dry run: print the plan, change nothing
     .venv/bin/python scripts/governance_sync.py --apply    # apply it, audit to .mesh/audit/unity-sync.jsonl
 
-Other flags pass through to `mesh sync --target unity` (--prune, --plan-file F, --allow-missing,
+Other flags pass through to `mesh sync --platform unity` (--prune, --plan-file F, --allow-missing,
 --config F, --format json). Auth comes from the Databricks SDK environment (DATABRICKS_HOST and a
 token or profile) and the warehouse from MESH_WAREHOUSE_ID. Exit codes are mesh's: 0, 1, 2.
 """
@@ -22,7 +22,7 @@ DEFAULT_AUDIT_LOG = ROOT / ".mesh" / "audit" / "unity-sync.jsonl"
 
 
 def sync_args(argv: list[str]) -> list[str]:
-    args = ["sync", "--target", "unity", *argv]
+    args = ["sync", "--platform", "unity", *argv]
     if "--apply" in argv and "--audit-log" not in argv:
         args += ["--audit-log", str(DEFAULT_AUDIT_LOG)]
     return args

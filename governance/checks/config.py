@@ -308,7 +308,7 @@ def _shown(path: Path, root: Path | None) -> str:
 def resolve_codes(
     raw: Iterable[str], catalog: Mapping[str, Rule], extra_codes: Iterable[str] = ()
 ) -> set[str]:
-    """Codes for `--select`: codes or rule names; an unknown one is an error with a suggestion."""
+    """Codes for `--rules`: codes or rule names; an unknown one is an error with a suggestion."""
     names = {r.name: code for code, r in catalog.items()}
     extra = set(extra_codes)
     chosen: set[str] = set()
@@ -319,5 +319,5 @@ def resolve_codes(
             chosen.add(names[item])
         else:
             suggestion = did_you_mean(item, [*catalog, *names, *extra])
-            raise MeshError(f"--select: unknown rule {item!r}{suggestion}; see `mesh rules`")
+            raise MeshError(f"--rules: unknown rule {item!r}{suggestion}; see `mesh rules`")
     return chosen

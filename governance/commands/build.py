@@ -39,7 +39,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="dbt target from the projects' profiles (default: the profiles' own `target:`, as dbt does)",
     )
-    parser.add_argument("--select", nargs="+", default=[], metavar="SELECTOR",
+    parser.add_argument("-s", "--select", nargs="+", default=[], metavar="SELECTOR",
                         help="dbt node selection passed to every project's build")  # fmt: skip
     parser.add_argument("--exclude", nargs="+", default=[], metavar="SELECTOR",
                         help="dbt nodes to leave out of every project's build")  # fmt: skip

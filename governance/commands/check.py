@@ -8,22 +8,18 @@ import sys
 from pathlib import Path
 
 from governance.formatters import FORMATS
+from governance.options import renamed
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=list(FORMATS), default="console", help="report format")
-    parser.add_argument("--output", type=Path, metavar="FILE", help="write the report here instead of stdout")
+    renamed(parser, ["--out"], ["--output"], dest="output", type=Path, metavar="FILE",
+            help="write the report here instead of stdout")  # fmt: skip
     parser.add_argument(
         "--config", type=Path, metavar="FILE", help="policy file (default governance/policies.yml)"
     )
-    parser.add_argument(
-        "--select",
-        nargs="+",
-        action="extend",
-        default=[],
-        metavar="CODE",
-        help="run only these rules (codes or names)",
-    )
+    renamed(parser, ["--rules"], ["--select"], dest="select", nargs="+", action="extend", default=[],
+            metavar="CODE", help="run only these rules (codes or names)")  # fmt: skip
     parser.add_argument(
         "--domain",
         nargs="+",

@@ -9,13 +9,17 @@ import sys
 
 from governance.build.namespace import PullRequestNamespace, checked_pr_id
 from governance.errors import ExitCode
+from governance.options import renamed
 from governance.project import Projects, find_root
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pr", required=True, metavar="ID", help="pull request to clean up")
-    parser.add_argument(
-        "--target",
+    renamed(
+        parser,
+        ["--platform"],
+        ["--target"],
+        dest="target",
         choices=["duckdb", "databricks"],
         default="duckdb",
         help="duckdb: the local namespace folder; databricks: the pull request's Unity Catalog catalogs",

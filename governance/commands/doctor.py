@@ -9,6 +9,7 @@ from rich.console import Console
 
 from governance.coverage import describe
 from governance.errors import ExitCode
+from governance.options import renamed
 from governance.project import find_root
 from governance.settings import settings_file
 from governance.unity.client import UnityClient
@@ -17,7 +18,8 @@ from governance.unity.pipeline import Inputs, load_inputs
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--target", choices=["unity"], default="unity", help="catalog to check (unity)")
+    renamed(parser, ["--platform"], ["--target"], dest="target", choices=["unity"], default="unity",
+            help="catalog to check (unity)")  # fmt: skip
     parser.add_argument(
         "--config", type=Path, metavar="F", help="sync config (default governance/unity.yml at the root)"
     )

@@ -11,6 +11,7 @@ from rich.console import Console
 from governance.commands.doctor import preflight
 from governance.coverage import describe
 from governance.errors import ExitCode, MeshError
+from governance.options import renamed
 from governance.project import find_root
 from governance.settings import settings_file
 from governance.unity.client import UnityClient
@@ -20,7 +21,8 @@ from governance.unity.render import render_plan
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--target", choices=["unity"], default="unity", help="catalog to sync (unity)")
+    renamed(parser, ["--platform"], ["--target"], dest="target", choices=["unity"], default="unity",
+            help="catalog to sync (unity)")  # fmt: skip
     parser.add_argument(
         "--prune",
         action="store_true",
@@ -51,13 +53,11 @@ def connect(inputs: Inputs) -> UnityClient:
 
 
 def write_plan(path: Path, plan: Plan) -> None:
+    from governance.files import write_atomic
+
     if path.is_dir():
         raise MeshError(f"--out {path}: is a folder; name the plan file to write, like {path}/plan.json")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(plan.to_json())
-    except OSError as exc:
-        raise MeshError(f"--out {path}: cannot write the plan ({exc.strerror})") from None
+    write_atomic(path, plan.to_json().decode("utf-8"))  # symlinks followed, FIFOs and devices refused
 
 
 def show(plan: Plan, args: argparse.Namespace) -> None:

@@ -11,6 +11,7 @@ import orjson
 
 from governance.build.namespace import PullRequestNamespace
 from governance.errors import ExitCode, MeshError
+from governance.options import renamed
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -20,7 +21,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="pull request namespace (default: $MESH_PR_ID, else 'local')")  # fmt: skip
     parser.add_argument("--format", choices=("markdown", "github"), default="markdown",
                         help="github: also appended to $GITHUB_STEP_SUMMARY")  # fmt: skip
-    parser.add_argument("--output", type=Path, metavar="FILE", help="write here instead of stdout")
+    renamed(parser, ["--out"], ["--output"], dest="output", type=Path, metavar="FILE",
+            help="write here instead of stdout")  # fmt: skip
     parser.set_defaults(run=run)
 
 

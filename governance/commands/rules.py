@@ -11,11 +11,13 @@ from rich.table import Table
 
 from governance.checks.catalog import entries, render_markdown
 from governance.files import write_atomic
+from governance.options import renamed
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=["table", "markdown"], default="table")
-    parser.add_argument("--write", type=Path, metavar="FILE", help="write the markdown catalog page here")
+    renamed(parser, ["--out"], ["--write"], dest="write", type=Path, metavar="FILE",
+            help="write the markdown catalog page here")  # fmt: skip
     parser.set_defaults(run=run)
 
 

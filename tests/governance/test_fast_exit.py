@@ -33,7 +33,7 @@ def test_lineage_output_is_complete(clean_root: Path):
 
 
 def test_bad_input_still_exits_2_with_one_line(clean_root: Path):
-    result = _mesh(clean_root, "check", "--select", "MESH999")
+    result = _mesh(clean_root, "check", "--rules", "MESH999")
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "MESH999" in result.stderr
 

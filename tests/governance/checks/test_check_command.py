@@ -62,7 +62,7 @@ def test_output_file_and_step_summary(monkeypatch, capsys, violations_root: Path
     monkeypatch.setenv("MESH_ROOT", str(violations_root))
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     report = tmp_path / "out" / "mesh.sarif"
-    assert main(["check", "--format", "sarif", "--output", str(report)]) == 1
+    assert main(["check", "--format", "sarif", "--out", str(report)]) == 1
     assert capsys.readouterr().out == ""
     assert json.loads(report.read_text())["version"] == "2.1.0"
     assert summary.read_text().startswith("## mesh check failed")
@@ -162,7 +162,7 @@ def test_a_baseline_remembers_the_column_not_only_the_model(
 
 
 def _bad_input(monkeypatch, capsys, root: Path, *args: str, output: Path | None = None) -> str:
-    extra = ["--output", str(output)] if output else []
+    extra = ["--out", str(output)] if output else []
     code, out, err = _run(monkeypatch, capsys, root, *args, *extra)
     assert code == 2 and out == ""
     lines = err.strip().splitlines()
@@ -235,7 +235,7 @@ def test_cycle_between_domains_in_manifests(monkeypatch, capsys, clean_copy: Pat
 @pytest.mark.parametrize(
     ("args", "problem"),
     [
-        (("--select", "MESH0001"), "--select: unknown rule 'MESH0001'"),
+        (("--rules", "MESH0001"), "--rules: unknown rule 'MESH0001'"),
         (("--domain", "billing"), "unknown domain 'billing'"),
         (("--baseline", "/nonexistent/baseline.json"), "baseline not found"),
         (("--state", "/nonexistent/state"), "state directory not found"),

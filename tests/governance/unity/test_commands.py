@@ -29,7 +29,7 @@ def test_plan_then_apply_reviewed_plan_writes_audit_log_and_never_the_token(
 ) -> None:
     caplog.set_level(logging.DEBUG)  # even the SDK's debug request log must not carry the token
     plan_file, audit = tmp_path / "plan.json", tmp_path / "audit.jsonl"
-    assert mesh("plan", "--target", "unity", "--out", str(plan_file)) == 0
+    assert mesh("plan", "--platform", "unity", "--out", str(plan_file)) == 0
     assert emulator.writes == 0
     changes = orjson.loads(plan_file.read_bytes())["changes"]
     assert mesh("sync", "--apply", "--plan-file", str(plan_file), "--audit-log", str(audit)) == 0
@@ -118,7 +118,7 @@ def test_plan_sync_and_doctor_say_what_they_govern_on_stderr_and_json_stays_json
     assert mesh("sync", "--format", "json") == 0
     out = capsys.readouterr()
     assert out.err.splitlines()[0] == GOVERNED and "changes" in orjson.loads(out.out)
-    assert main(["doctor", "--target", "unity", "--config", str(CONFIG)]) == 0
+    assert main(["doctor", "--platform", "unity", "--config", str(CONFIG)]) == 0
     out = capsys.readouterr()
     assert out.err == GOVERNED + "\n" and GOVERNED not in out.out
 

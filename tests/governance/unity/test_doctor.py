@@ -14,7 +14,7 @@ from tests.governance.unity.conftest import CONFIG
 
 
 def doctor(capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
-    code = main(["doctor", "--target", "unity", "--config", str(CONFIG)])
+    code = main(["doctor", "--platform", "unity", "--config", str(CONFIG)])
     return code, capsys.readouterr().out.splitlines()
 
 
@@ -75,7 +75,7 @@ def test_mesh_plan_shows_the_same_checks(
     workspace_env: Path, emulator: UnityCatalogEmulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
     emulator.metastore.grants[("catalog", "orders")]["sync-bot@example.com"].discard("MANAGE")
-    code = main(["plan", "--target", "unity", "--config", str(CONFIG)])
+    code = main(["plan", "--platform", "unity", "--config", str(CONFIG)])
     out = capsys.readouterr().out
     assert code == 0
     assert "GRANT MANAGE ON CATALOG `orders` TO `sync-bot@example.com`" in out

@@ -63,21 +63,21 @@ def test_dry_run_then_drop_only_this_pull_requests_catalogs_idempotently(
     seed(emulator, mine + OTHERS, owner=bot)  # all owned by the caller: only the names protect them
     emulator.reset_counts()
 
-    assert clean("--pr", "42", "--target", "databricks") == 0
+    assert clean("--pr", "42", "--platform", "databricks") == 0
     out = capsys.readouterr().out
     assert emulator.writes == 0
     assert {line.split()[2] for line in out.splitlines() if line.startswith("would drop")} == set(mine)
     assert "pass --yes" in out
 
     before = catalogs(emulator)
-    assert clean("--pr", "42", "--target", "databricks", "--yes") == 0
+    assert clean("--pr", "42", "--platform", "databricks", "--yes") == 0
     out = capsys.readouterr().out
     assert {line.split()[1] for line in out.splitlines() if line.startswith("dropped")} == set(mine)
     assert catalogs(emulator) == before - set(mine)
     assert set(OTHERS) <= catalogs(emulator)
     assert all(key[0] not in mine for key in emulator.metastore.tables)
 
-    assert clean("--pr", "42", "--target", "databricks", "--yes") == 0  # already clean: fine
+    assert clean("--pr", "42", "--platform", "databricks", "--yes") == 0  # already clean: fine
     assert "nothing to clean" in capsys.readouterr().out
     assert catalogs(emulator) == before - set(mine)
 
@@ -87,7 +87,7 @@ def test_a_catalog_it_may_not_drop_is_one_line_and_exit_1(
 ) -> None:
     seed(emulator, ("orders_dev__pr_7",), owner=emulator.principal.name)
     seed(emulator, ("marketing_dev__pr_7",), owner="someone-else")
-    assert clean("--pr", "7", "--target", "databricks", "--yes") == 1
+    assert clean("--pr", "7", "--platform", "databricks", "--yes") == 1
     captured = capsys.readouterr()
     errors = [line for line in captured.err.splitlines() if "marketing_dev__pr_7" in line]
     assert len(errors) == 1 and "PERMISSION_DENIED" in errors[0]
@@ -102,7 +102,7 @@ def test_bad_pull_request_ids_exit_2_before_any_call(
 ) -> None:
     seed(emulator, ("orders_dev__pr_42",), owner=emulator.principal.name)
     emulator.reset_counts()
-    assert clean("--pr", bad, "--target", "databricks", "--yes") == 2
+    assert clean("--pr", bad, "--platform", "databricks", "--yes") == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
     assert sum(emulator.requests.values()) == 0
     assert "orders_dev__pr_42" in catalogs(emulator)
