@@ -1,0 +1,225 @@
+"""The `trino` target: logistics built straight into the Iceberg catalog by a real Trino 476, as its owner.
+
+One throw-away mesh copy, built on DuckDB (`mesh build`) and published the copying way (`mesh publish`:
+namespace `logistics`), then logistics built again on a Trino of its own (`mesh build --target trino`,
+catalog `logistics`, schemas = layers) and published the verifying way. Both paths must end in the same
+catalog state: the same columns, types and docs, the same properties, the same rows.
+
+Under CI a Trino or PostgreSQL that cannot start is a failure, elsewhere a skip with the reason.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from governance.cli import main
+from tests.domains.mesh_copy import REPO, MeshCopy, copy_mesh, generate_data
+from tests.governance.iceberg.conftest import pg_unreachable_reason
+from tests.governance.trino.live import TrinoServer, free_port, missing, started_trino
+
+pytestmark = [pytest.mark.trino, pytest.mark.dbt]
+
+SCALE = "0.005"  # small: parity and behaviour; scripts/bench_trino_build.py measures speed
+PRODUCTS = ("dim_carriers", "fct_delivery_performance", "fct_shipments")
+# The relationships test to orders.fct_orders reads Databricks' `orders` catalog, which a CI Trino lacks.
+CROSS_DOMAIN_TEST = "relationships_fct_shipments_order_id__order_id__ref_orders_fct_orders_"
+DATABASE = "mesh_trino_build_test"
+
+
+Rows = list[tuple[object, ...]]
+
+
+@dataclass(frozen=True)
+class CatalogState:
+    """What Trino shows of one product: columns (name, type, comment), mesh properties, rows."""
+
+    columns: Rows
+    properties: dict[str, str]
+    rows: Rows
+
+
+@dataclass(frozen=True)
+class Built:
+    mesh: MeshCopy
+    server: TrinoServer
+    env: dict[str, str]
+    copied: dict[str, CatalogState]  # DuckDB build, then the copying mesh publish
+    on_trino: dict[str, CatalogState]  # Trino build, then the verifying mesh publish
+
+
+def fresh_database(name: str) -> str:
+    """An empty database on the scripts/ci/postgres.sh server (dropped and created); its SQLAlchemy URI."""
+    done = subprocess.run(
+        ["bash", str(REPO / "scripts" / "ci" / "postgres.sh"), "fresh", name],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        missing(f"scripts/ci/postgres.sh fresh {name} failed: {done.stderr.strip()[-500:]}")
+    return done.stdout.strip().splitlines()[-1]
+
+
+def mesh_main(env: dict[str, str], *args: str) -> int:
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in env.items():
+            patch.setenv(key, value)
+        return main(list(args))
+
+
+def comparable(rows: Rows) -> Rows:
+    """Rows in a stable order, doubles rounded: two engines may differ in a sum's last bits."""
+    rounded = [
+        tuple(round(v, 9) if isinstance(v, float) and math.isfinite(v) else v for v in row) for row in rows
+    ]
+    return sorted(rounded, key=repr)
+
+
+def published_names(env: dict[str, str]) -> dict[str, str]:
+    """Each logistics product's name in Trino, as `mesh trino-config` names it."""
+    from governance.loader import load_mesh
+    from governance.project import Projects
+    from governance.trino.config import load_trino_settings
+    from governance.trino.names import trino_table
+
+    root = Path(env["MESH_ROOT"])
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in env.items():
+            patch.setenv(key, value)
+        mesh = load_mesh(root, Projects.discover(root))
+        settings = load_trino_settings(Path(env["MESH_TRINO_CONFIG"]))
+    domain = mesh.domains["logistics"]
+    return {m.name: str(trino_table(m, domain, settings)) for m in domain.products if m.name in PRODUCTS}
+
+
+def catalog_state(
+    server: TrinoServer, env: dict[str, str], tables: dict[str, str]
+) -> dict[str, CatalogState]:
+    from governance.trino.config import load_trino_settings
+
+    engine = server.engine(load_trino_settings(Path(env["MESH_TRINO_CONFIG"])), "admin")
+    states: dict[str, CatalogState] = {}
+    try:
+        for product, table in tables.items():
+            catalog, schema, name = table.split(".")
+            columns = engine.execute(f"SHOW COLUMNS FROM {table}").rows
+            properties = engine.execute(
+                f'SELECT key, value FROM {catalog}.{schema}."{name}$properties" '
+                "WHERE key LIKE 'mesh.%' OR key IN ('comment', 'owner')"
+            ).rows
+            comment = engine.execute(
+                "SELECT comment FROM system.metadata.table_comments "
+                f"WHERE catalog_name = '{catalog}' AND schema_name = '{schema}' AND table_name = '{name}'"
+            ).rows
+            rows = engine.execute(f"SELECT * FROM {table}").rows
+            states[product] = CatalogState(
+                [(c[0], c[1], c[3]) for c in columns],
+                {str(k): str(v) for k, v in [*properties, ("table comment", comment[0][0])]},
+                comparable(rows),
+            )
+    finally:
+        engine.close()
+    return states
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
+    reason = pg_unreachable_reason()
+    if reason:
+        missing(reason)
+    uri = fresh_database(DATABASE)
+    data = generate_data(tmp_path_factory.mktemp("trino-build-data"), scale=SCALE, seed="7")
+    mesh = copy_mesh(tmp_path_factory.mktemp("trino-build-mesh"))
+    (mesh.root / "governance").mkdir()
+    for settings_file in (REPO / "governance").glob("*.yml"):
+        shutil.copyfile(settings_file, mesh.root / "governance" / settings_file.name)
+    trino_yml = mesh.root / "governance" / "trino.yml"
+    env = {
+        "MESH_ROOT": str(mesh.root),
+        "MESH_DATA_DIR": str(data),
+        "MESH_CATALOG_URI": uri,
+        "MESH_WAREHOUSE": str(tmp_path_factory.mktemp("trino-build-warehouse")),
+        "MESH_TRINO_CONFIG": str(trino_yml),
+        "MESH_TRINO_TIMEOUT": os.environ.get("MESH_TRINO_TIMEOUT", "120"),
+    }
+    assert mesh_main(env, "build") == 0  # every project on DuckDB (mesh trino-config and publish load them)
+    with started_trino(mesh.root, trino_yml, tmp_path_factory.mktemp("trino-build-state"), uri) as server:
+        env = {**env, "TRINO_HOST": server.host, "TRINO_PORT": str(server.port)}
+        tables = published_names(env)
+        assert mesh_main(env, "publish", "--domain", "logistics") == 0  # the copying path
+        copied = catalog_state(server, env, tables)
+        build = ("build", "--target", "trino", "--domain", "logistics", "--exclude", CROSS_DOMAIN_TEST)
+        assert mesh_main(env, *build) == 0
+        assert mesh_main(env, "publish", "--domain", "logistics") == 0  # the verifying path
+        built_tables = {product: f"logistics.gold.{product}" for product in PRODUCTS}
+        yield Built(mesh, server, env, copied, catalog_state(server, env, built_tables))
+
+
+@pytest.mark.parametrize("product", PRODUCTS)
+def test_trino_build_and_duckdb_publish_end_in_the_same_catalog_state(built: Built, product: str) -> None:
+    copied, on_trino = built.copied[product], built.on_trino[product]
+    assert copied.rows, "the copied product has rows"
+    assert on_trino.columns == copied.columns
+    assert on_trino.properties == copied.properties
+    assert on_trino.rows == copied.rows
+
+
+def test_the_owner_wrote_the_products_and_everyone_else_reads_them(built: Built) -> None:
+    from governance.engines.base import EngineError
+    from governance.trino.config import load_trino_settings
+
+    settings = load_trino_settings(Path(built.env["MESH_TRINO_CONFIG"]))
+    analyst = built.server.engine(settings, "analyst")
+    try:
+        assert analyst.execute("SELECT count(*) FROM logistics.gold.dim_carriers").rows[0][0] > 0
+        with pytest.raises(EngineError, match="Access Denied"):
+            analyst.execute("DELETE FROM logistics.gold.dim_carriers")
+    finally:
+        analyst.close()
+    admin = built.server.engine(settings, "admin")
+    try:
+        owners = admin.execute(
+            "SELECT value FROM logistics.gold.\"fct_shipments$properties\" WHERE key = 'owner'"
+        ).rows
+    finally:
+        admin.close()
+    assert owners == [("logistics-team",)]
+
+
+def test_trino_down_is_one_line_and_exit_2(built: Built, capsys: pytest.CaptureFixture[str]) -> None:
+    env = {**built.env, "TRINO_PORT": str(free_port())}
+    code = mesh_main(env, "build", "--target", "trino", "--domain", "logistics")
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert err[-1].startswith("error: cannot reach Trino at ") and "--target trino again" in err[-1]
+
+
+def test_a_domain_on_databricks_does_not_build_on_trino(
+    built: Built, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert mesh_main(built.env, "build", "--target", "trino", "--domain", "orders") == 2
+    err = capsys.readouterr().err.strip()
+    assert "orders does not build on --target trino" in err and err.count("\n") == 0
+
+
+def test_a_build_the_rules_deny_fails_naming_the_refusal(
+    built: Built, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The owning group's first member in trino.yml is not a member Trino knows: every write is denied."""
+    trino_yml = tmp_path / "trino.yml"
+    text = Path(built.env["MESH_TRINO_CONFIG"]).read_text()
+    trino_yml.write_text(text.replace("logistics-team: [lena]", "logistics-team: [mallory, lena]"))
+    env = {**built.env, "MESH_TRINO_CONFIG": str(trino_yml)}
+    code = mesh_main(
+        env, "build", "--target", "trino", "--domain", "logistics", "--exclude", CROSS_DOMAIN_TEST
+    )
+    out = capsys.readouterr()
+    assert code == 1
+    assert "builds on Trino as mallory" in out.out
+    assert "Access Denied" in out.out
