@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import socket
+import stat
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
@@ -86,51 +87,67 @@ def remove_stale_staging(target: Path) -> list[Path]:
     return removed
 
 
+def output_target(path: Path) -> Path:
+    """Where a write to `path` lands; every command's output path goes through here first.
+
+    A symlink is followed on purpose: the link stays and what it names is replaced (a dangling link's
+    target is created), so `--out` pointing at a link into a served folder updates that folder. A folder,
+    a FIFO, a socket or a device node is refused in one line and left as it was: renaming a file over
+    `/dev/full` or a named pipe would replace it with a regular file. A link loop is refused.
+    """
+    try:
+        target = path.resolve() if path.is_symlink() else path.absolute()
+        state = os.stat(target) if os.path.lexists(target) else None
+    except (OSError, RuntimeError) as exc:  # a loop (RuntimeError on 3.11), a name too long
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "a symlink loop"
+        raise MeshError(f"{path}: cannot use as an output ({reason}); give another file path") from None
+    if state is not None and stat.S_ISDIR(state.st_mode):
+        raise MeshError(f"{path} is a folder; give a file path to write to")
+    if state is not None and not stat.S_ISREG(state.st_mode):
+        raise MeshError(
+            f"{path} is not a regular file (a FIFO, socket or device node); mesh replaces its outputs "
+            "whole, so give a file path instead"
+        )
+    return target
+
+
+def _file_mode(target: Path) -> int:
+    """An existing file keeps its permission bits; a new one gets 0666 minus the umask, as `open` gives."""
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write a temp file in the same folder and rename it over `path`: readers never see half a file.
 
-    The file gets the mode `open(path, "w")` would give (0666 minus the umask), not mkstemp's 0600:
-    generated files are read by other users (a Trino server reading its rules.json).
+    The path is checked by `output_target` (symlinks followed, non-regular files refused). The file gets
+    the mode `open(path, "w")` would give (0666 minus the umask; an existing file keeps its mode), not
+    mkstemp's 0600: generated files are read by other users (a Trino server reading its rules.json).
     """
-    import tempfile  # ~2 ms to import (with random): only writers pay, not every reader of `mapping`
-
-    if path.is_dir():
-        raise MeshError(f"{path} is a folder; give a file path to write to")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        remove_stale_staging(path)
-        fd, tmp = tempfile.mkstemp(prefix=staging_prefix(path), dir=path.parent)
-        try:
-            os.fchmod(fd, 0o666 & ~_umask())
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise MeshError(f"{path}: cannot write ({exc.strerror}); check the path and permissions") from None
+    write_all({path: text})
 
 
 def write_all(files: Mapping[Path, str]) -> None:
     """Write several files as one: every file is staged (a temp file beside it) before the first is
     renamed into place, so a failure (a folder that cannot be made, a full disk) leaves every file as it
     was and no staged or new folder behind. Only the renames themselves can be interrupted."""
-    import tempfile
+    import tempfile  # ~2 ms to import (with random): only writers pay, not every reader of `mapping`
 
+    targets = {path: output_target(path) for path in files}  # every path checked before anything is made
     staged: list[tuple[str, Path]] = []
     made: list[Path] = []
     try:
         for path, text in files.items():
-            if path.is_dir():
-                raise MeshError(f"{path} is a folder; give a file path to write to")
-            missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
-            path.parent.mkdir(parents=True, exist_ok=True)
+            target = targets[path]
+            missing = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
+            target.parent.mkdir(parents=True, exist_ok=True)
             made.extend(reversed(missing))
-            remove_stale_staging(path)
-            fd, tmp = tempfile.mkstemp(prefix=staging_prefix(path), dir=path.parent)
-            staged.append((tmp, path))
-            os.fchmod(fd, 0o666 & ~_umask())
+            remove_stale_staging(target)
+            fd, tmp = tempfile.mkstemp(prefix=staging_prefix(target), dir=target.parent)
+            staged.append((tmp, target))
+            os.fchmod(fd, _file_mode(target))
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(text)
     except BaseException as error:
@@ -143,5 +160,10 @@ def write_all(files: Mapping[Path, str]) -> None:
             where = error.filename or next(iter(files), "")
             raise MeshError(f"{where}: cannot write ({error.strerror}); nothing was written") from None
         raise
-    for tmp, path in staged:
-        os.replace(tmp, path)
+    try:
+        for tmp, target in staged:
+            os.replace(tmp, target)
+    except OSError as error:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
+        raise MeshError(f"{error.filename or target}: cannot write ({error.strerror})") from None

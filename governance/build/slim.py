@@ -26,6 +26,7 @@ from governance.build.namespace import PullRequestNamespace
 from governance.build.runner import BuildOptions, cause_lines, install_packages
 from governance.build.targets import profile_name
 from governance.errors import MeshError
+from governance.files import write_atomic
 from governance.loader.artifacts import MANIFEST_SCHEMA
 from governance.project import DbtProject, Projects, data_dir
 
@@ -403,8 +404,7 @@ def write_plan(plan: SlimPlan) -> Path:
         "warnings": plan.warnings,
     }
     path = plan.namespace.root / "plan" / "plan.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2))
+    write_atomic(path, orjson.dumps(data, option=orjson.OPT_INDENT_2).decode("utf-8"))
     return path
 
 
@@ -419,5 +419,5 @@ def write_results(plan: SlimPlan, results: Sequence[Any]) -> Path:
         for r in results
     }
     path = plan.namespace.root / "plan" / "results.json"
-    path.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2))
+    write_atomic(path, orjson.dumps(data, option=orjson.OPT_INDENT_2).decode("utf-8"))
     return path

@@ -33,9 +33,19 @@ def _exchange(a: Path, b: Path) -> bool:
     return bool(result == 0)
 
 
+def output_folder(out: Path) -> Path:
+    """The folder a write to `out` replaces: a symlink is followed on purpose (the link stays and the
+    folder it names is replaced, as governance.files.output_target does for files); a loop is refused."""
+    try:
+        return out.resolve() if out.is_symlink() else out.absolute()
+    except (OSError, RuntimeError):
+        raise MeshError(f"--out {out}: a symlink loop or an unreadable link; pass another folder") from None
+
+
 def check_replaceable(out: Path, marker: str) -> None:
     """Fail (before any work) when `out` is a file, a folder with content mesh did not write, or the
     working folder or one holding it (replaced as a whole, it would take the working folder with it)."""
+    out = output_folder(out)
     try:
         here = Path.cwd().resolve()
     except OSError:
@@ -60,7 +70,7 @@ def replace_folder(out: Path, marker: str, write: Callable[[Path], None]) -> Non
 
     `marker` is a file name written into the folder so a later run knows it may replace it.
     """
-    out = out.absolute()
+    out = output_folder(out)
     check_replaceable(out, marker)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
