@@ -1,9 +1,12 @@
 """Generate the mesh's raw data: deterministic, dirty, realistic Parquet per domain.
 
     python scripts/generate_data.py --scale 0.02 --seed 7 [--out DIR]
+        [--as-of now|TIME] [--late-batch DOMAIN[:HOURS]] [--volume-drop DOMAIN[:FRACTION]]
 
 Writes `<out>/raw/<domain>/<table>/*.parquet` (default out: $MESH_DATA_DIR or <repo>/data). The same
-seed and scale give byte-identical files. Scale 1 is about 1M order lines.
+seed, scale and flags give byte-identical files. Scale 1 is about 1M order lines. `--as-of` moves the
+arrival times so the data has just arrived at that time (`now` for a demo whose freshness checks pass);
+`--late-batch` and `--volume-drop` inject incidents (scripts/datagen/arrivals.py).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import time
 from pathlib import Path
 
 from datagen import logistics, marketing, orders
+from datagen.arrivals import Arrivals, parse_as_of, parse_incident
 from datagen.engine import Sizes, connect
 from datagen.output import Writer
 
@@ -46,7 +50,37 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="data directory (default: $MESH_DATA_DIR or <repo>/data)",
     )
     parser.add_argument("--threads", type=int, default=None, help="DuckDB threads (default: all cores)")
+    parser.add_argument("--as-of", type=_as_of, default=None, metavar="TIME",
+                        help="the world's clock: arrivals end just before TIME ('now' or ISO; default: "
+                             "the synthetic timeline's own end, 2026-01-01)")  # fmt: skip
+    parser.add_argument("--late-batch", type=_late, action="append", default=[], metavar="DOMAIN[:HOURS]",
+                        help="the domain's extracts stopped HOURS (default 48) before the clock")  # fmt: skip
+    parser.add_argument("--volume-drop", type=_drop, action="append", default=[],
+                        metavar="DOMAIN[:FRACTION]",
+                        help="only FRACTION (default 0.3) of the domain's last day arrives")  # fmt: skip
     return parser.parse_args(argv)
+
+
+def _as_of(text: str) -> object:
+    try:
+        return parse_as_of(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--as-of must be 'now' or an ISO time, got {text!r}") from None
+
+
+def _incident(text: str, default: float, *, fraction: bool) -> tuple[str, float]:
+    try:
+        return parse_incident(text, default, fraction=fraction)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None
+
+
+def _late(text: str) -> tuple[str, float]:
+    return _incident(text, 48.0, fraction=False)
+
+
+def _drop(text: str) -> tuple[str, float]:
+    return _incident(text, 0.3, fraction=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     staging = out_dir / ".raw.partial"
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        writer = Writer(connect(args.seed, args.threads), staging, say)
+        arrivals = Arrivals(args.as_of, dict(args.late_batch), dict(args.volume_drop))
+        writer = Writer(connect(args.seed, args.threads), staging, say, arrivals)
         _generate(sizes, writer)
         _swap_in(staging, out_dir / "raw")
     finally:

@@ -23,6 +23,15 @@ CARRIERS = """
     ) t(carrier_id, carrier_code, carrier_name, service_level, country_code)
 """
 CARRIER_COUNT = 8
+CARRIER_SHARES = (0.30, 0.16, 0.14, 0.11, 0.10, 0.08, 0.06, 0.05)  # by carrier_id, summing to 1
+
+
+def _weighted_carrier(key: str) -> str:
+    bounds, total = [], 0.0
+    for carrier, share in enumerate(CARRIER_SHARES[:-1], start=1):
+        total += share
+        bounds.append(f"when u({key}, 'carrier') < {total:.2f} then {carrier}")
+    return f"case {' '.join(bounds)} else {CARRIER_COUNT} end"
 
 
 def write(sizes: Sizes, out: Writer) -> None:
@@ -55,7 +64,8 @@ def write(sizes: Sizes, out: Writer) -> None:
         )
         select order_id * 10 + parcel as shipment_id,
                order_id,
-               ri(order_id * 10 + parcel, 'carrier', 1, {CARRIER_COUNT}) as carrier_id,
+               -- carriers' shares differ: DHL 30%, UPS 16%, DPD 14%, GLS 11%, Royal Mail 10%, ...
+               {_weighted_carrier("order_id * 10 + parcel")} as carrier_id,
                pick(order_id * 10 + parcel, 'warehouse', ['AMS1','BER2','LON1','NYC3']) as warehouse_code,
                shipped_ts + to_minutes(parcel * 37) as shipped_ts,
                cast(shipped_ts + to_days(ri(order_id * 10 + parcel, 'promise', 2, 5)) as date)

@@ -34,20 +34,30 @@ def build_truth(con: duckdb.DuckDBPyConnection, sizes: Sizes) -> None:
             select i + 1 as order_id,
                    case when u(i, 'guest') < 0.02 then null
                         else ri(i, 'customer', 1, {sizes.customers}) end as customer_id,
-                   timestamp '{START}' + offset_secs(i, 'ordered', 730 * 86400) as ordered_ts,
-                   pick(i, 'channel', ['web', 'web', 'app', 'app', 'marketplace']) as channel,
+                   timestamp '{START}' + offset_secs(i, 'ordered', 730 * 86400) as placed_ts,
+                   -- channels are not equal: web 45%, app 35%, marketplace 20%
+                   case when u(i, 'channel') < 0.45 then 'web' when u(i, 'channel') < 0.80 then 'app'
+                        else 'marketplace' end as channel,
                    u(i, 'cancel') < 0.05 as is_cancelled,
                    ri(i, 'n_lines', 1, 5) as n_lines,
                    ri(i, 'ship_delay', 4, 72) as ship_delay_h,
-                   ri(i, 'transit', 20, 140) as transit_h
+                   -- transit has a long tail: most parcels in a day or two, a few take almost a week
+                   cast(20 + floor(120 * pow(u(i, 'transit'), 2.5)) as bigint) as transit_h
             from range({sizes.orders}) t(i)
+        ),
+        weekly as (
+            -- a weekly rhythm: 40% of weekend orders are placed on the Monday after instead
+            select * exclude (placed_ts),
+                   case when isodow(placed_ts) >= 6 and u(order_id, 'weekend') < 0.4
+                        then placed_ts + to_days(8 - isodow(placed_ts)) else placed_ts end as ordered_ts
+            from base
         ),
         shipped as (
             select *,
                    case when not is_cancelled
                              and ordered_ts + to_hours(ship_delay_h) < timestamp '{END}'
                         then ordered_ts + to_hours(ship_delay_h) end as shipped_ts
-            from base
+            from weekly where ordered_ts < timestamp '{END}'
         )
         select *,
                case when shipped_ts + to_hours(transit_h) < timestamp '{END}'

@@ -1,0 +1,139 @@
+"""What `mesh build` does for health once the projects are built.
+
+1. `dbt source freshness` for each built project that declares freshness on a source (a `freshness`
+   with a `loaded_at_field`), at most `jobs` at a time. A source past its threshold is a warning: the
+   build's exit code is the build's alone.
+2. One observation per product and hub mart of the built projects (governance.health.signals), appended
+   to the health store under the data folder, which is then pruned by age.
+Nothing here can fail the build: a problem recording health is one warning line.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import orjson
+
+from governance.build.results import Outcome, ProjectResult
+from governance.build.runner import BuildOptions, dbt_executable, error_from_log, run_dbt
+from governance.errors import MeshError
+from governance.health.signals import duckdb_row_counts, observe
+from governance.health.store import HealthStore, store_path
+from governance.project import DbtProject, Projects, data_dir
+
+DUCKDB_TARGETS = ("ci",)
+FAILING = ("error", "runtime error")
+
+
+def declares_freshness(manifest: Path, project: str) -> bool:
+    """Whether the project's own sources declare a freshness check (read from its manifest)."""
+    if not manifest.is_file():
+        return False
+    sources = orjson.loads(manifest.read_bytes()).get("sources", {})
+    for source in sources.values():
+        if source.get("package_name") != project:
+            continue
+        freshness = source.get("freshness") or {}
+        loaded_at = source.get("loaded_at_field") or (source.get("config") or {}).get("loaded_at_field")
+        if loaded_at and (
+            freshness.get("warn_after", {}).get("count") or freshness.get("error_after", {}).get("count")
+        ):
+            return True
+    return False
+
+
+def freshness_warnings(sources_json: Path, project: str) -> list[str]:
+    data = orjson.loads(sources_json.read_bytes())
+    late = [r for r in data.get("results", []) if r.get("status") in (*FAILING, "warn")]
+    if not late:
+        return []
+    names = ", ".join(str(r.get("unique_id", "")).split(".", 2)[-1] for r in late[:4])
+    more = f" and {len(late) - 4} more" if len(late) > 4 else ""
+    return [f"{project}: source freshness: {len(late)} source(s) late ({names}{more})"]
+
+
+def check_freshness(
+    project: DbtProject, options: BuildOptions, profiles_dir: Path, env: dict[str, str]
+) -> list[str]:
+    """Run `dbt source freshness` for one project; warnings (never errors) to print."""
+    target_dir = options.target_dir(project)
+    sources_json = target_dir / "sources.json"
+    sources_json.unlink(missing_ok=True)  # never read a previous run's results as this one's
+    command = [
+        dbt_executable(), "source", "freshness",
+        "--project-dir", str(project.path), "--profiles-dir", str(profiles_dir),
+        "--target", options.target, "--log-format", "json",
+    ]  # fmt: skip
+    if project.name in options.project_target:
+        command += ["--target-path", str(target_dir)]
+    returncode, _, lines = run_dbt(command, project, {**os.environ, **env}, lambda _: None)
+    if not sources_json.is_file():
+        causes = error_from_log(lines).splitlines()
+        cause = causes[-1] if causes else f"exit {returncode}"
+        return [f"{project.name}: dbt source freshness did not run ({cause})"]
+    return freshness_warnings(sources_json, project.name)
+
+
+def record_build(
+    projects: Projects,
+    results: Sequence[ProjectResult],
+    *,
+    options: BuildOptions,
+    jobs: int,
+    warn: Callable[[str], None],
+    now: datetime | None = None,
+) -> int:
+    """Freshness checks, then one observation per product of the projects built; observations written."""
+    from governance.lineage import build_lineage
+    from governance.loader import load_mesh
+
+    built = {r.project: r for r in results}
+    chosen = [projects.projects[name] for name in built if name in projects.projects]
+    data = data_dir(projects.root)
+    env = {"MESH_DATA_DIR": str(data)}
+    checked = [
+        p
+        for p in chosen
+        if built[p.name].outcome is Outcome.SUCCESS
+        and declares_freshness(options.target_dir(p) / "manifest.json", p.name)
+    ]
+
+    def freshness(project: DbtProject) -> list[str]:
+        return check_freshness(project, options, project.profiles_dir or projects.root / "profiles", env)
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for lines in pool.map(freshness, checked):
+            for line in lines:
+                warn(line)
+    try:
+        mesh = load_mesh(projects.root, projects)
+    except MeshError as error:
+        warn(f"health not recorded: {error}")
+        return 0
+    lineage = build_lineage(mesh)
+    row_counts: dict[str, int] = {}
+    if options.target in DUCKDB_TARGETS:
+        files = {p.name: data / "warehouse" / f"{p.name}.duckdb" for p in chosen}
+        row_counts = duckdb_row_counts(files, (m for m in mesh.models() if m.project in files))
+    moment = now or datetime.now(UTC)
+    observations = observe(
+        mesh, lineage, run_id=f"{moment:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}", observed_at=moment,
+        projects={name: str(r.outcome) for name, r in built.items()}, row_counts=row_counts,
+    )  # fmt: skip
+    try:
+        store = HealthStore.open(store_path(data))
+    except (MeshError, OSError, duckdb.Error) as error:
+        warn(f"health not recorded: {error}")
+        return 0
+    try:
+        written = store.append(observations)
+        store.prune(moment)
+    finally:
+        store.close()
+    return written
