@@ -24,6 +24,7 @@ from governance.settings import (
     domain_file,
     environ,
     find_root,
+    inside,
     load_settings,
     profiles_dir,
     read_yaml,
@@ -90,6 +91,8 @@ def _read_projects(settings: Settings) -> dict[str, DbtProject]:
     hub_folder = (root / settings.mesh.hub).resolve() if settings.mesh.hub is not None else None
     where = settings.path or root / "mesh.yml"
     folders = select_folders(settings)
+    if hub_folder is not None and not inside(root, hub_folder):
+        raise MeshError(f"{where}: hub {settings.mesh.hub!r} leads outside the mesh root {root}; fix `hub`")
     if hub_folder is not None and not (hub_folder / "dbt_project.yml").is_file():
         raise MeshError(f"{where}: hub {settings.mesh.hub!r} holds no dbt_project.yml; fix `hub`")
     if hub_folder is not None:

@@ -25,7 +25,7 @@ from governance.errors import MeshError
 from governance.files import write_all
 from governance.model import Platform
 from governance.project import DbtProject, Projects
-from governance.settings import SAFE_LOADER, Settings, glob_regex, read_yaml
+from governance.settings import SAFE_LOADER, Settings, glob_regex, inside, read_yaml
 
 IDENTIFIER = re.compile(r"[a-z][a-z0-9_]{0,62}\Z")
 # DuckDB's type names -> the vocabulary every engine parses (docs/conventions.md, "Column keys").
@@ -72,6 +72,16 @@ class Written:
 
 def _relative(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+
+def _refuse_outside(paths: list[Path], root: Path) -> None:
+    """Scaffolding writes inside the repository only: a folder of mesh.yml leading out is bad input."""
+    for path in paths:
+        if not inside(root, path):
+            raise MeshError(
+                f"{path} is outside the mesh root {root}; mesh new writes only under the root: fix "
+                "mesh.yml (projects.include, profiles_dir) so the new files land inside it"
+            )
 
 
 def _refuse_existing(paths: list[Path], root: Path) -> None:
@@ -310,6 +320,7 @@ def new_domain(projects: Projects, name: str, platform: Platform, upstream: list
         path, text = _upstream_file(projects, folder, ups)
         files[path] = text
     profiles_file, profiles_text, appended = _profile(settings, name, folder, ups)
+    _refuse_outside([*files, profiles_file], root)
     _refuse_existing([*files, *([] if appended else [profiles_file])], root)
     write_all({**files, profiles_file: profiles_text})
     created = tuple(_relative(p, root) for p in files)
@@ -452,6 +463,7 @@ def new_product(projects: Projects, domain: str, name: str, source: str | None =
     group, owner = _owner(project)
     folder = _marts_folder(settings, project)
     sql_path, yml_path = folder / f"{name}.sql", folder / f"{name}.yml"
+    _refuse_outside([sql_path, yml_path], settings.root)
     _refuse_existing([sql_path, yml_path], settings.root)
     if source is not None:
         model, columns = relation_columns(project, source)
@@ -578,6 +590,7 @@ def new_version(projects: Projects, product: str, today: date | None = None,
         max([current, *(v["v"] for v in versions if isinstance(v, dict) and isinstance(v.get("v"), int))]) + 1
     )
     new_sql = folder / f"{name}_v{new}.sql"
+    _refuse_outside([new_sql], settings.root)
     _refuse_existing([new_sql], settings.root)
     dated = False
     for entry in versions:

@@ -486,6 +486,13 @@ def select_folders(settings: Settings) -> list[str]:
     """The project folders the mesh governs, per `projects.include` / `exclude`."""
     where = settings.path or settings.root / SETTINGS_FILE
     include = settings.mesh.projects.include
+    for key, patterns in (("include", include), ("exclude", settings.mesh.projects.exclude)):
+        for pattern in patterns:  # the mesh is the root's folders: never scan (or scaffold) outside it
+            if not inside(settings.root, settings.root / _literal_prefix(pattern)):
+                raise MeshError(
+                    f"{where}: projects.{key} {pattern!r} leads outside the mesh root {settings.root}; "
+                    "give folders under the root (or make the root a folder holding them all)"
+                )
     # Walk only below the literal part of each include pattern (`domains/*` -> domains/): a repository
     # root also holds data, virtual environments and test fixtures that are no part of the mesh.
     starts = (
@@ -515,6 +522,11 @@ def select_folders(settings: Settings) -> list[str]:
             )
         chosen = [c for c in chosen if not regex.match(c)]
     return sorted(chosen)
+
+
+def inside(root: Path, path: Path) -> bool:
+    """`path` is `root` or below it once `..` and symbolic links are resolved."""
+    return path.resolve().is_relative_to(root.resolve())
 
 
 def _literal_prefix(pattern: str) -> str:

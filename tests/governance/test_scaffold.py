@@ -186,3 +186,41 @@ def test_new_version_keeps_comments_and_refuses_a_layout_it_cannot_edit(root: Pa
         new_version(projects_of(root), "shop.fct_sales")
     assert (marts / "fct_sales.yml").read_text(encoding="utf-8") == flow
     assert not (marts / "fct_sales_v3.sql").exists()
+
+
+@pytest.mark.parametrize(
+    ("settings", "problem"),
+    [
+        (
+            'projects:\n  include: ["domains/*", "../*"]\n',
+            "projects.include '../*' leads outside the mesh root",
+        ),
+        ('projects:\n  include: ["domains/../../elsewhere/*"]\n', "leads outside the mesh root"),
+        ('projects:\n  include: ["domains/*"]\nhub: ..\n', "hub '..' leads outside the mesh root"),
+    ],
+)
+def test_project_folders_outside_the_root_are_refused_by_every_command(
+    tmp_path: Path, settings: str, problem: str
+) -> None:
+    root = Path(shutil.copytree(SCAFFOLD / "mesh", tmp_path / "repo"))
+    outside = tmp_path / "elsewhere" / "stray"
+    outside.mkdir(parents=True)
+    (outside / "dbt_project.yml").write_text("name: stray\nprofile: stray\n", encoding="utf-8")
+    (root / "mesh.yml").write_text(settings, encoding="utf-8")
+    before = sorted(p for p in tmp_path.rglob("*"))
+    for command in (("check",), ("lineage",), ("new", "domain", "billing")):
+        run = mesh(root, *command)
+        assert run.code == 2 and run.err.count("\n") == 1, (command, run.err)
+        assert problem in run.err, run.err
+    assert sorted(p for p in tmp_path.rglob("*")) == before  # nothing written anywhere
+
+
+def test_a_scaffold_target_outside_the_root_is_refused_and_nothing_is_written(root: Path) -> None:
+    (root / "mesh.yml").write_text(
+        'projects:\n  include: ["domains/*"]\nprofiles_dir: ../shared_profiles\n', encoding="utf-8"
+    )
+    (root.parent / "shared_profiles").mkdir()
+    with pytest.raises(MeshError, match=r"shared_profiles/profiles.yml is outside the mesh root"):
+        new_domain(projects_of(root), "billing", Platform.DATABRICKS, [])
+    assert not (root / "domains" / "billing").exists()
+    assert not (root.parent / "shared_profiles" / "profiles.yml").exists()
