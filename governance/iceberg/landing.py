@@ -84,13 +84,15 @@ def land(catalog: Catalog, source: RawSource) -> LandedSource:
     try:
         table = catalog.load_table(identifier)
     except NoSuchTableError:
-        table = catalog.create_table(identifier, schema=rows.schema)
+        table = None
+    if table is not None and [field.name for field in table.schema().fields] != rows.column_names:
+        # The files' layout changed: the landing table is the files' copy, so it starts over.
+        catalog.purge_table(identifier)
+        table = None
+    if table is None:
+        catalog.create_table(identifier, schema=rows.schema).append(rows)
     else:
-        if [field.name for field in table.schema().fields] != rows.column_names:
-            # The files' layout changed: the landing table is the files' copy, so it starts over.
-            catalog.purge_table(identifier)
-            table = catalog.create_table(identifier, schema=rows.schema)
-    table.overwrite(rows)
+        table.overwrite(rows)
     return LandedSource(source.namespace, source.table, rows.num_rows)
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from governance.build.targets import default_target, max_jobs, runs_on
+from governance.build.targets import default_target, known_targets, max_jobs, not_built_reason, runs_on
 from governance.errors import MeshError
 from governance.project import DbtProject, Platform, Projects
 
@@ -59,3 +59,12 @@ def test_profiles_that_disagree_on_the_default_target_ask_for_one(tmp_path: Path
     )
     with pytest.raises(MeshError, match=r"core: dev, shop: ci\); pass --target"):
         default_target({"core": core_dir, "shop": shop_dir}, [core, shop])
+
+
+def test_the_trino_target_builds_the_opted_out_domains_alone() -> None:
+    projects = Projects.discover(REPO)
+    on_trino = [p.name for p in projects.projects.values() if runs_on(p, "trino")]
+    assert on_trino == ["logistics"]  # its own engine; Databricks domains and the hub build elsewhere
+    assert "trino" in known_targets(REPO / "profiles", [projects.projects["logistics"]])["logistics"]
+    assert "trino" not in known_targets(REPO / "profiles", [projects.projects["orders"]])["orders"]
+    assert "--target ci" in not_built_reason(projects.projects["orders"], "trino")
