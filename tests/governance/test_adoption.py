@@ -412,3 +412,12 @@ def test_check_state_names_each_project_it_could_not_compare_and_stale_manifests
         "platform/models/customers.yml (edited since the last build), so the comparison does not see "
         "that edit; run `mesh build --domain jaffle_platform` first"
     ) in stale.err.splitlines()
+
+
+@pytest.mark.dbt
+def test_a_models_own_unique_not_null_key_is_not_a_foreign_key(loom: LoomMesh) -> None:
+    run = mesh(loom.root, "check", "--rules", "MESH012", "MESH009", "--format", "json")
+    findings = json.loads(run.out)["findings"]
+    # customers.customer_id (unique test, not_null constraint) and revenue.customer_id (both tests) are
+    # each product's own grain: no "foreign key ... has no relationships test"
+    assert [f for f in findings if f["code"] == "MESH012"] == [], findings

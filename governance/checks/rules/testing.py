@@ -48,7 +48,8 @@ def primary_key_tested(ctx: RuleContext) -> Iterator[Finding]:
     rationale="Orphan keys silently drop rows from consumers' inner joins; a relationships test catches "
     "them at the producer.",
     remediation="Add a `relationships` data test to the column pointing at the product it references, or "
-    "set `meta: {foreign_key: false}` when the column references nothing in the mesh.",
+    "set `meta: {foreign_key: false}` when the column references nothing in the mesh. A column that is "
+    "unique and not null (tests or constraints) is the model's own key, never counted as a foreign key.",
     example="columns:\n  - name: customer_id\n    data_type: integer   # no relationships test",
     params=(Param("pattern", r"_id$", "regex a column name matches to count as a foreign key"),),
 )
@@ -63,8 +64,13 @@ def foreign_key_tested(ctx: RuleContext) -> Iterator[Finding]:
                 or column.meta.get("foreign_key") is False
             ):
                 continue
-            if "relationships" not in column_test_names(ctx.mesh, model, column):
-                yield ctx.model(model, f"foreign key {column.name} has no relationships test", column)
+            tests = column_test_names(ctx.mesh, model, column)
+            if "relationships" in tests:
+                continue
+            checks = tests | set(column.constraint_types)
+            if "unique" in checks and "not_null" in checks:
+                continue  # unique and never null: the model's own key (its grain), not a reference
+            yield ctx.model(model, f"foreign key {column.name} has no relationships test", column)
 
 
 @rule(
