@@ -25,6 +25,7 @@ from governance.contracts.facts import ProductFacts, Surroundings, contract_file
 from governance.findings import Finding, Severity
 from governance.lineage import LineageGraph, LineageNode, NodeKind
 from governance.model import DataTest, Exposure, MeshModel, Model, Source
+from governance.site.health import History
 
 HEALTHY, CAUTION, DEGRADED, UNKNOWN = "healthy", "caution", "degraded", "unknown"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -71,6 +72,7 @@ class ProductEntry:
     producers: list[str]  # unique_ids of products feeding it (lineage)
     findings: list[Finding]
     versions: list[Model]  # every version of the same model, newest first
+    history: History | None = None  # from the health store, when the mesh keeps one (site/health.py)
     access: ProductAccess | None = None  # "Who may read it": the access matrix (governance.access)
 
 

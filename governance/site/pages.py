@@ -13,6 +13,7 @@ from governance.findings import Finding
 from governance.lineage import NodeKind
 from governance.model import Model
 from governance.site.catalog import Catalog, DomainEntry, Health, ProductEntry, product_url
+from governance.site.health import attention_list, health_section
 from governance.site.svg import SvgNode, render_svg
 
 # No network at view time: everything is 'self' (and file: for pages opened from disk).
@@ -151,7 +152,8 @@ def home_page(catalog: Catalog) -> str:
         f"{sum(1 for p in catalog.products.values() if p.kind is NodeKind.HUB_MODEL)} hub marts, "
         f"{sum(len(d.exposures) for d in catalog.domains.values())} exposures. "
         f"Overall health: {_health_summary(dict(counts))}</p>"
-        '<h2 id="domains">Domains</h2>'
+        + attention_list(catalog, base)
+        + '<h2 id="domains">Domains</h2>'
         + _table(["domain", "owners", "platform", "products", "health"], rows, "domains")
         + '<h2 id="graph">Cross-domain product graph</h2>'
         '<p class="muted">Each box is a domain (number of products); an arrow means the left domain\'s '
@@ -393,6 +395,7 @@ def product_page(catalog: Catalog, entry: ProductEntry) -> str:
         f'<p class="description" id="product-description">{description}</p>'
         + facts_list
         + f'<h2 id="health">Health: {_badge(health)}</h2><ul class="reasons">{reasons}</ul>'
+        + (health_section(entry.history, catalog.url_of, base) if entry.history else "")
         + '<h2 id="contract">Contract: columns</h2>'
         + _columns_table(entry)
         + '<h2 id="versions">Versions</h2>'

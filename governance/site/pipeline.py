@@ -27,8 +27,10 @@ from governance.errors import MeshError
 from governance.findings import Finding
 from governance.lineage import build_lineage
 from governance.model import MeshModel
+from governance.project import data_dir
 from governance.site.assets import static_files
 from governance.site.catalog import Catalog, ProductEntry, build_catalog
+from governance.site.health import apply_health
 from governance.site.index import mesh_index, search_script
 from governance.site.pages import domain_page, home_page, product_page
 
@@ -112,6 +114,7 @@ def write_site(
     lineage = build_lineage(mesh)
     contract_paths(mesh)  # two products with one contract id: fail before writing anything
     catalog = build_catalog(mesh, lineage, findings, surroundings, now=now)
+    apply_health(catalog, data_dir(root))  # the health store's verdicts and history, when there is one
     files = shared_files(catalog)
 
     def write(folder: Path) -> None:
