@@ -100,3 +100,19 @@ def not_built_reason(project: DbtProject, target: str) -> str:
 def max_jobs(target: str, requested: int) -> int:
     """Projects built at once on `target`: one where the engine's metastore admits a single process."""
     return 1 if target in SINGLE_PROCESS_TARGETS else requested
+
+
+def declares_target(root: Path, project_name: str, target: str) -> bool:
+    """Whether the mesh at `root` has project `project_name` with `target` in its profile (bad or missing
+    profiles: no). A declaration, not a build: `mesh trino-config` grants an opted-out domain's owners
+    write on its catalog when the domain declares the `trino` target, whatever ran last locally."""
+    from governance.project import Projects
+
+    try:
+        project = Projects.discover(root).projects.get(project_name)
+        if project is None:
+            return False
+        profiles_dir = project.profiles_dir or root / "profiles"
+        return target in known_targets(profiles_dir, [project]).get(project_name, [])
+    except (MeshError, OSError, yaml.YAMLError):
+        return False

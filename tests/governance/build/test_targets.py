@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from governance.build.targets import default_target, known_targets, max_jobs, not_built_reason, runs_on
+from governance.build.targets import (
+    declares_target,
+    default_target,
+    known_targets,
+    max_jobs,
+    not_built_reason,
+    runs_on,
+)
 from governance.errors import MeshError
 from governance.project import DbtProject, Platform, Projects
 
@@ -68,3 +75,11 @@ def test_the_trino_target_builds_the_opted_out_domains_alone() -> None:
     assert "trino" in known_targets(REPO / "profiles", [projects.projects["logistics"]])["logistics"]
     assert "trino" not in known_targets(REPO / "profiles", [projects.projects["orders"]])["orders"]
     assert "--target ci" in not_built_reason(projects.projects["orders"], "trino")
+
+
+def test_a_domain_declares_the_trino_target_in_its_profile(tmp_path: Path) -> None:
+    # mesh trino-config grants logistics' owners write on their catalog from this declaration
+    assert declares_target(REPO, "logistics", "trino")
+    assert not declares_target(REPO, "orders", "trino")
+    assert not declares_target(REPO, "nowhere", "trino")
+    assert not declares_target(tmp_path, "logistics", "trino")  # no mesh there: no declaration
