@@ -26,6 +26,7 @@ from governance.build.targets import (
     not_built_reason,
     runs_on,
 )
+from governance.claims import refuse_claims
 from governance.coverage import describe_build
 from governance.errors import ExitCode, MeshError
 from governance.project import DbtProject, Projects, data_dir
@@ -101,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
     if args.changed or args.state is not None or args.dry_run:
         return run_changed(args, projects, selected, options, console)
     check_upstream_manifests(projects, selected)  # bad input stays one line, before any other output
+    refuse_claims(projects, selected)  # a model configured into another domain's catalog: before dbt runs
     describe_build(selected, len(projects.projects), args.target)  # never silently green
     for note in projects.notes:  # how an order was chosen between projects that read each other
         print(f"order: {note}", file=sys.stderr)

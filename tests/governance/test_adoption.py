@@ -421,3 +421,67 @@ def test_a_models_own_unique_not_null_key_is_not_a_foreign_key(loom: LoomMesh) -
     # customers.customer_id (unique test, not_null constraint) and revenue.customer_id (both tests) are
     # each product's own grain: no "foreign key ... has no relationships test"
     assert [f for f in findings if f["code"] == "MESH012"] == [], findings
+
+
+# --- a model configured into another domain's catalog or schema ------------------------------------
+
+
+def test_foreign_catalogs_and_schemas_are_claims() -> None:
+    from governance.claims import catalog_owners, foreign_claim
+
+    owners = catalog_owners(["orders", "marketing"], {"marketing": "mkt_file"})
+    domains = {"orders", "marketing"}
+    assert foreign_claim(owners, domains, "marketing", "orders", "gold") == (
+        "catalog 'orders', which domain orders owns"
+    )
+    assert foreign_claim(owners, domains, "orders", "MKT_FILE", None) == (
+        "catalog 'MKT_FILE', which domain marketing owns"
+    )
+    assert foreign_claim(owners, domains, "marketing", None, "orders__gold") == (
+        "schema 'orders__gold', which domain orders owns (<domain>__<layer>)"
+    )
+    for own in (("marketing", "marketing", "gold"), ("marketing", "scratch", "marketing__gold")):
+        assert foreign_claim(owners, domains, *own) is None
+
+
+@pytest.mark.parametrize(
+    ("file", "text"),
+    [
+        ("finance/models/revenue.sql", "{{ config(database='jaffle_platform') }}\n"),
+        (
+            "finance/models/revenue.sql",
+            '{{ config(materialized="table", schema="jaffle_platform__gold") }}\n',
+        ),
+        ("finance/dbt_project.yml", "    +database: jaffle_platform\n"),
+    ],
+)
+def test_build_refuses_a_model_in_another_domains_catalog_before_dbt_runs(
+    tmp_path: Path, file: str, text: str
+) -> None:
+    root = copy_tree(LOOM, tmp_path / "repo")
+    assert mesh(root, "init").code == 0
+    target = root / file
+    original = target.read_text(encoding="utf-8")
+    target.write_text(original + text if file.endswith(".yml") else text + original, encoding="utf-8")
+    run = mesh(root, "build")
+    assert run.code == 2 and run.err.count("\n") == 1 and run.out == "", run.out + run.err
+    assert run.err.startswith("error: jaffle_finance: ") and "which domain jaffle_platform owns" in run.err
+    assert not any((root / folder / "target").exists() for folder in LOOM_PROJECTS.values())  # no dbt ran
+
+
+@pytest.mark.dbt
+def test_check_reports_a_model_built_into_another_domains_catalog(loom: LoomMesh, tmp_path: Path) -> None:
+    root = copy_tree(loom.root, tmp_path / "repo")
+    manifest = root / "finance" / "target" / "manifest.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    data["nodes"]["model.jaffle_finance.revenue"]["database"] = "platform"  # jaffle_platform's DuckDB file
+    manifest.write_text(json.dumps(data), encoding="utf-8")
+    run = mesh(root, "check", "--rules", "MESH034", "--format", "json")
+    assert run.code == 1, run.err
+    assert [(f["node_id"], f["message"]) for f in json.loads(run.out)["findings"]] == [
+        (
+            "model.jaffle_finance.revenue",
+            "jaffle_finance.revenue: is configured into catalog 'platform', which domain "
+            "jaffle_platform owns",
+        )
+    ]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from governance.checks.context import RuleContext
 from governance.checks.registry import Param, rule
+from governance.errors import MeshError
 from governance.findings import Finding, Severity
 
 
@@ -78,3 +80,27 @@ def domain_matches_project(ctx: RuleContext) -> Iterator[Finding]:
         declared = model.meta.get("domain")
         if declared is not None and str(declared) != model.project:
             yield ctx.model(model, f"meta.domain is {declared!r} but the model lives in {model.project!r}")
+
+
+@rule(
+    code="MESH034",
+    name="model-in-own-catalog",
+    title="A model is built only into its own domain's catalog and schemas",
+    severity=Severity.ERROR,
+    rationale="Catalog = domain: a model configured (`database`, `schema`) into another domain's catalog "
+    "or `<domain>__<layer>` schema overwrites or shadows that domain's objects, and is published, "
+    "granted and synced under the wrong owner. The sync refuses it; the check catches it first.",
+    remediation="Remove the `database`/`schema` setting (the naming macros place the model in its own "
+    "catalog), or move the model to the domain that owns that catalog.",
+    example="# in domains/marketing/models/marts/fct_leads.sql\n{{ config(database='orders') }}",
+)
+def model_in_own_catalog(ctx: RuleContext) -> Iterator[Finding]:
+    from governance.claims import model_claims
+    from governance.project import Projects
+
+    try:
+        projects: Projects | None = Projects.discover(Path(ctx.mesh.root))
+    except MeshError:
+        projects = None  # a mesh assembled in memory: the manifests' catalogs alone
+    for model, claim in model_claims(ctx.mesh, projects):
+        yield ctx.model(model, f"is configured into {claim}", at_sql=True)
