@@ -103,7 +103,19 @@ def write_baseline_of(found: Survey, path: Path) -> int:
     return write_baseline(path, [*report.findings, *report.baselined])
 
 
-def render_settings(found: Survey) -> str:
+def starter_counts(found: Survey, policy: Path) -> tuple[int, int]:
+    """(errors, warnings) of the built mesh under the policy file `policy`."""
+    from governance.checks.config import load_policy
+    from governance.checks.evaluation import evaluate
+    from governance.findings import Severity
+    from governance.loader import load_mesh
+
+    report = evaluate(load_mesh(projects=found.projects), load_policy(policy))
+    errors = sum(1 for f in report.findings if f.severity is Severity.ERROR)
+    return errors, sum(1 for f in report.findings if f.severity is Severity.WARNING)
+
+
+def render_settings(found: Survey, policies: str | None = None) -> str:
     """mesh.yml for the surveyed repository: the keys it found, the rest left at their defaults."""
     lines = [
         "# mesh.yml: what `mesh` governs here (written by `mesh init`; every key is optional).",
@@ -130,8 +142,61 @@ def render_settings(found: Survey) -> str:
         "    silver: [silver, intermediate]",
         "    gold: [gold, marts]",
     ]
+    if policies is not None:
+        lines += ["# Settings files of this repository (unset: the package's defaults).", "files:"]
+        lines.append(f"  policies: {_flow(policies)}")
     text = "\n".join(lines) + "\n"
     yaml.safe_load(text)  # what we write must read back
+    return text
+
+
+# The starter policy (`mesh init --starter-policy`): every rule stays on; the ones below are this
+# platform's own conventions (docs/conventions.md), which a dbt mesh written elsewhere never followed,
+# so they start as warnings (or off) while everything that breaks a consumer stays an error.
+STARTER_POLICY: dict[str, tuple[str, str]] = {
+    "MESH001": ("warning", "dbt groups are optional in dbt; assign them as owners are agreed"),
+    "MESH003": ("warning", "domain/owner/classification/sla are this platform's meta keys"),
+    "MESH005": ("warning", "bronze/silver/gold is this platform's layering; map yours in mesh.yml `layers`"),
+    "MESH006": ("warning", "contracts are recommended for public models, not required by dbt"),
+    "MESH007": ("warning", "column types come with an enforced contract"),
+    "MESH008": ("warning", "a declared primary key is a convention, not a dbt requirement"),
+    "MESH010": ("warning", "descriptions are documentation debt, not a broken consumer"),
+    "MESH011": ("warning", "descriptions are documentation debt, not a broken consumer"),
+    "MESH012": ("warning", "relationships tests are added as keys are confirmed"),
+    "MESH020": ("warning", "staging-only source reads follow this platform's layer names"),
+    "MESH022": ("warning", "a name-based PII guess; classify as columns are reviewed"),
+    "MESH023": ("warning", "masking follows classification"),
+    "MESH024": ("off", "the consumer group `data-consumers` is this platform's; set yours, then enable"),
+    "MESH025": ("warning", "source freshness is declared as SLAs are agreed"),
+    "MESH027": ("warning", "dbt requires an exposure owner, not an e-mail"),
+    "MESH030": ("warning", "SLAs are this platform's meta keys"),
+    "MESH033": ("warning", "the classification vocabulary is this platform's"),
+}
+STARTER_POLICY_FILE = "mesh-policies.yml"
+
+
+def render_starter_policy() -> str:
+    """A policy an ordinary dbt mesh passes with only real findings (STARTER_POLICY says what and why)."""
+    lines = [
+        "# Starting policy written by `mesh init --starter-policy` (rule catalog: `mesh rules`).",
+        "# Every rule runs. Errors: what breaks a consumer or another domain (cross-domain refs to",
+        "# private or unpinned models, hard-coded relations, failing product tests, models in another",
+        "# domain's catalog, drifted contracts, breaking changes with --state). Relaxed below, each with",
+        "# why: this platform's own conventions, to adopt one by one (delete a line to make it an error).",
+        "version: 1",
+        "",
+        "scope:",
+        "  exclude:",
+        '    paths: ["re:(^|/)dbt_packages/"]',
+        "",
+        "rules:",
+    ]
+    for code, (setting, why) in STARTER_POLICY.items():
+        value = "{enabled: false}" if setting == "off" else f"{{severity: {setting}}}"
+        lines.append(f"  {code}: {value}  # {why}")
+    lines += ["", "exceptions: []"]
+    text = "\n".join(lines) + "\n"
+    yaml.safe_load(text)
     return text
 
 

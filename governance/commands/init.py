@@ -18,12 +18,26 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="also record today's policy findings here (projects must be built), so only new ones fail",
     )
+    parser.add_argument(
+        "--starter-policy",
+        action="store_true",
+        help="also write mesh-policies.yml: every rule on, this platform's own conventions as warnings "
+        "(an ordinary dbt mesh passes with only real findings), and point mesh.yml at it",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from governance.adoption import render_settings, settings_path, survey, write_baseline_of
-    from governance.files import write_atomic
+    from governance.adoption import (
+        STARTER_POLICY_FILE,
+        render_settings,
+        render_starter_policy,
+        settings_path,
+        starter_counts,
+        survey,
+        write_baseline_of,
+    )
+    from governance.files import write_all
     from governance.settings import explicit_root
 
     root = (explicit_root() or Path.cwd()).resolve()
@@ -34,14 +48,27 @@ def run(args: argparse.Namespace) -> int:
         raise MeshError(
             f"{target} exists; pass --force to replace it (or --dry-run to see what init would write)"
         )
+    policy = root / STARTER_POLICY_FILE if args.starter_policy else None
+    if policy is not None and policy.exists() and not (args.force or args.dry_run):
+        raise MeshError(f"{policy} exists; pass --force to replace it, or drop --starter-policy")
     found = survey(root)
-    text = render_settings(found)
+    text = render_settings(found, STARTER_POLICY_FILE if policy is not None else None)
     if args.dry_run:
         sys.stdout.write(text)
         return int(ExitCode.OK)
     baseline = write_baseline_of(found, args.baseline) if args.baseline is not None else None
-    write_atomic(target, text)
+    write_all({target: text, **({policy: render_starter_policy()} if policy is not None else {})})
     _report(found, target, baseline, args.baseline)
+    if policy is not None:
+        print(f"wrote {policy}: every rule on; this platform's own conventions start as warnings")
+        if found.coverage is not None:
+            errors, warnings = starter_counts(found, policy)
+            print(f"under it: {errors} errors, {warnings} warnings (`mesh check` shows them)")
+    elif found.findings:
+        print(
+            "a dbt mesh written elsewhere fails this platform's conventions at first: `mesh init "
+            f"--force --starter-policy` writes {STARTER_POLICY_FILE}, which relaxes them to warnings"
+        )
     return int(ExitCode.OK)
 
 

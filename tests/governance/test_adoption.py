@@ -485,3 +485,30 @@ def test_check_reports_a_model_built_into_another_domains_catalog(loom: LoomMesh
             "jaffle_platform owns",
         )
     ]
+
+
+@pytest.mark.dbt
+def test_init_offers_a_starter_policy_an_ordinary_dbt_mesh_passes(loom: LoomMesh, tmp_path: Path) -> None:
+    root = copy_tree(loom.root, tmp_path / "repo")
+    strict = mesh(root, "check", "--format", "json")
+    assert strict.code == 1  # this platform's conventions, never followed here
+    hint = mesh(root, "init", "--force").out
+    assert "`mesh init --force --starter-policy` writes mesh-policies.yml" in hint
+    init = mesh(root, "init", "--force", "--starter-policy")
+    assert init.code == 0, init.err
+    assert "under it: 0 errors, " in init.out
+    assert 'policies: "mesh-policies.yml"' in (root / "mesh.yml").read_text(encoding="utf-8")
+    policy = (root / "mesh-policies.yml").read_text(encoding="utf-8")
+    assert "MESH024: {enabled: false}  # the consumer group" in policy
+    relaxed = mesh(root, "check", "--format", "json")
+    assert relaxed.code == 0, relaxed.out
+    report = json.loads(relaxed.out)
+    assert report["summary"]["errors"] == 0 and report["summary"]["warnings"] > 0
+    # what breaks a consumer stays an error: a model built into another domain's catalog
+    manifest = root / "finance" / "target" / "manifest.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    data["nodes"]["model.jaffle_finance.revenue"]["database"] = "platform"
+    manifest.write_text(json.dumps(data), encoding="utf-8")
+    assert mesh(root, "check").code == 1
+    again = mesh(root, "init", "--starter-policy")
+    assert again.code == 2 and "pass --force" in again.err
