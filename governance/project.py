@@ -97,6 +97,13 @@ def _read_projects(settings: Settings) -> dict[str, DbtProject]:
         raise MeshError(f"{where}: hub {settings.mesh.hub!r} holds no dbt_project.yml; fix `hub`")
     if hub_folder is not None:
         relative = hub_folder.relative_to(root).as_posix() if hub_folder != root else "."
+        if (
+            relative in folders and settings.mesh.projects.include
+        ):  # a domain's folder: its products would vanish
+            raise MeshError(
+                f"{where}: hub {settings.mesh.hub!r} is a domain folder matched by projects.include; the "
+                "hub is the project of analyst marts over the domains: point `hub` at its own folder"
+            )
         folders = [*folders, relative] if relative not in folders else folders
     projects: dict[str, DbtProject] = {}
     files: dict[str, UpstreamFiles] = {}

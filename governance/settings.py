@@ -253,7 +253,33 @@ def load_settings(root: Path) -> Settings:
     path = root / SETTINGS_FILE
     if not path.exists():
         return Settings(root, MeshSettings(), None)
-    return Settings(root, decode_yaml(path, MeshSettings), path)
+    settings = Settings(root, decode_yaml(path, MeshSettings, unique_keys=True), path)
+    _check_paths(settings.mesh, path)
+    return settings
+
+
+MAX_PATH_CHARS = 1024  # a path in mesh.yml is a folder or file of the repository, not a kilobyte of text
+
+
+def _check_paths(mesh: MeshSettings, where: Path) -> None:
+    """Every path mesh.yml gives, checked before any use: no NUL, no name longer than the file system
+    allows (255 bytes), at most MAX_PATH_CHARS characters. One line naming the key, never an OSError."""
+    given: list[tuple[str, str | None]] = [("hub", mesh.hub), ("profiles_dir", mesh.profiles_dir)]
+    given += [(f"files.{k}", getattr(mesh.files, k)) for k in ("policies", "unity", "trino", "publish")]
+    given += [(f"domains.{n}.profiles_dir", d.profiles_dir) for n, d in mesh.domains.items()]
+    given += [(f"projects.include[{i}]", p) for i, p in enumerate(mesh.projects.include)]
+    given += [(f"projects.exclude[{i}]", p) for i, p in enumerate(mesh.projects.exclude)]
+    for key, value in given:
+        if value is None:
+            continue
+        if "\x00" in value:
+            raise MeshError(f"{where}: {key} holds a NUL character; give a folder or file path")
+        longest = max((len(part.encode("utf-8")) for part in value.split("/")), default=0)
+        if len(value) > MAX_PATH_CHARS or longest > 255:
+            raise MeshError(
+                f"{where}: {key} is a path of {len(value):,} characters (a name of {longest:,} bytes); "
+                f"give a path of at most {MAX_PATH_CHARS} characters, names of at most 255 bytes"
+            )
 
 
 # --- strict YAML decoding with "did you mean" ---------------------------------------------------
@@ -264,20 +290,78 @@ SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 S = TypeVar("S", bound=msgspec.Struct)
 
 
-def read_yaml(path: Path) -> dict[str, Any]:
+# Caps on every YAML the tool reads: a config file is kilobytes; an alias bomb (`&a [*b, *b, ...]` nested
+# ten deep) is a few hundred bytes that expand to billions of nodes in whatever walks the result (msgspec,
+# dbt's --vars), so the expanded size is counted on the composed graph before anything is built from it.
+MAX_YAML_BYTES = 32 * 1024 * 1024
+MAX_YAML_NODES = 1_000_000
+
+
+def _expanded_nodes(node: yaml.Node, memo: dict[int, int]) -> int:
+    known = memo.get(id(node))
+    if known is not None:
+        return known
+    memo[id(node)] = MAX_YAML_NODES + 1  # a node that reaches itself expands without end
+    if isinstance(node, yaml.SequenceNode):
+        size = 1 + sum(_expanded_nodes(child, memo) for child in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        size = 1 + sum(_expanded_nodes(k, memo) + _expanded_nodes(v, memo) for k, v in node.value)
+    else:
+        size = 1
+    memo[id(node)] = min(size, MAX_YAML_NODES + 1)
+    return size
+
+
+def _duplicate_key(node: yaml.Node) -> tuple[str, yaml.Mark] | None:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.MappingNode):
+            seen: set[str] = set()
+            for key, value in current.value:
+                if isinstance(key, yaml.ScalarNode):
+                    if key.value in seen and key.value != "<<":
+                        return key.value, key.start_mark
+                    seen.add(key.value)
+                stack.append(value)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+    return None
+
+
+def load_yaml_text(text: str, where: str, *, unique_keys: bool = False) -> Any:
+    """YAML text parsed safely with caps: size, alias expansion, and (`unique_keys`) no key given twice
+    in one mapping (silently, the last one would win). Anything wrong is one MeshError line."""
+    if len(text) > MAX_YAML_BYTES:
+        raise MeshError(f"{where}: larger than {MAX_YAML_BYTES // 2**20} MB; a config file is far smaller")
+    if "*" in text or unique_keys:  # only a text with an alias can expand; composing costs a second parse
+        root = yaml.compose(text, Loader=SAFE_LOADER)
+        if root is not None and _expanded_nodes(root, {}) > MAX_YAML_NODES:
+            raise MeshError(
+                f"{where}: YAML aliases expand to more than {MAX_YAML_NODES:,} values; write the values out"
+            )
+        duplicate = _duplicate_key(root) if unique_keys and root is not None else None
+        if duplicate is not None:
+            raise MeshError(f"{where}:{duplicate[1].line + 1}: key {duplicate[0]!r} is given twice; keep one")
+    return yaml.load(text, Loader=SAFE_LOADER)
+
+
+def read_yaml(path: Path, *, unique_keys: bool = False) -> dict[str, Any]:
     """A YAML mapping ({} for a missing or empty file); anything else is one MeshError line."""
     if not path.is_file():
         if path.exists():
             raise MeshError(f"{path}: not a file")
         return {}
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_YAML_BYTES + 1)
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise MeshError(
             f"{path}: cannot be read ({exc.__class__.__name__}); fix its permissions or encoding"
         ) from None
     try:
-        data = yaml.load(text, Loader=SAFE_LOADER)
+        data = load_yaml_text(text, str(path), unique_keys=unique_keys)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
@@ -295,9 +379,9 @@ _UNKNOWN = re.compile(r"Object contains unknown field `(?P<field>[^`]*)`(?: - at
 _AT = re.compile(r" - at `(?P<at>[^`]*)`$")
 
 
-def decode_yaml(path: Path, kind: type[S]) -> S:
+def decode_yaml(path: Path, kind: type[S], *, unique_keys: bool = False) -> S:
     """`path` decoded into `kind`; an unknown key names the closest known one."""
-    data = read_yaml(path)
+    data = read_yaml(path, unique_keys=unique_keys)
     try:
         return msgspec.convert(data, kind, strict=False)
     except msgspec.ValidationError as exc:
@@ -485,8 +569,9 @@ def project_folders(root: Path, under: str = ".") -> list[str]:
 def select_folders(settings: Settings) -> list[str]:
     """The project folders the mesh governs, per `projects.include` / `exclude`."""
     where = settings.path or settings.root / SETTINGS_FILE
-    include = settings.mesh.projects.include
-    for key, patterns in (("include", include), ("exclude", settings.mesh.projects.exclude)):
+    include = tuple(_without_dot_slash(p) for p in settings.mesh.projects.include)
+    exclude = tuple(_without_dot_slash(p) for p in settings.mesh.projects.exclude)
+    for key, patterns in (("include", include), ("exclude", exclude)):
         for pattern in patterns:  # the mesh is the root's folders: never scan (or scaffold) outside it
             if not inside(settings.root, settings.root / _literal_prefix(pattern)):
                 raise MeshError(
@@ -495,9 +580,7 @@ def select_folders(settings: Settings) -> list[str]:
                 )
     # Walk only below the literal part of each include pattern (`domains/*` -> domains/): a repository
     # root also holds data, virtual environments and test fixtures that are no part of the mesh.
-    starts = (
-        {_literal_prefix(p) for p in include} if include and not settings.mesh.projects.exclude else {"."}
-    )
+    starts = {_literal_prefix(p) for p in include} if include and not exclude else {"."}
     if "." in starts:
         starts = {"."}
     candidates = sorted({c for start in starts for c in project_folders(settings.root, start)})
@@ -507,13 +590,13 @@ def select_folders(settings: Settings) -> list[str]:
         for pattern in include:
             regex = glob_regex(pattern)
             hits = [c for c in candidates if regex.match(c)]
-            if not hits:
+            if not hits and candidates:  # a new mesh with no project yet: `mesh new domain` makes one
                 raise MeshError(
                     f"{where}: projects.include {pattern!r} matches no folder holding a dbt_project.yml; "
                     "fix or remove the pattern"
                 )
             chosen.extend(h for h in hits if h not in chosen)
-    for pattern in settings.mesh.projects.exclude:
+    for pattern in exclude:
         regex = glob_regex(pattern)
         if not any(regex.match(c) for c in candidates):
             raise MeshError(
@@ -527,6 +610,13 @@ def select_folders(settings: Settings) -> list[str]:
 def inside(root: Path, path: Path) -> bool:
     """`path` is `root` or below it once `..` and symbolic links are resolved."""
     return path.resolve().is_relative_to(root.resolve())
+
+
+def _without_dot_slash(pattern: str) -> str:
+    """`./domains/*` is `domains/*`: a leading `./` names the same folders (it matched nothing)."""
+    while pattern.startswith("./"):
+        pattern = pattern[2:].lstrip("/")
+    return pattern
 
 
 def _literal_prefix(pattern: str) -> str:

@@ -10,7 +10,11 @@ configurations) lives under `<data>/pr/<id>/`; `mesh clean --pr ID` removes it.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +23,8 @@ from governance.project import data_dir
 
 PR_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
 SUFFIX_ENV = "MESH_CATALOG_SUFFIX"
+_ESCAPE = {"_": "__", "-": "_0", **{c: "_" + c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}}
+LOCK_WAIT_SECONDS = 2.0
 
 
 def checked_pr_id(text: str) -> str:
@@ -42,8 +48,14 @@ class PullRequestNamespace:
 
     @property
     def suffix(self) -> str:
-        """Appended to every catalog the pull request writes; a valid identifier on every engine."""
-        return "__pr_" + self.pr_id.lower().replace("-", "_")
+        """Appended to every catalog the pull request writes; a valid identifier on every engine.
+
+        One id, one suffix: catalog names are folded to lower case (Unity Catalog) and allow no `-`, so
+        lower-case letters and digits stay as they are and the rest is escaped after a `_` (`_` -> `__`,
+        `-` -> `_0`, `A` -> `_a`): `a_1`, `A-1` and `a-1` get three suffixes (`a__1`, `_a_01`, `a_01`),
+        and cleaning one never drops another's catalogs. A number, the usual id, is unchanged (`__pr_42`).
+        """
+        return "__pr_" + "".join(_ESCAPE.get(c, c) for c in self.pr_id)
 
     def catalog(self, project: str) -> str:
         """The DuckDB catalog (= database file name) of a project in this namespace."""
@@ -63,3 +75,44 @@ class PullRequestNamespace:
     @property
     def env(self) -> dict[str, str]:
         return {SUFFIX_ENV: self.suffix}
+
+
+@contextlib.contextmanager
+def pr_lock(namespace: PullRequestNamespace, command: str, *, exclusive: bool = False) -> Iterator[None]:
+    """One lock per pull-request namespace, shared by `mesh build --pr`, `mesh clean --pr`, `pr-summary`
+    and `diff`: a build or a clean holds it alone (`exclusive`), the readers together.
+
+    The lock file sits beside the namespace (`<data>/pr/.<id>.lock`), so `mesh clean` can remove the
+    folder while holding it. A conflict waits `LOCK_WAIT_SECONDS`, then is one line naming the command and
+    process that hold it. The lock dies with its process (flock): a killed build never blocks the next.
+    """
+    import fcntl
+
+    lock_path = namespace.root.parent / f".{namespace.pr_id}.lock"
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
+    except OSError as exc:
+        raise MeshError(
+            f"{lock_path}: cannot open the pull request's lock ({exc.strerror}); check the data folder"
+        ) from None
+    try:
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        while True:
+            try:
+                fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "another mesh command"
+                    raise MeshError(
+                        f"pull request {namespace.pr_id}'s namespace is in use by {holder}; wait for it to "
+                        f"finish, then run mesh {command} again"
+                    ) from None
+                time.sleep(0.1)
+        if exclusive:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"`mesh {command}` (pid {os.getpid()})".encode(), 0)
+        yield
+    finally:
+        os.close(fd)

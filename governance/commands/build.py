@@ -13,6 +13,7 @@ import yaml
 from rich.console import Console
 from rich.text import Text
 
+from governance.build.namespace import PullRequestNamespace, pr_lock
 from governance.build.progress import BuildProgress, summary_table
 from governance.build.results import Outcome, ProjectResult
 from governance.build.runner import BuildOptions
@@ -66,8 +67,12 @@ def checked_vars(text: str | None) -> str | None:
     """`--vars` as dbt takes it, once known to be a YAML mapping (dbt's own error is a traceback)."""
     if text is None:
         return None
+    from governance.settings import load_yaml_text
+
     try:
-        value = yaml.safe_load(text)
+        value = load_yaml_text(text, "--vars")
+    except (ValueError, RecursionError) as exc:
+        raise MeshError(f"--vars: invalid value ({exc}); pass '{{key: value}}'") from None
     except yaml.YAMLError as exc:
         raise MeshError(
             f"--vars: not valid YAML ({getattr(exc, 'problem', exc)}); pass '{{key: value}}'"
@@ -164,9 +169,6 @@ def run_changed(
     console: Console,
 ) -> int:
     """`--changed --state DIR`: plan from dbt's state:modified across domains, then build the plan."""
-    from governance.build import slim
-    from governance.build.namespace import PullRequestNamespace
-
     if not (args.changed and args.state is not None):
         raise MeshError("--changed and --state DIR go together: mesh build --changed --state prod/")
     if args.select:
@@ -175,8 +177,23 @@ def run_changed(
         raise MeshError(
             f"--changed needs a catalog per domain; target {args.target!r} has one, use --target ci"
         )
-    started = time.perf_counter()
     namespace = PullRequestNamespace.of(projects.root, args.pr)
+    with pr_lock(namespace, "build --changed", exclusive=True):  # mesh clean --pr waits, or says who holds it
+        return _build_changed(args, projects, selected, options, console=console, namespace=namespace)
+
+
+def _build_changed(
+    args: argparse.Namespace,
+    projects: Projects,
+    selected: list[DbtProject],
+    options: BuildOptions,
+    *,
+    console: Console,
+    namespace: PullRequestNamespace,
+) -> int:
+    from governance.build import slim
+
+    started = time.perf_counter()
     production_env = {"MESH_DATA_DIR": str(data_dir(projects.root))}
     try:
         plan = slim.plan_changed(

@@ -7,8 +7,8 @@ import argparse
 import shutil
 import sys
 
-from governance.build.namespace import PullRequestNamespace, checked_pr_id
-from governance.errors import ExitCode
+from governance.build.namespace import PullRequestNamespace, checked_pr_id, pr_lock
+from governance.errors import ExitCode, MeshError
 from governance.options import renamed
 from governance.project import Projects, find_root
 
@@ -35,11 +35,33 @@ def run(args: argparse.Namespace) -> int:
     namespace = PullRequestNamespace.of(find_root(), args.pr)
     if args.target == "databricks":
         return clean_databricks(namespace, args.yes)
-    if not namespace.root.is_dir():
-        print(f"nothing to clean: no namespace for pull request {namespace.pr_id} at {namespace.root}")
+    with pr_lock(namespace, "clean", exclusive=True):  # never under a running build --changed --pr
+        return clean_duckdb(namespace)
+
+
+def clean_duckdb(namespace: PullRequestNamespace) -> int:
+    root = namespace.root
+    if root.is_symlink():  # mesh made a folder here; a link points at something it does not manage
+        raise MeshError(
+            f"{root} is a symlink, not the folder mesh build made; mesh clean leaves it and what it points "
+            "at alone: remove the link yourself"
+        )
+    if not root.is_dir():
+        if root.exists():
+            raise MeshError(f"{root} is not a folder; mesh build makes a folder here: remove it yourself")
+        print(f"nothing to clean: no namespace for pull request {namespace.pr_id} at {root}")
         return int(ExitCode.OK)
-    shutil.rmtree(namespace.root)
-    print(f"removed pull request {namespace.pr_id}'s namespace {namespace.root}")
+    failed: list[str] = []
+    shutil.rmtree(
+        root, onerror=lambda _f, path, info: failed.append(f"{path} ({getattr(info[1], 'strerror', '')})")
+    )
+    if failed:
+        raise MeshError(
+            f"could not remove all of pull request {namespace.pr_id}'s namespace: {failed[0]}"
+            f"{f' and {len(failed) - 1} more' if len(failed) > 1 else ''}; fix the permissions (or an "
+            "immutable flag: chattr -i) and run mesh clean again"
+        )
+    print(f"removed pull request {namespace.pr_id}'s namespace {root}")
     return int(ExitCode.OK)
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import os
 
-import orjson
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from governance.build.namespace import PullRequestNamespace
-from governance.errors import ExitCode, MeshError
+from governance.errors import ExitCode
+from governance.project import Projects
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -21,20 +21,22 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from governance.build.diff import diff_products
-    from governance.loader import load_state
-    from governance.project import Projects, data_dir
+    from governance.build.namespace import pr_lock
 
     projects = Projects.discover()
     namespace = PullRequestNamespace.of(projects.root, args.pr)
-    plan_file = namespace.root / "plan" / "plan.json"
-    results_file = namespace.root / "plan" / "results.json"
-    if not results_file.is_file():
-        raise MeshError(
-            f"{results_file}: not found; run `mesh build --changed --state DIR --pr {args.pr}` first"
-        )
-    plan = orjson.loads(plan_file.read_bytes())
-    results = orjson.loads(results_file.read_bytes())
+    with pr_lock(namespace, "diff"):  # never while a build or a clean of the namespace runs
+        return _compare(namespace, projects)
+
+
+def _compare(namespace: PullRequestNamespace, projects: Projects) -> int:
+    from governance.build.diff import diff_products
+    from governance.build.pr_files import read_plan, read_results
+    from governance.loader import load_state
+    from governance.project import data_dir
+
+    results = read_results(namespace, required=True)
+    plan = read_plan(namespace)
     products = [
         p for name, project in plan["projects"].items() for p in project["products"]
         if results.get(name, {}).get("outcome") == "success"

@@ -47,8 +47,10 @@ def run(args: argparse.Namespace) -> int:
     from governance.project import Projects
     from governance.scaffold import new_domain, new_product, new_version
 
-    if args.kind == "version" and args.deprecate_after < 1:
-        raise MeshError(f"--deprecate-after {args.deprecate_after}: give a number of days, at least 1")
+    if args.kind == "version" and not 1 <= args.deprecate_after <= 36_500:  # a date past 9999 overflowed
+        raise MeshError(
+            f"--deprecate-after {args.deprecate_after}: give a number of days from 1 to 36500 (100 years)"
+        )
     projects = Projects.discover(allow_empty=args.kind == "domain")  # the first domain of a new mesh
     if args.kind == "domain":
         written = new_domain(projects, args.name, Platform(args.platform), args.upstream, args.owner_email)

@@ -69,7 +69,6 @@ PUBLISH_SCHEMA = {
 }
 TRINO_SCHEMA = {
     "connection": {"host": None, "port": None, "user": None, "http_scheme": None},
-    "external_catalog": None,
     "jdbc": {k: None for k in ("connection_url", "driver_class", "user_env", "password_env", "warehouse")},
     "databricks": {"host_env": None, "token_env": None, "cloud": None},
     "admin_group": None,
@@ -564,3 +563,127 @@ def test_an_output_folder_that_holds_the_working_folder_is_refused(
     code, text = run_cli([*command, "--out", out])
     assert code == 2 and "--out" in text, text
     assert here.is_dir() and Path.cwd() == here and list(here.iterdir()) == []
+
+
+# --- issue 22: the newer commands' listed tracebacks and silently accepted inputs --------------------
+
+
+@pytest.fixture
+def pr_data(mesh_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A data folder of the test's own (the module's warehouse is shared): <data>/pr/7/plan/."""
+    data = mesh_env / "data"
+    (data / "pr" / "7" / "plan").mkdir(parents=True)
+    monkeypatch.setenv("MESH_DATA_DIR", str(data))
+    return data / "pr" / "7" / "plan"
+
+
+GOOD_PLAN = {"pr": "7", "projects": {"billing": {"products": ["billing.invoices"]}}}
+
+
+@pytest.mark.parametrize(
+    ("plan", "results"),
+    [
+        (b"", b"{}"),
+        (b"[]", b"{}"),
+        (b"{damaged", b"{}"),
+        (b"{}", b"{}"),
+        (b'{"projects": []}', b"{}"),
+        (b'{"projects": {"billing": {"products": ["nodot"]}}}', b'{"nodot": {"outcome": "success"}}'),
+        (b'{"projects": {"billing": {"products": [1]}}}', b"{}"),
+        (json.dumps(GOOD_PLAN).encode(), b""),
+        (json.dumps(GOOD_PLAN).encode(), b"[]"),
+        (json.dumps(GOOD_PLAN).encode(), b'{"billing": []}'),
+        (json.dumps(GOOD_PLAN).encode(), b"\xff\xfe"),
+        (None, b"{}"),
+    ],
+)
+@pytest.mark.parametrize("command", [["pr-summary", "--state", "{state}"], ["diff"]], ids=["summary", "diff"])
+def test_damaged_plan_or_results_files(
+    plan: bytes | None, results: bytes, command: list[str], pr_data: Path, mesh_copy: Path
+) -> None:
+    if plan is not None:
+        (pr_data / "plan.json").write_bytes(plan)
+    (pr_data / "results.json").write_bytes(results)
+    state = mesh_copy / "domains" / "billing" / "target"
+    code, text = run_cli([*(a.format(state=state) for a in command), "--pr", "7"])
+    assert code == 2 and ("plan.json" in text or "results.json" in text), text
+    assert text.count("error:") == 1, text
+
+
+@pytest.mark.parametrize("where", ["missing-folder/summary.md", "a-folder"])
+def test_github_step_summary_that_cannot_be_appended_to(
+    where: str, pr_data: Path, mesh_env: Path, mesh_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (pr_data / "plan.json").write_text(json.dumps({"pr": "7", "projects": {}}))
+    (mesh_env / "a-folder").mkdir()
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(mesh_env / where))
+    state = mesh_copy / "domains" / "billing" / "target"
+    code, text = run_cli(["pr-summary", "--state", str(state), "--pr", "7", "--format", "github"])
+    assert code == 2 and "GITHUB_STEP_SUMMARY" in text, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "projects:\n  include: ['domains/*']\nhub: \"a\x00b\"\n",
+        "projects:\n  include: ['domains/*']\nhub: " + "x/" * 50_000 + "\n",
+        "projects:\n  include: ['domains/*']\nhub: ../..\n",
+        "projects:\n  include: ['domains/*']\nhub: .\nprofiles_dir: " + "p" * 5_000 + "\n",
+        "projects:\n  include: ['domains/*']\nhub: .\nfiles: {policies: " + "p" * 5_000 + "}\n",
+        "projects:\n  include: ['domains/*']\nhub: domains/billing\n",
+        "projects:\n  include: ['domains/*']\n  include: ['domains/billing']\nhub: .\n",
+        "projects:\n  include: ['./domains/nomatch']\nhub: .\n",
+    ],
+    ids=[
+        "nul",
+        "huge-path",
+        "hub-outside",
+        "huge-profiles-dir",
+        "huge-files",
+        "hub-is-a-domain",
+        "duplicate-key",
+        "include-matches-nothing",
+    ],
+)
+def test_mesh_yml_paths_checked_before_use(text: str, mesh_env: Path, mesh_copy: Path) -> None:
+    with replaced(mesh_copy / "mesh.yml", text):
+        code, out = run_cli(["check"])
+    assert code == 2 and "mesh.yml" in out and out.count("error:") == 1, out
+
+
+def test_include_with_a_leading_dot_slash_matches(mesh_env: Path, mesh_copy: Path) -> None:
+    """`./domains/orders` in include matched nothing, silently: it is the same folder as `domains/orders`."""
+    with replaced(
+        mesh_copy / "mesh.yml",
+        "projects:\n  include: ['./domains/*']\nhub: .\nproducts: {layers: [gold]}\nlayers: {from: schema}\n",
+    ):
+        code, out = run_cli(["lineage"])
+    assert code == 0 and "billing" in out and "shipping" in out, out
+
+
+def test_a_huge_deprecation_period_is_one_line(mesh_env: Path, mesh_copy: Path) -> None:
+    before = _files(mesh_copy)
+    code, text = run_cli(["new", "version", "shipping.dim_carriers", "--deprecate-after", "3000000"])
+    assert code == 2 and "--deprecate-after" in text, text
+    assert _files(mesh_copy) == before
+
+
+def test_profiles_yml_ending_with_a_document_end_marker(mesh_env: Path, mesh_copy: Path) -> None:
+    profiles = mesh_copy / "profiles.yml"
+    with replaced(profiles, profiles.read_text() + "...\n"):
+        code, text = run_cli(["new", "domain", "invoicing", "--platform", "external"])
+    try:
+        assert code in (0, 2) and "Traceback" not in text, text
+    finally:
+        shutil.rmtree(mesh_copy / "domains" / "invoicing", ignore_errors=True)
+
+
+def test_a_vars_alias_bomb_fails_fast(mesh_env: Path) -> None:
+    bomb = "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
+        f"{c}: &{c} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n"
+        for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    started = time.monotonic()
+    code, text = run_cli(["build", "--dry-run", "--vars", bomb])
+    assert code == 2 and "--vars" in text, text
+    assert time.monotonic() - started < 10
