@@ -20,7 +20,7 @@ import requests
 from governance.build.runner import dbt_executable
 from governance.errors import MeshError
 from governance.iceberg.catalog import open_catalog
-from governance.iceberg.config import load_catalog_settings
+from governance.iceberg.config import domain_catalog, load_catalog_settings
 from governance.iceberg.landing import LandedSource, land_project
 from governance.project import DbtProject
 from governance.settings import network_timeout, settings_file
@@ -111,6 +111,9 @@ def prepare(project: DbtProject, root: Path, profiles_dir: Path, env: dict[str, 
     manifest = parse(project, profiles_dir, trino_env)
     group = owner_group(manifest, project.name)
     user = build_user(settings, group, project.name)
-    catalog = open_catalog(load_catalog_settings(root, settings_file("publish", root)))
+    # The domain's own Iceberg catalog (Trino's catalog of the same name), where it builds.
+    catalog = open_catalog(
+        domain_catalog(load_catalog_settings(root, settings_file("publish", root)), project.name)
+    )
     landed = land_project(catalog, manifest, project.name)
     return TrinoBuild(project.name, group, user, {**trino_env, BUILD_USER_VARIABLE: user}, landed)

@@ -26,7 +26,7 @@ from rich.progress import (
 from governance.coverage import describe
 from governance.errors import ExitCode, MeshError
 from governance.iceberg.catalog import CatalogUnreachableError, open_catalog
-from governance.iceberg.config import CatalogSettings, load_catalog_settings
+from governance.iceberg.config import CatalogSettings, domain_catalog, load_catalog_settings
 from governance.iceberg.lock import publish_lock
 from governance.iceberg.publisher import Publisher
 from governance.iceberg.verify import TRINO_ADAPTER, TrinoBuiltVerifier, built_on
@@ -98,10 +98,9 @@ def run(args: argparse.Namespace) -> int:
 def _publish_all(
     products: list[Model], settings: CatalogSettings, console: Console, on_trino: set[str] | None = None
 ) -> int:
-    """Publish each product (the caller holds the catalog's lock); return how many failed."""
-    catalog = open_catalog(settings)
-    publisher = Publisher(catalog, settings)
-    verifier = TrinoBuiltVerifier(catalog, settings)
+    """Publish each product (the caller holds the catalog's lock); return how many failed. Each domain is
+    its own Iceberg catalog in the database, named after it (iceberg.config.domain_catalog)."""
+    publishers: dict[str, tuple[Publisher, TrinoBuiltVerifier]] = {}
     failed = 0
     with Progress(
         TextColumn("{task.description}"),
@@ -113,6 +112,14 @@ def _publish_all(
     ) as progress:
         for product in products:
             task = progress.add_task(escape(product.relation), total=None)
+            if product.project not in publishers:
+                domain = domain_catalog(settings, product.project)
+                catalog = open_catalog(domain)
+                publishers[product.project] = (
+                    Publisher(catalog, domain),
+                    TrinoBuiltVerifier(catalog, domain),
+                )
+            publisher, verifier = publishers[product.project]
             if product.project in (on_trino or set()):
                 failed += _verify(verifier, product, settings, progress, task)
                 continue
@@ -131,7 +138,8 @@ def _publish_all(
                 continue
             if published.lost_metadata:
                 progress.console.print(
-                    f"warning: {settings.name}.{published.identifier}: the catalog pointed at metadata file "
+                    f"warning: {product.project}.{published.identifier}: the catalog pointed at metadata "
+                    "file "
                     f"{published.lost_metadata}, which the warehouse no longer has (emptied or moved); "
                     f"re-created the table from {product.relation}",
                     markup=False,
@@ -145,7 +153,7 @@ def _publish_all(
             progress.update(
                 task,
                 description=f"[green]✓ {escape(product.relation)} -> "
-                f"{escape(settings.name)}.{escape(published.identifier)} "
+                f"{escape(product.project)}.{escape(published.identifier)} "
                 f"({published.action}, {published.data_files} file(s){leftovers})",
             )
     return failed
@@ -168,7 +176,7 @@ def _verify(
         total=verified.rows,
         completed=verified.rows,
         description=f"[green]✓ {escape(product.relation)} = "
-        f"{escape(settings.name)}.{escape(verified.identifier)} (built on Trino, verified"
+        f"{escape(product.project)}.{escape(verified.identifier)} (built on Trino, verified"
         f"{', completed' if verified.changed else ''})",
     )
     return 0

@@ -22,7 +22,6 @@ from governance.project import Platform
 class Surroundings:
     """The settings outside the dbt projects that say where products are served and who reads them."""
 
-    trino_external_catalog: str
     trino_host: str
     trino_port: int
     consumer_group: str | None
@@ -41,7 +40,6 @@ class Surroundings:
         trino = load_trino_settings(settings.file("trino"), environment=False)
         unity = load_config(root, settings.file("unity"))
         return cls(
-            trino_external_catalog=trino.external_catalog,
             trino_host=trino.host,
             trino_port=trino.port,
             consumer_group=unity.consumer_group,
@@ -111,10 +109,10 @@ def shares_of(model: Model) -> list[str]:
 def endpoints(model: Model, domain: Domain, surroundings: Surroundings) -> list[Endpoint]:
     found = [Endpoint("duckdb", "Embedded DuckDB (mesh query)", model.relation)]
     if domain.platform is Platform.EXTERNAL:
-        from governance.iceberg.naming import namespace_for, table_name_for
+        from governance.iceberg.naming import catalog_for, namespace_for, table_name_for
 
         try:
-            name = f"{surroundings.trino_external_catalog}.{namespace_for(model)}.{table_name_for(model)}"
+            name = f"{catalog_for(model)}.{namespace_for(model)}.{table_name_for(model)}"
         except Exception:  # a name Trino cannot address: MeshError from the naming rules
             name = ""
         if name:

@@ -23,7 +23,7 @@ from governance.engines.quoting import literal_list, quote_ident, quote_literal
 from governance.engines.read_only import NotAQueryError
 from governance.errors import MeshError
 from governance.iceberg.catalog import open_catalog
-from governance.iceberg.config import CatalogSettings
+from governance.iceberg.config import CatalogSettings, domain_catalog
 from governance.project import Platform, Projects
 
 # Settings fixed before the configuration is locked: no extension installed or loaded on demand, no
@@ -66,13 +66,13 @@ class EmbeddedEngine:
         self._lock_down()
 
     def _attach_external(self, domains: list[str], settings: CatalogSettings) -> None:
-        try:
-            catalog = open_catalog(settings, create=False)
-        except MeshError as error:
-            self.notes.append(f"external domains {', '.join(domains)} not readable: {error}")
-            return
         use_extension = iceberg_extension_available(self.connection)
         for domain in domains:
+            try:  # each domain is its own Iceberg catalog in the catalog database
+                catalog = open_catalog(domain_catalog(settings, domain), create=False)
+            except MeshError as error:
+                self.notes.append(f"external domain {domain} not readable: {error}")
+                continue
             attached = attach_external_domain(self.connection, catalog, domain, use_extension)
             self._readable += attached.folders
             self.notes += attached.notes

@@ -82,13 +82,13 @@ def _first_line(error: BaseException) -> str:
 def attach_external_domain(
     connection: duckdb.DuckDBPyConnection, catalog: SqlCatalog, domain: str, use_extension: bool
 ) -> AttachedDomain:
-    """Attach `domain` as an in-memory catalog of views over its published tables."""
+    """Attach `domain` as an in-memory catalog of views over its published tables (`catalog`: the domain's
+    own Iceberg catalog, one namespace per layer)."""
     attached = AttachedDomain()
     connection.execute(f"ATTACH ':memory:' AS {quote_ident(domain)}")
-    if not catalog.namespace_exists(domain):
-        return attached
-    for identifier in catalog.list_tables(domain):
-        name = ".".join(identifier)
+    identifiers = [i for namespace in catalog.list_namespaces() for i in catalog.list_tables(namespace)]
+    for identifier in identifiers:
+        name = ".".join((domain, *identifier))  # <domain>.<layer>.<table>
         try:
             table = catalog.load_table(identifier)
             if table.properties.get(MANAGED_KEY) != MANAGED_VALUE:

@@ -59,7 +59,7 @@ class TrinoEngine:
             host=settings.host,
             port=settings.port,
             user=settings.user,
-            catalog=settings.session_catalog or settings.external_catalog,
+            catalog=settings.session_catalog,
             http_scheme=settings.http_scheme,
             auth=auth,
             max_attempts=ATTEMPTS,

@@ -7,6 +7,7 @@ The file is shipped beside this package; `MESH_CATALOG_URI`, `MESH_CATALOG_PASSW
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import os
@@ -69,6 +70,13 @@ DEADLINE_KEYS = (
     "connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
     "tcp_user_timeout",
 )  # fmt: skip
+
+
+def domain_catalog(settings: CatalogSettings, domain: str) -> CatalogSettings:
+    """The Iceberg catalog of one domain in the catalog database: named after the domain (its rows'
+    `catalog_name`, Trino's catalog `<domain>`), its tables under `<warehouse>/<domain>/`. The publish lock
+    stays the database's (`settings`)."""
+    return dataclasses.replace(settings, name=domain, warehouse=f"{settings.warehouse.rstrip('/')}/{domain}")
 
 
 def redact_uri(uri: str) -> str:

@@ -1,4 +1,6 @@
-"""Where a product lives in the Iceberg catalog: namespace = its domain, table = its name (+ version).
+"""Where a product lives in the Iceberg catalog database: one Iceberg catalog per domain, named after it
+(the `catalog_name` column, Trino's catalog of the same name), namespace = its layer (schema), table = its
+name (+ version): `logistics.gold.fct_shipments`, the product's name on every engine.
 
 Namespaces are flat and lower-case because Trino's JDBC catalog lower-cases namespace names.
 A versioned product publishes one table per version, `<name>_v<N>`: a breaking change to a public
@@ -24,8 +26,14 @@ def _checked(name: str, what: str, model: Model) -> str:
     return name
 
 
-def namespace_for(model: Model) -> str:
+def catalog_for(model: Model) -> str:
+    """The Iceberg (and Trino) catalog of the product: its domain."""
     return _checked(model.domain.lower(), "domain", model)
+
+
+def namespace_for(model: Model) -> str:
+    """The namespace (Trino schema) of the product: its layer, as its schema on every other engine."""
+    return _checked(model.schema.lower(), "schema", model)
 
 
 def table_name_for(model: Model) -> str:

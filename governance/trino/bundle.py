@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 import orjson
 
 from governance.engines.quoting import qualified, quote_literal
-from governance.iceberg.config import CatalogSettings
+from governance.errors import MeshError
+from governance.iceberg.config import CatalogSettings, domain_catalog
 from governance.model import MeshModel
 from governance.trino import properties
-from governance.trino.config import TrinoSettings
-from governance.trino.rules import RulesBuilder, databricks_domains
+from governance.trino.config import CATALOG_NAME, TrinoSettings
+from governance.trino.rules import RulesBuilder, databricks_domains, external_domains
 
 TRINO_IMAGE = "trinodb/trino:476"
 POSTGRES_IMAGE = "postgres:16"
@@ -47,7 +48,7 @@ def docker_compose(trino: TrinoSettings, catalog: CatalogSettings) -> str:
 #          docker compose up -d
 # Publish: MESH_CATALOG_URI=postgresql+psycopg://mesh@localhost:5432/iceberg \\
 #          MESH_WAREHOUSE=file://$MESH_WAREHOUSE_DIR mesh publish
-# Smoke:   TRINO_PORT=8080 TRINO_USER=analyst mesh query --engine trino "SHOW SCHEMAS FROM mesh"
+# Smoke:   TRINO_PORT=8080 TRINO_USER=analyst mesh query --engine trino "SHOW CATALOGS"
 # The warehouse is mounted at the same absolute path, so the metadata locations the publisher wrote
 # resolve inside the container.
 services:
@@ -94,13 +95,19 @@ def build_bundle(
             f"group(s) {', '.join(missing)} are granted access but have no members in governance/trino.yml"
         )
     bundle.files["group.txt"] = properties.group_file(trino.groups)
-    bundle.files[f"catalog/{trino.external_catalog}.properties"] = properties.jdbc_catalog(trino, catalog)
+    # One Trino catalog per domain, named after it: every product is <domain>.<layer>.<table>.
+    for domain in [*external_domains(mesh), *databricks_domains(mesh)]:
+        if not CATALOG_NAME.fullmatch(domain.name):
+            raise MeshError(
+                f"domain {domain.name!r} is not a Trino catalog name (lower-case letters, digits and _, "
+                "starting with a letter): rename its dbt project"
+            )
+    for domain in external_domains(mesh):
+        bundle.files[f"catalog/{domain.name}.properties"] = properties.jdbc_catalog(
+            trino, domain_catalog(catalog, domain.name)
+        )
     for domain in databricks_domains(mesh):
-        name = f"catalog/{domain.name}.properties"
-        if domain.name == trino.external_catalog:
-            bundle.warnings.append(f"domain {domain.name} has the external catalog's name; skipped")
-            continue
-        bundle.files[name] = properties.databricks_catalog(trino, domain.name)
+        bundle.files[f"catalog/{domain.name}.properties"] = properties.databricks_catalog(trino, domain.name)
     bundle.files["access-control.properties"] = properties.access_control(config_dir)
     bundle.files["group-provider.properties"] = properties.group_provider(config_dir)
     bundle.files["smoke.sql"] = smoke_sql(builder)

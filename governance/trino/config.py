@@ -22,7 +22,6 @@ class TrinoSettings:
     port: int
     user: str
     http_scheme: str
-    external_catalog: str  # Trino catalog name over the Iceberg JDBC catalog
     jdbc_url: str
     jdbc_driver: str
     jdbc_user_env: str
@@ -40,7 +39,7 @@ class TrinoSettings:
 # files; they have no place in a host, a user, a URL or a variable name.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # A Trino catalog name, also the file name catalog/<name>.properties under --out.
-_CATALOG_NAME = re.compile(r"[a-z][a-z0-9_]*")
+CATALOG_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
 def _plain(value: str, where: str) -> str:
@@ -78,22 +77,12 @@ def _session_catalog(env: Mapping[str, str]) -> str | None:
     name = env.get("TRINO_CATALOG")
     if not name:
         return None
-    if not _CATALOG_NAME.fullmatch(name.lower()):
+    if not CATALOG_NAME.fullmatch(name.lower()):
         raise MeshError(
             f"environment variable TRINO_CATALOG {name!r} is not a Trino catalog name "
             "(letters, digits and _, starting with a letter); SHOW CATALOGS lists them"
         )
     return name.lower()
-
-
-def _catalog_name(data: dict[str, Any], path: Path) -> str:
-    name = _text(data, "external_catalog", "mesh", path)
-    if not _CATALOG_NAME.fullmatch(name):
-        raise MeshError(
-            f"{path}: `external_catalog` {name!r} is not a Trino catalog name "
-            "(lower-case letters, digits and _, starting with a letter)"
-        )
-    return name
 
 
 def _port(env: Mapping[str, str], path: Path, configured: object) -> int:
@@ -132,7 +121,7 @@ def _cloud(section: dict[str, Any], path: Path) -> str:
     return cloud
 
 
-TRINO_KEYS = ("connection", "external_catalog", "jdbc", "databricks", "admin_group", "groups")
+TRINO_KEYS = ("connection", "jdbc", "databricks", "admin_group", "groups")
 CONNECTION_KEYS = ("host", "port", "user", "http_scheme")
 JDBC_KEYS = ("connection_url", "driver_class", "user_env", "password_env", "warehouse")
 
@@ -157,7 +146,6 @@ def load_trino_settings(config_file: Path | None = None, *, environment: bool = 
         http_scheme=_environ(
             env, "TRINO_HTTP_SCHEME", _text(connection, "http_scheme", "http", path, "connection")
         ),
-        external_catalog=_catalog_name(data, path),
         # As Trino sees them (they differ from the publisher's view under docker-compose).
         jdbc_url=_environ(
             env,

@@ -1,15 +1,16 @@
 """Where a product appears in Trino.
 
-External products live in the JDBC catalog: `<external_catalog>.<domain>.<table>` (namespace = domain,
-see governance/iceberg/naming.py). Databricks products are read through one REST catalog per domain,
-named after the domain, so they keep their mesh name `<domain>.<layer>.<table>`.
+Every product keeps its mesh name `<domain>.<layer>.<table>`: an external domain's products are in the
+JDBC catalog named after the domain (one Iceberg catalog per domain in the catalog database, namespace =
+layer, see governance/iceberg/naming.py); a Databricks domain's are read through the REST catalog named
+after it (Unity Catalog's Iceberg REST endpoint).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from governance.iceberg.naming import identifier_for
+from governance.iceberg.naming import catalog_for, identifier_for
 from governance.model import Domain, Model
 from governance.project import Platform
 from governance.trino.config import TrinoSettings
@@ -28,5 +29,5 @@ class TrinoTable:
 def trino_table(model: Model, domain: Domain, settings: TrinoSettings) -> TrinoTable:
     if domain.platform is Platform.EXTERNAL:
         namespace, table = identifier_for(model)
-        return TrinoTable(settings.external_catalog, namespace, table)
+        return TrinoTable(catalog_for(model), namespace, table)
     return TrinoTable((model.database or model.project).lower(), model.schema.lower(), model.alias.lower())

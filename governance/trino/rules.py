@@ -17,9 +17,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from governance.access import AccessPolicy, product_access
+from governance.build.targets import declares_target
 from governance.model import Domain, MeshModel, Model
 from governance.project import Platform
 from governance.trino.config import TrinoSettings
@@ -27,6 +29,7 @@ from governance.trino.names import TrinoTable, trino_table
 
 ALL_TABLE_PRIVILEGES = ["SELECT", "INSERT", "DELETE", "UPDATE", "OWNERSHIP", "GRANT_SELECT"]
 PUBLISHER_PROCEDURES = "register_table|unregister_table"
+TRINO_TARGET = "trino"
 OWNER_PRIVILEGES = ["SELECT", "INSERT", "DELETE", "UPDATE", "OWNERSHIP"]
 
 
@@ -106,11 +109,15 @@ class RulesBuilder:
         for domain in self.mesh.domains.values():
             if domain.is_hub:
                 continue
+            # Every external domain has its own catalog (named after it); its owners write there when the
+            # domain builds on Trino (its profile declares the `trino` target: profiles/profiles.yml), else
+            # the publisher alone writes products. Declared, so a local DuckDB build changes no rule.
+            builds_on_trino = domain.platform is Platform.EXTERNAL and declares_target(
+                Path(self.mesh.root), domain.name, TRINO_TARGET
+            )
             for model in sorted(domain.products, key=lambda m: (m.name, m.version or "")):
                 access = ProductAccess.of(model, domain, self.settings)
-                access.owner_writes = (
-                    domain.platform is Platform.EXTERNAL and access.table.catalog == domain.name
-                )
+                access.owner_writes = builds_on_trino and access.table.catalog == domain.name
                 self.products.append(access)
 
     @property
@@ -141,12 +148,12 @@ class RulesBuilder:
 
     def build(self) -> dict[str, Any]:
         admin = exact(self.settings.admin_group)
-        external = exact(self.settings.external_catalog)
+        # The external domains' catalogs (one per domain, named after it), which the publisher writes.
+        external_catalogs = sorted(d.name for d in external_domains(self.mesh))
+        external = one_of(external_catalogs) if external_catalogs else "$^"  # "$^" matches no catalog
         publisher = exact(self.publisher)
-        mesh_catalogs = sorted({p.table.catalog for p in self.products} | {self.settings.external_catalog})
-        external_owners = {
-            p.owner for p in self.products if p.owner and p.table.catalog == self.settings.external_catalog
-        }
+        mesh_catalogs = sorted({p.table.catalog for p in self.products} | set(external_catalogs))
+        external_owners = {p.owner for p in self.products if p.owner and p.table.catalog in external_catalogs}
         readers = self.referenced_groups - {self.settings.admin_group}
         catalogs: list[dict[str, Any]] = [
             {"group": admin, "allow": "all"},
@@ -184,7 +191,7 @@ class RulesBuilder:
         # get every privilege on the other tables of their own external schemas. Products matched the
         # rules above first (SELECT only), also before they exist: nobody but the publisher creates one.
         for (catalog, schema), owners in sorted(self._owners_by_schema().items()):
-            if catalog == self.settings.external_catalog:
+            if catalog in external_catalogs:
                 tables.append(
                     {
                         "group": one_of(owners),

@@ -154,13 +154,14 @@ start() {
 }
 
 status() {
-  local token catalogs catalog
+  local host token catalogs catalog
   [[ -f "$STATE/rest.env" ]] || return 1
+  # The gateway that start recorded (whatever ICEBERG_REST_PORT says now).
+  host="$(sed -n 's/^DATABRICKS_HOST=//p' "$STATE/rest.env")"
   token="$(sed -n 's/^DATABRICKS_TOKEN=//p' "$STATE/rest.env")"
   catalogs="$(sed -n 's/^ICEBERG_REST_CATALOGS=//p' "$STATE/rest.env" | tr "," " ")"
   for catalog in $catalogs; do
-    answers "http://127.0.0.1:$GATEWAY_PORT/api/2.1/unity-catalog/iceberg-rest/v1/config?warehouse=$catalog" "$token" \
-      || return 1
+    answers "$host/api/2.1/unity-catalog/iceberg-rest/v1/config?warehouse=$catalog" "$token" || return 1
   done
 }
 

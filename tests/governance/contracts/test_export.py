@@ -106,7 +106,7 @@ def test_versions_pii_and_external_servers(exported: Path):
     assert "masked" in readers["data-consumers"]["description"]
     external = _load(exported, "marketing/marketing-fct_campaign_orders.odcs.yaml")
     trino = next(s for s in external["servers"] if s["type"] == "trino")
-    assert (trino["catalog"], trino["schema"]) == ("mesh", "marketing")
+    assert (trino["catalog"], trino["schema"]) == ("marketing", "gold")  # <domain>.<layer>, as everywhere
     assert not any(s["type"] == "databricks" for s in external["servers"])
 
 

@@ -13,7 +13,7 @@ from governance.engines.base import EngineError
 from governance.engines.embedded import EmbeddedEngine
 from governance.errors import ExitCode
 from governance.iceberg.catalog import open_catalog
-from governance.iceberg.config import CatalogSettings
+from governance.iceberg.config import CatalogSettings, domain_catalog
 from governance.iceberg.publisher import Publisher
 from governance.project import Projects
 from tests.governance.iceberg.mesh_fixture import BuiltMesh
@@ -41,7 +41,8 @@ def published(mesh: BuiltMesh, tmp_path_factory: pytest.TempPathFactory) -> Cata
         32 * 1024,
         mesh.warehouse,
     )
-    publisher = Publisher(open_catalog(settings), settings)
+    domain = domain_catalog(settings, "shipping")  # the domain's own Iceberg catalog, as `mesh publish` does
+    publisher = Publisher(open_catalog(domain), domain)
     for model in mesh.mesh.domains["shipping"].products:
         publisher.publish(model)
     return settings

@@ -19,7 +19,7 @@ from governance.engines.base import EngineError
 from governance.engines.embedded import EmbeddedEngine
 from governance.errors import MeshError
 from governance.iceberg.catalog import open_catalog
-from governance.iceberg.config import CatalogSettings
+from governance.iceberg.config import CatalogSettings, domain_catalog
 from governance.iceberg.publisher import Publisher
 from governance.project import Projects
 from tests.governance.iceberg.mesh_fixture import BuiltMesh
@@ -35,7 +35,8 @@ def published(mesh: BuiltMesh, tmp_path_factory: pytest.TempPathFactory) -> Cata
     settings = CatalogSettings(
         "mesh", f"sqlite:///{base / 'catalog.db'}", (base / "lake").as_uri(), "bot", 500, 32 * 1024, warehouse
     )
-    publisher = Publisher(open_catalog(settings), settings)
+    domain = domain_catalog(settings, "shipping")  # the domain's own Iceberg catalog, as `mesh publish` does
+    publisher = Publisher(open_catalog(domain), domain)
     for model in mesh.mesh.domains["shipping"].products:
         publisher.publish(model)
     return settings
@@ -181,7 +182,8 @@ def test_a_damaged_catalog_is_a_note_not_a_traceback(
         32 * 1024,
         mesh.warehouse,
     )
-    publisher = Publisher(open_catalog(settings), settings)
+    domain = domain_catalog(settings, "shipping")  # the domain's own Iceberg catalog, as `mesh publish` does
+    publisher = Publisher(open_catalog(domain), domain)
     published = {m.name: publisher.publish(m) for m in mesh.mesh.domains["shipping"].products}
     broken = Path(published["fct_shipments"].metadata_location.removeprefix("file://"))
     if damage == "delete metadata":
@@ -199,7 +201,7 @@ def test_a_damaged_catalog_is_a_note_not_a_traceback(
     assert main(["query", "select count(*) from shipping.gold.dim_carriers_v1", "--format", "csv"]) == 0
     captured = capsys.readouterr()
     assert captured.out.splitlines() == ["count_star()", "3"]
-    assert "shipping.fct_shipments" in captured.err and "Traceback" not in captured.err
+    assert "shipping.gold.fct_shipments" in captured.err and "Traceback" not in captured.err
 
     assert main(["query", "select count(*) from shipping.gold.fct_shipments"]) == 1
     err = capsys.readouterr().err

@@ -24,6 +24,7 @@ from urllib.parse import unquote, urlparse
 import duckdb
 import sqlalchemy
 from pyiceberg.catalog.sql import SqlCatalog
+from sqlalchemy import text
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -140,28 +141,43 @@ def source_rows(target: Target, relation: str) -> int:
     return int(row[0])
 
 
-def inspect_catalog(target: Target, catalog_name: str = "mesh") -> Inspection:
-    """Open and read every table of the catalog; list the orphan files under the warehouse."""
-    found = Inspection()
-    catalog = SqlCatalog(catalog_name, uri=target.uri, warehouse=target.warehouse.as_uri())
+def catalog_names(target: Target) -> list[str]:
+    """The Iceberg catalogs in the catalog database: one per external domain (config.domain_catalog)."""
+    probe = SqlCatalog("probe", uri=target.uri, warehouse=target.warehouse.as_uri())
     try:
-        referenced: set[str] = set()
-        for namespace in catalog.list_namespaces():
-            for identifier in catalog.list_tables(namespace):
-                name = ".".join(identifier)
-                try:
-                    table = catalog.load_table(identifier)
-                    rows = table.scan().to_arrow().num_rows
-                    relation = table.properties.get("mesh.relation")
-                    if relation and rows != source_rows(target, relation):
-                        found.broken[name] = f"{rows} rows read, source has {source_rows(target, relation)}"
-                    found.tables[name] = rows
-                    referenced |= _referenced(table)
-                except Exception as error:  # any failure to open or read is what the harness counts
-                    found.broken[name] = f"{type(error).__name__}: {error}"
-        if target.warehouse.is_dir():
-            on_disk = {str(p) for p in target.warehouse.rglob("*") if p.is_file()}
-            found.orphans = sorted(on_disk - referenced)
+        with probe.engine.connect() as connection:
+            rows = connection.execute(text("SELECT DISTINCT catalog_name FROM iceberg_tables")).fetchall()
     finally:
-        catalog.engine.dispose()
+        probe.engine.dispose()
+    return sorted(str(row[0]) for row in rows)
+
+
+def inspect_catalog(target: Target, catalog_name: str | None = None) -> Inspection:
+    """Open and read every table of the catalogs (default: every one in the database); list the orphan
+    files under the warehouse."""
+    found = Inspection()
+    referenced: set[str] = set()
+    for name_of_catalog in [catalog_name] if catalog_name else catalog_names(target):
+        catalog = SqlCatalog(name_of_catalog, uri=target.uri, warehouse=target.warehouse.as_uri())
+        try:
+            for namespace in catalog.list_namespaces():
+                for identifier in catalog.list_tables(namespace):
+                    name = ".".join((name_of_catalog, *identifier))
+                    try:
+                        table = catalog.load_table(identifier)
+                        rows = table.scan().to_arrow().num_rows
+                        relation = table.properties.get("mesh.relation")
+                        if relation and rows != source_rows(target, relation):
+                            found.broken[name] = (
+                                f"{rows} rows read, source has {source_rows(target, relation)}"
+                            )
+                        found.tables[name] = rows
+                        referenced |= _referenced(table)
+                    except Exception as error:  # any failure to open or read is what the harness counts
+                        found.broken[name] = f"{type(error).__name__}: {error}"
+        finally:
+            catalog.engine.dispose()
+    if target.warehouse.is_dir():
+        on_disk = {str(p) for p in target.warehouse.rglob("*") if p.is_file()}
+        found.orphans = sorted(on_disk - referenced)
     return found

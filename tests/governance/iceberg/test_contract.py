@@ -48,9 +48,9 @@ def test_properties_name_the_publisher_and_leave_no_empty_version(mesh: BuiltMes
 
 
 def test_identifiers_are_flat_lower_case_and_versioned(mesh: BuiltMesh) -> None:
-    assert identifier_for(shipments(mesh)) == ("shipping", "fct_shipments")
+    assert identifier_for(shipments(mesh)) == ("gold", "fct_shipments")
     assert identifier_for(mesh.mesh.model("model.shipping.dim_carriers.v1")) == (
-        "shipping",
+        "gold",
         "dim_carriers_v1",
     )
     odd = dataclasses.replace(shipments(mesh), name="fct shipments")

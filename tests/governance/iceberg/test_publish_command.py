@@ -28,7 +28,9 @@ def test_publishes_every_external_product(env: Path, capsys: pytest.CaptureFixtu
     assert main(["publish"]) == 0
     err = capsys.readouterr().err
     assert "published 3 of 3 product(s) to catalog mesh" in err
-    assert [p.name for p in (env / "lake" / "shipping").glob("fct_shipments-*/metadata")] == ["metadata"]
+    assert [p.name for p in (env / "lake" / "shipping" / "gold").glob("fct_shipments-*/metadata")] == [
+        "metadata"
+    ]
     assert not (env / "lake" / "billing").exists()  # Databricks domains are not published here
 
 
@@ -69,4 +71,6 @@ def test_a_catalog_that_outlived_its_warehouse_is_published_again(
     err = capsys.readouterr().err
     assert "published 3 of 3 product(s)" in err
     assert "re-created" in err and "metadata file" in err
-    assert [p.name for p in (env / "lake" / "shipping").glob("fct_shipments-*/metadata")] == ["metadata"]
+    assert [p.name for p in (env / "lake" / "shipping" / "gold").glob("fct_shipments-*/metadata")] == [
+        "metadata"
+    ]

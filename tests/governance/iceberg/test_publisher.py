@@ -86,9 +86,9 @@ def test_publishes_products_in_the_layout_trino_reads(mesh: BuiltMesh, settings:
         publisher.publish(m) for m in sorted(mesh.mesh.domains["shipping"].products, key=lambda m: m.alias)
     ]
     assert [p.identifier for p in published] == [
-        "shipping.dim_carriers_v1",
-        "shipping.dim_carriers_v2",
-        "shipping.fct_shipments",
+        "gold.dim_carriers_v1",
+        "gold.dim_carriers_v2",
+        "gold.fct_shipments",
     ]
     assert {p.action for p in published} == {"created"}
 
@@ -97,16 +97,16 @@ def test_publishes_products_in_the_layout_trino_reads(mesh: BuiltMesh, settings:
         assert {c["name"] for c in inspector.get_columns(table)} == columns
     rows = catalog_rows(settings)
     assert [(r[0], r[1], r[4]) for r in rows] == [
-        ("shipping", "dim_carriers_v1", "TABLE"),
-        ("shipping", "dim_carriers_v2", "TABLE"),
-        ("shipping", "fct_shipments", "TABLE"),
+        ("gold", "dim_carriers_v1", "TABLE"),
+        ("gold", "dim_carriers_v2", "TABLE"),
+        ("gold", "fct_shipments", "TABLE"),
     ]
     for namespace, name, metadata_location, _, _ in rows:
         location = catalog.load_table((namespace, name)).location()
         assert metadata_location.startswith(f"{location}/metadata/")
         assert METADATA_FILE.fullmatch(metadata_location.rsplit("/", 1)[1])
         assert Path(urlparse(metadata_location).path).is_file()
-    assert catalog.list_namespaces() == [("shipping",)]
+    assert catalog.list_namespaces() == [("gold",)]
 
 
 def test_table_carries_descriptions_owner_tags_and_fingerprint(
@@ -115,7 +115,7 @@ def test_table_carries_descriptions_owner_tags_and_fingerprint(
     model = product(mesh, "fct_shipments")
     catalog = open_catalog(settings)
     Publisher(catalog, settings).publish(model)
-    table = catalog.load_table(("shipping", "fct_shipments"))
+    table = catalog.load_table(("gold", "fct_shipments"))
     assert table.properties["comment"] == model.description
     assert table.properties["owner"] == "shipping-team"
     assert table.properties["mesh.domain"] == "shipping"
@@ -141,7 +141,7 @@ def test_table_carries_descriptions_owner_tags_and_fingerprint(
     ]
     versioned = product(mesh, "dim_carriers", "2")
     Publisher(catalog, settings).publish(versioned)
-    assert catalog.load_table(("shipping", "dim_carriers_v2")).properties["mesh.version"] == "2"
+    assert catalog.load_table(("gold", "dim_carriers_v2")).properties["mesh.version"] == "2"
 
 
 def test_rows_read_back_equal_the_duckdb_gold_rows(mesh: BuiltMesh, settings: CatalogSettings) -> None:
@@ -150,7 +150,7 @@ def test_rows_read_back_equal_the_duckdb_gold_rows(mesh: BuiltMesh, settings: Ca
     result = Publisher(catalog, settings).publish(model)
     assert result.rows == 1500
     assert result.data_files > 1  # 400-row batches rolled at 16 KiB: streamed into several files
-    read_back = catalog.load_table(("shipping", "fct_shipments")).scan().to_arrow()
+    read_back = catalog.load_table(("gold", "fct_shipments")).scan().to_arrow()
     expected = gold_rows(mesh, model)
     assert sorted_table(read_back).cast(expected.schema).equals(sorted_table(expected))
 
@@ -162,7 +162,7 @@ def test_republish_overwrites_with_a_new_snapshot(mesh: BuiltMesh, settings: Cat
     first = publisher.publish(model)
     second = publisher.publish(model)
     assert second.action == "replaced"
-    table = catalog.load_table(("shipping", "dim_carriers_v2"))
+    table = catalog.load_table(("gold", "dim_carriers_v2"))
     assert table.scan().to_arrow().num_rows == 3  # replaced, not appended
     assert len(table.snapshots()) >= 2
     (row,) = catalog_rows(settings)
@@ -179,7 +179,7 @@ def test_additive_change_evolves_the_table(mesh: BuiltMesh, settings: CatalogSet
     evolved = publisher.publish(full)
     assert evolved.action == "evolved"
     assert evolved.diff is not None and evolved.diff.added == (("country", "string"),)
-    table = catalog.load_table(("shipping", "dim_carriers_v2"))
+    table = catalog.load_table(("gold", "dim_carriers_v2"))
     assert [f.name for f in table.schema().fields] == ["carrier_id", "carrier_name", "country"]
     assert table.schema().find_field("country").doc == "ISO country code of the carrier."
     assert sorted(table.scan().to_arrow().column("country").to_pylist()) == ["DE", "FR", "NL"]
@@ -232,18 +232,18 @@ def test_failed_republish_keeps_the_published_version(mesh: BuiltMesh, settings:
         publisher.publish(model, on_rows=explode_after_first_batch)
     assert catalog_rows(settings) == before_rows
     assert files_under(settings) == before_files
-    assert catalog.load_table(("shipping", "fct_shipments")).scan().to_arrow().num_rows == 1500
+    assert catalog.load_table(("gold", "fct_shipments")).scan().to_arrow().num_rows == 1500
 
 
 def test_a_table_the_mesh_did_not_publish_is_never_overwritten(
     mesh: BuiltMesh, settings: CatalogSettings
 ) -> None:
     catalog = open_catalog(settings)
-    catalog.create_namespace("shipping")
-    catalog.create_table(("shipping", "dim_carriers_v1"), Schema(NestedField(1, "x", StringType())))
+    catalog.create_namespace("gold")
+    catalog.create_table(("gold", "dim_carriers_v1"), Schema(NestedField(1, "x", StringType())))
     with pytest.raises(MeshError, match="not published by the mesh"):
         Publisher(catalog, settings).publish(product(mesh, "dim_carriers", "1"))
-    assert [f.name for f in catalog.load_table(("shipping", "dim_carriers_v1")).schema().fields] == ["x"]
+    assert [f.name for f in catalog.load_table(("gold", "dim_carriers_v1")).schema().fields] == ["x"]
 
 
 def test_missing_warehouse_file_is_bad_input(
@@ -255,7 +255,7 @@ def test_missing_warehouse_file_is_bad_input(
         Publisher(catalog, moved).publish(product(mesh, "fct_shipments"))
     assert missing.value.code is ExitCode.BAD_INPUT
     with pytest.raises(NoSuchTableError):
-        catalog.load_table(("shipping", "fct_shipments"))
+        catalog.load_table(("gold", "fct_shipments"))
 
 
 def test_unwritable_warehouse_fails_the_product_and_registers_nothing(
@@ -287,15 +287,15 @@ def test_a_table_whose_files_the_warehouse_lost_is_published_again(
     assert published.action == "re-created"
     assert published.lost_metadata == lost
     assert [row[1] for row in catalog_rows(settings)] == ["fct_shipments"]
-    assert catalog.load_table(("shipping", "fct_shipments")).scan().to_arrow().num_rows == 1500
+    assert catalog.load_table(("gold", "fct_shipments")).scan().to_arrow().num_rows == 1500
 
 
 def test_a_lost_table_the_mesh_did_not_publish_is_left_alone(
     mesh: BuiltMesh, settings: CatalogSettings
 ) -> None:
     catalog = open_catalog(settings)
-    catalog.create_namespace("shipping")  # not the mesh's: no mesh.managed property
-    catalog.create_table(("shipping", "fct_shipments"), Schema(NestedField(1, "x", StringType())))
+    catalog.create_namespace("gold")  # not the mesh's: no mesh.managed property
+    catalog.create_table(("gold", "fct_shipments"), Schema(NestedField(1, "x", StringType())))
     before = catalog_rows(settings)
     Path(urlparse(before[0][2]).path).unlink()
     with pytest.raises(MeshError, match="missing") as error:
@@ -320,7 +320,7 @@ def test_two_catalogs_over_one_warehouse_keep_each_others_tables(
         Publisher(second, other).publish(model)  # a republish, with its own clean-up, too
     for catalog in (first, second):
         for model in models:
-            table = catalog.load_table(("shipping", model.name if not model.version else f"{model.name}_v2"))
+            table = catalog.load_table(("gold", model.name if not model.version else f"{model.name}_v2"))
             assert table.scan().to_arrow().num_rows == gold_rows(mesh, model).num_rows
 
 
@@ -331,9 +331,9 @@ def test_a_lost_table_another_writer_made_in_a_mesh_namespace_is_left_alone(
     one whose metadata is lost is not the mesh's to forget, even under a product's name."""
     catalog = open_catalog(settings)
     Publisher(catalog, settings).publish(product(mesh, "dim_carriers", "2"))  # the mesh's namespace
-    trino_folder = f"{settings.warehouse}/shipping/fct_shipments-{'0' * 32}"
+    trino_folder = f"{settings.warehouse}/gold/fct_shipments-{'0' * 32}"
     catalog.create_table(
-        ("shipping", "fct_shipments"), Schema(NestedField(1, "x", StringType())), location=trino_folder
+        ("gold", "fct_shipments"), Schema(NestedField(1, "x", StringType())), location=trino_folder
     )
     before = catalog_rows(settings)
     lost = next(row[2] for row in before if row[1] == "fct_shipments")

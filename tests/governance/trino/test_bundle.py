@@ -41,11 +41,14 @@ def bundle_files(mesh: BuiltMesh, tmp_path: Path) -> dict[str, str]:
     return build_bundle(mesh.mesh, load_trino_settings(FIXTURE_TRINO), catalog).files
 
 
-def test_jdbc_catalog_reads_the_publishers_catalog(bundle_files: dict[str, str]) -> None:
-    properties = parse_properties(bundle_files["catalog/mesh.properties"])
+def test_jdbc_catalog_reads_the_publishers_catalog_named_after_its_domain(
+    bundle_files: dict[str, str],
+) -> None:
+    properties = parse_properties(bundle_files["catalog/shipping.properties"])
     assert properties["connector.name"] == "iceberg"
     assert properties["iceberg.catalog.type"] == "jdbc"
-    assert properties["iceberg.jdbc-catalog.catalog-name"] == "mesh_catalog"  # == pyiceberg SqlCatalog name
+    # == the pyiceberg SqlCatalog name the publisher writes the domain's rows under: the domain
+    assert properties["iceberg.jdbc-catalog.catalog-name"] == "shipping"
     assert properties["iceberg.jdbc-catalog.connection-password"] == "${ENV:MESH_CATALOG_PASSWORD}"
     assert properties["iceberg.jdbc-catalog.connection-user"] == "${ENV:MESH_CATALOG_USER}"
     assert properties["iceberg.jdbc-catalog.schema-version"] == "V1"
@@ -59,7 +62,7 @@ def test_jdbc_catalog_reads_the_publishers_catalog(bundle_files: dict[str, str])
 
 def test_one_read_only_rest_catalog_per_databricks_domain(bundle_files: dict[str, str]) -> None:
     catalogs = sorted(p for p in bundle_files if p.startswith("catalog/"))
-    assert catalogs == ["catalog/billing.properties", "catalog/mesh.properties"]
+    assert catalogs == ["catalog/billing.properties", "catalog/shipping.properties"]
     properties = parse_properties(bundle_files["catalog/billing.properties"])
     assert properties["iceberg.catalog.type"] == "rest"
     assert (
@@ -68,6 +71,7 @@ def test_one_read_only_rest_catalog_per_databricks_domain(bundle_files: dict[str
     assert properties["iceberg.rest-catalog.oauth2.token"] == "${ENV:DATABRICKS_TOKEN}"
     assert properties["iceberg.rest-catalog.warehouse"] == "billing"
     assert properties["iceberg.security"] == "read_only"
+    assert properties["fs.native-s3.enabled"] == "true"  # the fixture's databricks.cloud: aws
 
 
 def test_security_plugins_and_group_file(bundle_files: dict[str, str]) -> None:
@@ -93,9 +97,9 @@ def test_smoke_sql_parses_as_trino_sql(bundle_files: dict[str, str]) -> None:
     statements = [s for s in sqlglot.parse(bundle_files["smoke.sql"], read="trino") if s is not None]
     tables = {f"{t.catalog}.{t.db}.{t.name}" for s in statements for t in s.find_all(exp.Table)}
     assert {
-        "mesh.shipping.fct_shipments",
-        "mesh.shipping.dim_carriers_v1",
-        "mesh.shipping.dim_carriers_v2",
+        "shipping.gold.fct_shipments",
+        "shipping.gold.dim_carriers_v1",
+        "shipping.gold.dim_carriers_v2",
         "billing.gold.fct_invoices",
         "system.metadata.table_comments",
     } == tables
@@ -126,7 +130,7 @@ def test_command_writes_the_bundle(
     assert written == [
         "access-control.properties",
         "catalog/billing.properties",
-        "catalog/mesh.properties",
+        "catalog/shipping.properties",
         "docker-compose.yml",
         "group-provider.properties",
         "group.txt",

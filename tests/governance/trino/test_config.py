@@ -53,11 +53,21 @@ def test_a_control_character_in_any_value_is_refused(tmp_path: Path, key: tuple[
     assert ".".join(key) in _fails_in_one_line(_with(tmp_path, key, bad))
 
 
-@pytest.mark.parametrize(
-    "name", ["../../outside", "a/b", "/etc/x", "Mesh", "mesh catalog", "", "-x", "..", "a.b"]
-)
-def test_a_catalog_name_that_is_not_a_trino_name_is_refused(tmp_path: Path, name: str) -> None:
-    assert "external_catalog" in _fails_in_one_line(_with(tmp_path, ("external_catalog",), name))
+@pytest.mark.parametrize("cloud", ["s3", "AWS", "", "../x", "onprem"])
+def test_a_cloud_with_no_trino_file_system_is_refused(tmp_path: Path, cloud: str) -> None:
+    assert "databricks.cloud" in _fails_in_one_line(_with(tmp_path, ("databricks", "cloud"), cloud))
+
+
+def test_the_workspace_cloud_picks_the_databricks_catalogs_file_system(tmp_path: Path) -> None:
+    from governance.trino.properties import databricks_catalog
+
+    for cloud, enabled in [("aws", "fs.native-s3"), ("azure", "fs.native-azure"), ("gcp", "fs.native-gcs")]:
+        settings = load_trino_settings(_with(tmp_path, ("databricks", "cloud"), cloud))
+        assert f"{enabled}.enabled=true" in databricks_catalog(settings, "orders").splitlines()
+    local = databricks_catalog(
+        load_trino_settings(_with(tmp_path, ("databricks", "cloud"), "local")), "orders"
+    )
+    assert {"fs.native-local.enabled=true", "local.location=/"} <= set(local.splitlines())
 
 
 @pytest.mark.parametrize("members", [["ali\nce"], ["bob", "x\ry"]])

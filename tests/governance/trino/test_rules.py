@@ -45,18 +45,18 @@ def test_rules_are_valid_trino_file_based_access_control(rules: dict[str, Any]) 
 
 
 def test_granted_group_reads_without_pii_columns(rules: dict[str, Any]) -> None:
-    privileges, hidden = table_access(rules, "alice", {"data-consumers"}, "mesh.shipping.fct_shipments")
+    privileges, hidden = table_access(rules, "alice", {"data-consumers"}, "shipping.gold.fct_shipments")
     assert privileges == {"SELECT"}
     assert hidden == {"recipient_email"}
 
 
 def test_pii_cleared_group_sees_every_column_even_when_also_a_consumer(rules: dict[str, Any]) -> None:
-    assert table_access(rules, "petra", {"shipping-pii-readers"}, "mesh.shipping.fct_shipments") == (
+    assert table_access(rules, "petra", {"shipping-pii-readers"}, "shipping.gold.fct_shipments") == (
         {"SELECT"},
         set(),
     )
     both = table_access(
-        rules, "petra", {"data-consumers", "shipping-pii-readers"}, "mesh.shipping.fct_shipments"
+        rules, "petra", {"data-consumers", "shipping-pii-readers"}, "shipping.gold.fct_shipments"
     )
     assert both == ({"SELECT"}, set())
 
@@ -66,30 +66,30 @@ def test_owner_reads_its_product_with_pii_in_clear_and_never_writes_it(
 ) -> None:
     # The access matrix (governance.access): the owner reads its PII in clear, as on Unity Catalog.
     # Products are written by the publisher alone: no OWNERSHIP (DDL), INSERT, DELETE or UPDATE.
-    privileges, hidden = table_access(rules, "sam", {"shipping-team"}, "mesh.shipping.fct_shipments")
+    privileges, hidden = table_access(rules, "sam", {"shipping-team"}, "shipping.gold.fct_shipments")
     assert privileges == {"SELECT"}
     assert hidden == set()
-    assert table_access(rules, "alice", {"data-consumers"}, "mesh.shipping.fct_shipments")[1] == {
+    assert table_access(rules, "alice", {"data-consumers"}, "shipping.gold.fct_shipments")[1] == {
         "recipient_email"
     }
-    assert table_access(rules, PUBLISHER, set(), "mesh.shipping.fct_shipments")[0] >= {
+    assert table_access(rules, PUBLISHER, set(), "shipping.gold.fct_shipments")[0] >= {
         "INSERT",
         "DELETE",
         "UPDATE",
         "OWNERSHIP",
     }
     # A schema owner may DROP SCHEMA ... CASCADE: only admins and the publisher own schemas.
-    assert first(rules["schemas"], "sam", {"shipping-team"}, catalog="mesh", schema="shipping") is None
+    assert first(rules["schemas"], "sam", {"shipping-team"}, catalog="shipping", schema="gold") is None
     assert first(rules["schemas"], "sam", {"shipping-team"}, catalog="billing", schema="gold") is None
 
 
 def test_owner_has_every_privilege_on_the_other_tables_of_its_schema_only(rules: dict[str, Any]) -> None:
     everything = {"SELECT", "INSERT", "DELETE", "UPDATE", "OWNERSHIP"}
-    assert table_access(rules, "sam", {"shipping-team"}, "mesh.shipping.scratch")[0] == everything
-    assert table_access(rules, "sam", {"shipping-team"}, "mesh.other.scratch") == (set(), set())
-    assert table_access(rules, "alice", {"data-consumers"}, "mesh.shipping.scratch") == (set(), set())
+    assert table_access(rules, "sam", {"shipping-team"}, "shipping.gold.scratch")[0] == everything
+    assert table_access(rules, "sam", {"shipping-team"}, "shipping.other.scratch") == (set(), set())
+    assert table_access(rules, "alice", {"data-consumers"}, "shipping.gold.scratch") == (set(), set())
     # A product's name is taken before it is published: creating it needs OWNERSHIP, which nobody has.
-    assert table_access(rules, "sam", {"shipping-team"}, "mesh.shipping.dim_carriers_v2")[0] == {"SELECT"}
+    assert table_access(rules, "sam", {"shipping-team"}, "shipping.gold.dim_carriers_v2")[0] == {"SELECT"}
 
 
 def test_owning_another_product_in_the_schema_grants_nothing_on_this_one(
@@ -102,16 +102,16 @@ def test_owning_another_product_in_the_schema_grants_nothing_on_this_one(
     shipments.cleared = [g for g in shipments.cleared if g != "shipping-team"]
     rules = builder.build()
     # shipping-team still owns dim_carriers (same schema), so it owns the schema's other tables...
-    assert "OWNERSHIP" in table_access(rules, "sam", {"shipping-team"}, "mesh.shipping.scratch")[0]
+    assert "OWNERSHIP" in table_access(rules, "sam", {"shipping-team"}, "shipping.gold.scratch")[0]
     # ...but not fct_shipments, which it is not granted at all.
-    assert table_access(rules, "sam", {"shipping-team"}, "mesh.shipping.fct_shipments") == (set(), set())
-    assert table_access(rules, "x", {"other-team"}, "mesh.shipping.fct_shipments")[0] == {"SELECT"}
+    assert table_access(rules, "sam", {"shipping-team"}, "shipping.gold.fct_shipments") == (set(), set())
+    assert table_access(rules, "x", {"other-team"}, "shipping.gold.fct_shipments")[0] == {"SELECT"}
 
 
 def test_products_without_pii_hide_nothing_and_databricks_products_are_read_only(
     rules: dict[str, Any],
 ) -> None:
-    assert table_access(rules, "alice", {"data-consumers"}, "mesh.shipping.dim_carriers_v2") == (
+    assert table_access(rules, "alice", {"data-consumers"}, "shipping.gold.dim_carriers_v2") == (
         {"SELECT"},
         set(),
     )
@@ -124,18 +124,18 @@ def test_products_without_pii_hide_nothing_and_databricks_products_are_read_only
 
 
 def test_anything_not_granted_is_denied(rules: dict[str, Any]) -> None:
-    assert table_access(rules, "frank", {"finance-analysts"}, "mesh.shipping.dim_carriers_v2") == (
+    assert table_access(rules, "frank", {"finance-analysts"}, "shipping.gold.dim_carriers_v2") == (
         set(),
         set(),
     )
-    assert table_access(rules, "mallory", set(), "mesh.shipping.fct_shipments") == (set(), set())
-    assert table_access(rules, "alice", {"data-consumers"}, "mesh.shipping.int_legs") == (set(), set())
+    assert table_access(rules, "mallory", set(), "shipping.gold.fct_shipments") == (set(), set())
+    assert table_access(rules, "alice", {"data-consumers"}, "shipping.gold.int_legs") == (set(), set())
     assert (
         first(
             rules["procedures"],
             "alice",
             {"data-consumers"},
-            catalog="mesh",
+            catalog="shipping",
             schema="system",
             procedure="register_table",
         )
@@ -146,7 +146,7 @@ def test_anything_not_granted_is_denied(rules: dict[str, Any]) -> None:
 def test_publisher_may_register_and_unregister_tables_only(rules: dict[str, Any]) -> None:
     for procedure in ("register_table", "unregister_table"):
         rule = first(
-            rules["procedures"], PUBLISHER, set(), catalog="mesh", schema="system", procedure=procedure
+            rules["procedures"], PUBLISHER, set(), catalog="shipping", schema="system", procedure=procedure
         )
         assert rule is not None and rule["privileges"] == ["EXECUTE"]
     assert (
@@ -154,7 +154,7 @@ def test_publisher_may_register_and_unregister_tables_only(rules: dict[str, Any]
             rules["procedures"],
             PUBLISHER,
             set(),
-            catalog="mesh",
+            catalog="shipping",
             schema="system",
             procedure="rollback_to_snapshot",
         )
@@ -163,7 +163,7 @@ def test_publisher_may_register_and_unregister_tables_only(rules: dict[str, Any]
 
 
 def test_admins_may_do_everything(rules: dict[str, Any]) -> None:
-    privileges, hidden = table_access(rules, "admin", {"mesh-admins"}, "mesh.shipping.fct_shipments")
+    privileges, hidden = table_access(rules, "admin", {"mesh-admins"}, "shipping.gold.fct_shipments")
     assert "OWNERSHIP" in privileges and hidden == set()
 
 

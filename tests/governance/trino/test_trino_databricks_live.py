@@ -149,8 +149,7 @@ def test_the_cross_domain_demo_query_returns_the_embedded_engines_rows_on_trino(
     whole result, not its first rows: ties at `limit 8` may be cut differently by two engines."""
     query = re.sub(r"\s+limit \d+$", "", makefile_demo_query())
     assert "orders.gold.fct_orders" in query and "logistics.gold." in query
-    # Published products are still <external_catalog>.<domain>.<table> on Trino (issue 20: one name).
-    on_trino = query.replace("logistics.gold.", f"{settings.external_catalog}.logistics.")
+    on_trino = query  # unchanged: every product is <domain>.<layer>.<table> on both engines
     expected = embedded.execute(query).rows
     engine = server.engine(settings, member(settings, "data-consumers"))
     try:

@@ -135,7 +135,7 @@ def test_products_carry_their_description_as_table_comment(
             for model in domain.products:
                 rows = engine.execute(
                     "SELECT table_name, comment FROM system.metadata.table_comments "
-                    f"WHERE catalog_name = '{settings.external_catalog}' AND schema_name = '{domain.name}'"
+                    f"WHERE catalog_name = '{domain.name}' AND schema_name = '{model.schema}'"
                 ).rows
                 comments = dict(rows)
                 assert any(c == model.description for c in comments.values()), model.name
@@ -149,7 +149,7 @@ def test_a_user_in_no_group_sees_nothing(
     engine = server.engine(settings, NOBODY)
     try:
         catalogs = {row[0] for row in engine.execute("SHOW CATALOGS").rows}
-        assert settings.external_catalog not in catalogs
+        assert not catalogs & {d.name for d in external_domains(mesh)}
         table, _, _ = external_products(mesh, settings)[0]
         with pytest.raises(EngineError, match="Access Denied"):
             engine.execute(f"SELECT count(*) FROM {table}")
@@ -157,9 +157,12 @@ def test_a_user_in_no_group_sees_nothing(
         engine.close()
 
 
-def test_the_owning_group_writes_its_own_schema_only(
+def test_the_owning_group_writes_its_own_catalog_only(
     server: TrinoServer, settings: TrinoSettings, mesh: MeshModel, published: CatalogSettings
 ) -> None:
+    """Each external domain has its own catalog, named after it. Its owning group builds there on Trino
+    (the domain declares the `trino` target; `mesh trino-config` then lets it create, write and drop in
+    its catalog); a reader writes nothing, and nobody but the admins writes another domain's catalog."""
     owned, _, product = external_products(mesh, settings)[0]
     owner_group = product.owner
     assert owner_group
@@ -167,18 +170,22 @@ def test_the_owning_group_writes_its_own_schema_only(
     owner = server.engine(settings, member(settings, owner_group))
     reader_group = next(g for g in product.readers if g != owner_group)
     reader = server.engine(settings, member(settings, reader_group))
-    catalog = settings.external_catalog
+    catalog = owned.catalog  # the domain's own catalog
+    others = sorted(
+        {p.table.catalog for p in RulesBuilder(mesh, settings, "mesh-publisher").products} - {catalog}
+    )
+    assert others, "no other domain's catalog to try"
+    scratch = f"{catalog}.{owned.schema}.trino_owner_check"
     try:
-        admin.execute(f"CREATE SCHEMA IF NOT EXISTS {catalog}.not_{owned.schema}")
-        scratch = f"{catalog}.{owned.schema}.trino_owner_check"
         admin.execute(f"DROP TABLE IF EXISTS {scratch}")
         owner.execute(f"CREATE TABLE {scratch} AS SELECT 1 AS x")
-        admin.execute(f"DROP TABLE {scratch}")
         with pytest.raises(EngineError, match="Access Denied"):
-            owner.execute(f"CREATE TABLE {catalog}.not_{owned.schema}.t AS SELECT 1 AS x")
-        with pytest.raises(EngineError, match="Access Denied"):
-            reader.execute(f"CREATE TABLE {scratch} AS SELECT 1 AS x")
-        for write in (  # a product is the publisher's alone
+            reader.execute(f"INSERT INTO {scratch} VALUES (2)")
+        owner.execute(f"DROP TABLE {scratch}")
+        for other in others:  # denied, or not even visible to the owner
+            with pytest.raises(EngineError, match=r"Access Denied|CATALOG_NOT_FOUND"):
+                owner.execute(f"CREATE TABLE {other}.{owned.schema}.trino_owner_check AS SELECT 1 AS x")
+        for write in (  # a reader never writes a product
             f"INSERT INTO {owned} SELECT * FROM {owned} LIMIT 1",
             f"DELETE FROM {owned}",
             f"ALTER TABLE {owned} ADD COLUMN trino_owner_check varchar",
@@ -186,9 +193,9 @@ def test_the_owning_group_writes_its_own_schema_only(
             f"DROP SCHEMA {catalog}.{owned.schema} CASCADE",
         ):
             with pytest.raises(EngineError, match="Access Denied"):
-                owner.execute(write)
+                reader.execute(write)
     finally:
-        admin.execute(f"DROP SCHEMA IF EXISTS {catalog}.not_{owned.schema}")
+        admin.execute(f"DROP TABLE IF EXISTS {scratch}")
         for engine in (admin, owner, reader):
             engine.close()
 
@@ -215,9 +222,7 @@ def test_mesh_query_on_trino_returns_the_embedded_engines_rows(
     monkeypatch.setenv("TRINO_PORT", str(server.port))
     monkeypatch.setenv("TRINO_USER", member(settings, "data-consumers"))
     embedded_sql = demo_query({t: f"logistics.gold.{t}" for t in ("fct_shipments", "dim_carriers")})
-    trino_sql = demo_query(
-        {t: f"{settings.external_catalog}.logistics.{t}" for t in ("fct_shipments", "dim_carriers")}
-    )
+    trino_sql = demo_query({t: f"logistics.gold.{t}" for t in ("fct_shipments", "dim_carriers")})
     assert main(["query", embedded_sql, "--format", "json"]) == 0
     embedded_rows = orjson.loads(capsys.readouterr().out)
     assert main(["query", trino_sql, "--engine", "trino", "--format", "json"]) == 0

@@ -17,7 +17,7 @@ from pyiceberg.catalog.sql import SqlCatalog
 from governance.engines.base import EngineError
 from governance.errors import ExitCode
 from governance.iceberg.catalog import open_catalog
-from governance.iceberg.config import CatalogSettings
+from governance.iceberg.config import CatalogSettings, domain_catalog
 from governance.iceberg.publisher import Publisher
 from governance.model import Model
 from governance.trino.config import TrinoSettings, load_trino_settings
@@ -28,7 +28,7 @@ from tests.governance.trino.live import TrinoServer, missing, started_trino
 
 pytestmark = pytest.mark.trino
 
-SHIPPING = "mesh.shipping"
+SHIPPING = "shipping.gold"
 
 
 @pytest.fixture(scope="module")
@@ -52,19 +52,21 @@ def server(mesh: BuiltMesh, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 @pytest.fixture(scope="module")
 def catalog_settings(mesh: BuiltMesh, server: TrinoServer) -> CatalogSettings:
-    # The catalog name Trino's JDBC catalog reads (governance/publish.yml), its database and warehouse.
-    return CatalogSettings(
+    # The shipping domain's Iceberg catalog, which Trino's catalog `shipping` reads: its database and
+    # warehouse (`mesh publish` publishes each domain so, iceberg.config.domain_catalog).
+    database = CatalogSettings(
         "mesh", pg_uri(), server.warehouse, "mesh-publisher", 400, 16 * 1024, mesh.warehouse
     )
+    return domain_catalog(database, "shipping")
 
 
 @pytest.fixture
 def publisher(catalog_settings: CatalogSettings) -> Publisher:
-    """A publisher over an empty `shipping` namespace (earlier tests' tables dropped)."""
+    """A publisher over an empty `shipping.gold` namespace (earlier tests' tables dropped)."""
     catalog = open_catalog(catalog_settings)
     assert isinstance(catalog, SqlCatalog)
-    if catalog.namespace_exists("shipping"):
-        for identifier in catalog.list_tables("shipping"):
+    if catalog.namespace_exists("gold"):
+        for identifier in catalog.list_tables("gold"):
             catalog.drop_table(identifier)
     return Publisher(catalog, catalog_settings)
 
@@ -96,7 +98,7 @@ def test_pii_columns_are_readable_by_cleared_groups_only(
     table = f"{SHIPPING}.fct_shipments"
     # Trino denies a hidden column by naming the table (file-based access control, Trino 476).
     with pytest.raises(
-        EngineError, match=r"Access Denied: Cannot select from table mesh\.shipping\.fct_shipments"
+        EngineError, match=r"Access Denied: Cannot select from table shipping\.gold\.fct_shipments"
     ):
         run(server, settings, "alice", f"SELECT recipient_email FROM {table}")
     assert run(server, settings, "alice", f"SELECT count(*) FROM {table}") == [(1500,)]
