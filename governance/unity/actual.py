@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 
 from databricks.sdk.errors.platform import NotFound, PermissionDenied
 
+from governance.unity import masks
 from governance.unity.client import StatementError, UnityClient
 from governance.unity.sql import quote_ident, quote_literal
-from governance.unity.state import ShareState, TableState, UnityState
+from governance.unity.state import MaskFunction, ShareState, TableState, UnityState
 
 Row = dict[str, str | None]
 RawGrants = dict[tuple[str, str], dict[str, set[str]]]  # (securable, name) -> principal -> privileges
@@ -54,8 +55,19 @@ def objects_sql(catalog: str, page: Mapping[str, list[str]], containers: bool) -
         "SELECT 'column' AS kind, table_schema AS schema_name, table_name, column_name, comment, "
         f"NULL AS owner FROM {info}.columns WHERE {_where(page, 'table_schema', 'table_name')}",
     ]
+    # Column masks ride on the same query: https://docs.databricks.com/aws/en/sql/language-manual/information-schema/column_masks
+    parts.append(
+        "SELECT 'mask' AS kind, table_schema AS schema_name, table_name, column_name, "
+        "concat_ws('.', mask_catalog, mask_schema, mask_name) AS comment, NULL AS owner "
+        f"FROM {info}.column_masks WHERE {_where(page, 'table_schema', 'table_name')}"
+    )
     if containers:
         parts += [
+            # the mesh's mask functions in these schemas (information-schema/routines)
+            "SELECT 'function' AS kind, routine_schema AS schema_name, routine_name AS table_name, "
+            "data_type AS column_name, routine_definition AS comment, routine_owner AS owner "
+            f"FROM {info}.routines WHERE routine_schema IN ({_in_list(page)}) "
+            f"AND startswith(routine_name, {quote_literal(masks.PREFIX)})",
             "SELECT 'catalog' AS kind, NULL AS schema_name, NULL AS table_name, NULL AS column_name, "
             f"NULL AS comment, catalog_owner AS owner FROM {info}.catalogs "
             f"WHERE catalog_name = {quote_literal(catalog)}",
@@ -129,6 +141,7 @@ class _Catalog:
     tables: dict[str, TableState] = field(default_factory=dict)
     owned_tables: set[str] = field(default_factory=set)
     owned_containers: set[str] = field(default_factory=set)  # "catalog" or "catalog.schema"
+    functions: dict[str, MaskFunction] = field(default_factory=dict)
     exists: bool = True
 
 
@@ -182,12 +195,21 @@ def _objects(catalog: _Catalog, rows: list[Row]) -> None:
             if owned:
                 catalog.owned_containers.add(f"{catalog.name}.{row['schema_name']}")
             continue
+        if row["kind"] == "function":
+            name = f"{catalog.name}.{row['schema_name']}.{row['table_name']}".lower()
+            data_type = (row["column_name"] or "").upper()
+            catalog.functions[name] = MaskFunction(
+                name, data_type, (row["comment"] or "").strip(), row["owner"]
+            )
+            continue
         full = f"{catalog.name}.{row['schema_name']}.{row['table_name']}"
         table = catalog.tables.setdefault(full, TableState(full))
         if row["kind"] == "table":
             table.comment, table.owner = row["comment"] or None, row["owner"]
             if owned:
                 catalog.owned_tables.add(full)
+        elif row["kind"] == "mask":
+            table.masks[row["column_name"] or ""] = (row["comment"] or "").lower()
         else:
             table.columns[row["column_name"] or ""] = row["comment"] or None
 
@@ -286,6 +308,7 @@ def read_actual(
             job.result()
         for catalog in catalogs.values():
             state.tables.update(catalog.tables)
+            state.functions.update(catalog.functions)
         unseen = sorted(set(sizes) - set(state.tables))
         for job in [pool.submit(_absent_or_hidden, client, name, state) for name in unseen]:
             job.result()

@@ -23,13 +23,22 @@ from functools import partial
 
 from databricks.sdk.errors.base import DatabricksError
 
-from governance.unity import sql
+from governance.unity import masks, sql
 from governance.unity.audit import AuditLog, Effect, statements_of
 from governance.unity.client import GrantChange, StatementError, UnityClient, describe_error
 from governance.unity.plan import Change, Plan
+from governance.unity.state import MaskFunction
 
 SHARE_BATCH = 100  # Delta Sharing accepts at most 100 data-object updates per call
-PHASES = (frozenset({"metadata", "grants"}), frozenset({"share"}), frozenset({"owner"}))
+# Mask functions first; a table's masks (with its comments and tags) before any grant, so a reader the
+# plan grants SELECT never reads a PII column unmasked; then shares, and owner changes last.
+PHASES = (
+    frozenset({"function"}),
+    frozenset({"metadata"}),
+    frozenset({"grants"}),
+    frozenset({"share"}),
+    frozenset({"owner"}),
+)
 SCRIPTING_UNSUPPORTED = "UNSUPPORTED_FEATURE.SQL_SCRIPTING"
 
 
@@ -75,6 +84,7 @@ class Applier:
         kind = unit[0]
         handler: Callable[[list[Change]], None] = {
             "metadata": self._metadata,
+            "function": self._function,
             "grants": self._grants,
             "owner": self._owner,
             "share": self._share,
@@ -163,6 +173,18 @@ class Applier:
             self.audit.outcome(write_id, "applied")
         if first_error is not None:
             raise first_error
+
+    def _function(self, changes: list[Change]) -> None:
+        (change,) = changes
+        function = MaskFunction(change.target, change.after["data_type"], change.after["body"])
+        statement = masks.create_function(function)
+        write_id = self.audit.intent(change, "sql", {"function": change.after}, statement)
+        try:
+            self.client.execute(statement)
+        except Exception as error:
+            self.audit.outcome(write_id, _status(error), describe_error(error))
+            raise
+        self.audit.outcome(write_id, "applied")
 
     def _grants(self, changes: list[Change]) -> None:
         (change,) = changes

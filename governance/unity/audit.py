@@ -24,7 +24,7 @@ from typing import IO, Any
 import orjson
 
 from governance.errors import MeshError
-from governance.unity import sql
+from governance.unity import masks, sql
 from governance.unity.plan import Change
 from governance.unity.state import UnityState
 
@@ -108,7 +108,8 @@ class AuditLog:
         pending = self.open_intents()
         if not pending:
             return 0
-        tables = sorted({str(e["target"]) for e in pending if e.get("securable") == "table"})
+        # A function is read with the schema that holds it: its name stands in for a table of that schema.
+        tables = sorted({str(e["target"]) for e in pending if e.get("securable") in ("table", "function")})
         shares = sorted({str(e["target"]) for e in pending if e.get("securable") == "share"})
         state = read(tables, shares)
         for entry in pending:
@@ -147,6 +148,11 @@ def effect_present(entry: dict[str, Any], state: UnityState) -> bool | None:
             objects = effect["objects"]
             return set(objects["add"]) <= share.objects and not set(objects["remove"]) & share.objects
         return _grants_hold(share.recipients, effect.get("grants", {}))
+    if securable == "function":
+        function = state.functions.get(target)
+        if function is None:
+            return None  # functions are read with their tables' catalog: not covered by this read
+        return " ".join(function.body.split()) == " ".join(str(effect["function"]["body"]).split())
     if securable in ("catalog", "schema"):
         containers = state.catalog_grants if securable == "catalog" else state.schema_grants
         held = containers.get(target)
@@ -167,6 +173,9 @@ def _table_effect(entry: dict[str, Any], effect: Effect, state: UnityState) -> b
         return bool(table.owner == effect["owner"])
     if "grants" in effect:
         return _grants_hold(table.grants, effect["grants"])
+    if "mask" in effect:
+        held = {c.lower(): f for c, f in table.masks.items()}
+        return bool(held.get(str(column).lower()) == effect["mask"])
     tags = table.column_tags.get(column, {}) if column else table.tags
     if "tags_set" in effect:
         return all(tags.get(k) == v for k, v in effect["tags_set"].items())
@@ -187,6 +196,14 @@ def statements_of(changes: Iterable[Change], multi_column: bool) -> list[tuple[C
             )
             for group in groups:
                 out.append((change, sql.alter_column_comments(change.target, group), {"columns": group}))
+        elif change.kind == "mask":
+            function, column = change.after["function"], str(change.column)
+            statement = (
+                masks.set_mask(change.target, column, function)
+                if function
+                else masks.drop_mask(change.target, column)
+            )
+            out.append((change, statement, {"mask": function}))
         elif change.kind == "tags":
             if change.after["unset"]:
                 statement = sql.unset_tags(change.target, change.column, change.after["unset"])

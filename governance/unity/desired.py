@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 
 from databricks.sdk.service.catalog import Privilege
 
+from governance.access import product_access
 from governance.errors import MeshError
 from governance.findings import Finding, Severity
 from governance.model import MeshModel, Model
 from governance.project import Platform
 from governance.unity.config import UnityConfig
+from governance.unity.masks import mask_function, sql_type
 from governance.unity.state import Grants, ShareState, TableState, Tags, UnityState
 
 KNOWN_PRIVILEGES = frozenset(p.value for p in Privilege)
@@ -121,6 +123,11 @@ def _table_grants(model: Model, config: UnityConfig, findings: list[Finding], ow
         for grantee in grantees:
             _add(grants, grantee, name)
     readers = config.restricted_readers.get(model.classification or "")
+    # The access matrix's readers cleared for PII read the product (governance.access): SELECT.
+    access = product_access(model, config.access_policy())
+    for group in access.cleared:
+        if group != access.owner:
+            _add(grants, config.unity_principal(group) or group, "SELECT")
     if readers is None:
         if config.consumer_group:
             _add(grants, config.consumer_group, "SELECT")
@@ -147,6 +154,21 @@ def _table_grants(model: Model, config: UnityConfig, findings: list[Finding], ow
     return _frozen(grants)
 
 
+def _masks(model: Model, config: UnityConfig, table: TableState, state: UnityState) -> None:
+    """A mask on every column the matrix withholds from uncleared readers (governance.unity.masks)."""
+    access = product_access(model, config.access_policy())
+    withheld = access.withheld_columns
+    if not withheld:
+        return
+    catalog, schema, _ = table.full_name.lower().split(".")
+    clear = sorted({config.unity_principal(g) or g for g in access.cleared})
+    for column in withheld:
+        data_type = sql_type(model, column, model.columns[column].data_type)
+        function = mask_function(catalog, schema, data_type, clear)
+        state.functions[function.full_name] = function
+        table.masks[column] = function.full_name
+
+
 def build_desired(mesh: MeshModel, config: UnityConfig) -> DesiredState:
     state = UnityState(shares={name: ShareState(name) for name in config.shares})
     for name, recipients in config.shares.items():
@@ -167,6 +189,7 @@ def build_desired(mesh: MeshModel, config: UnityConfig) -> DesiredState:
             domain=model.domain,
             product=model.display_name,
         )
+        _masks(model, config, table, state)
         state.tables[table.full_name] = table
         catalog, schema, _ = table.full_name.split(".")
         for principal in table.grants:

@@ -193,8 +193,31 @@ def _read_held(client: UnityClient, catalog: str, tables: dict[str, str | None])
     return held
 
 
+def _check_functions(held: _Held, catalog: str, mask_schemas: frozenset[str], report: Report) -> None:
+    """The PII mask functions live in the product's schema: CREATE FUNCTION on it
+    (https://docs.databricks.com/aws/en/sql/language-manual/sql-ref-syntax-ddl-create-sql-function);
+    the sync owns what it creates, so EXECUTE follows."""
+    on_catalog = held.privileges.get("catalog", set())
+    for schema in sorted(mask_schemas):
+        on_schema = held.privileges.get(f"schema:{schema}", set()) | on_catalog
+        if not held.catalog_owned and not {"CREATE_FUNCTION", "ALL_PRIVILEGES"} & on_schema:
+            report.problems.append(
+                Problem(
+                    f"schema {catalog}.{schema}",
+                    "sync principal lacks CREATE FUNCTION, needed for the PII column masks",
+                    _grant("CREATE_FUNCTION", "SCHEMA", f"{catalog}.{schema}", report.principal),
+                )
+            )
+
+
 def _check_catalog(
-    client: UnityClient, catalog: str, tables: dict[str, str | None], shared: set[str], report: Report
+    client: UnityClient,
+    catalog: str,
+    tables: dict[str, str | None],
+    shared: set[str],
+    report: Report,
+    *,
+    mask_schemas: frozenset[str] = frozenset(),
 ) -> None:
     """`tables`: full name -> owner after the sync (None: left as it is)."""
     me = report.principal
@@ -219,6 +242,7 @@ def _check_catalog(
             report.problems.append(
                 Problem(f"schema {catalog}.{schema}", "sync principal lacks USE SCHEMA", fix)
             )
+    _check_functions(held, catalog, mask_schemas, report)
     missing: dict[str, list[str]] = {}  # privilege -> tables lacking it
     for table, owner_after in sorted(tables.items()):
         if table not in held.visible:
@@ -297,8 +321,17 @@ def diagnose(client: UnityClient, desired: UnityState, actual: UnityState | None
     checks: list[tuple[str, Callable[[], None]]] = [
         ("SQL scripting", lambda: _check_scripting(client, report))
     ]
+    mask_schemas: dict[str, set[str]] = {}
+    for name in desired.functions:
+        catalog, schema, _ = name.split(".")
+        mask_schemas.setdefault(catalog, set()).add(schema)
     checks += [
-        (f"catalog {c}", lambda c=c, t=t: _check_catalog(client, c, t, shared, report))  # type: ignore[misc]
+        (
+            f"catalog {c}",
+            lambda c=c, t=t: _check_catalog(  # type: ignore[misc]
+                client, c, t, shared, report, mask_schemas=frozenset(mask_schemas.get(c.lower(), set()))
+            ),
+        )
         for c, t in sorted(by_catalog.items())
     ]
     checks.append(("shares", lambda: _check_shares(client, desired, actual, report)))

@@ -16,8 +16,10 @@ from typing import Any
 import orjson
 
 from governance.errors import MeshError
-from governance.findings import Finding
+from governance.findings import Finding, Severity
+from governance.model import Location
 from governance.unity.config import UnityConfig
+from governance.unity.masks import is_mesh_function
 from governance.unity.state import Grants, TableState, Tags, UnityState
 
 PLAN_VERSION = 1
@@ -29,9 +31,10 @@ CONTAINER_PRIVILEGES = {"catalog": frozenset({"USE_CATALOG"}), "schema": frozens
 class Change:
     """One write. `before`/`after` are JSON values; for tags/grants `after` holds the delta to apply."""
 
-    # comment | column_comments | tags | owner | grants | share_create | share_objects | share_recipients
+    # comment | column_comments | tags | mask | owner | grants | function | share_create | share_objects
+    # | share_recipients
     kind: str
-    securable: str  # table | schema | catalog | share
+    securable: str  # table | schema | catalog | share | function
     target: str  # full name of the securable
     domain: str
     before: Any
@@ -42,7 +45,7 @@ class Change:
     @property
     def unit(self) -> tuple[str, str]:
         """Changes applied together in one request: a table's comments and tags share one SQL script."""
-        if self.kind in ("comment", "column_comments", "tags"):
+        if self.kind in ("comment", "column_comments", "tags", "mask"):
             return ("metadata", self.target)
         if self.kind.startswith("share"):
             return ("share", self.target)
@@ -63,6 +66,7 @@ class Plan:
     findings: list[Finding] = field(default_factory=list)
     tables: list[str] = field(default_factory=list)  # the scope read, to re-check the fingerprint on apply
     shares: list[str] = field(default_factory=list)
+    blocked_functions: list[str] = field(default_factory=list)  # names taken by a function not the mesh's
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
     def to_json(self) -> bytes:
@@ -127,8 +131,9 @@ class Plan:
 
 
 CHANGE_KINDS = {
-    "comment": "table", "column_comments": "table", "tags": "table", "owner": "table",
+    "comment": "table", "column_comments": "table", "tags": "table", "owner": "table", "mask": "table",
     "grants": None, "share_create": "share", "share_objects": "share", "share_recipients": "share",
+    "function": "function",
 }  # fmt: skip
 _CHANGE_FIELDS = {f.name for f in fields(Change)}
 _REQUIRED_FIELDS = {"kind", "securable", "target", "domain", "before", "after"}
@@ -346,12 +351,81 @@ def _table_changes(
         plan.drift.extend(notes)
         if tag_change:
             plan.changes.append(tag_change)
+    _mask_changes(want, have, plan)
     grant_change, notes = _grant_delta(
         "table", target, domain=domain, desired=want.grants, actual=have.grants, managed=managed, prune=prune
     )
     plan.drift.extend(notes)
     if grant_change:
         plan.changes.append(grant_change)
+
+
+def _mask_changes(want: TableState, have: TableState, plan: Plan) -> None:
+    """SET MASK where a withheld column lacks the mesh's mask (or holds an outdated mesh mask), DROP MASK
+    where a mesh mask remains on a column no longer withheld; another principal's mask is left alone.
+    Columns are matched as Unity Catalog resolves them: case-insensitively."""
+    target, domain = want.full_name, want.domain
+    columns = {c.lower(): c for c in have.columns}
+    held = {c.lower(): (c, f) for c, f in have.masks.items()}
+    blocked = set(plan.blocked_functions)
+    for column, function in sorted(want.masks.items()):
+        stored = columns.get(column.lower())
+        if stored is None:
+            continue  # reported as a declared column absent from the table
+        current = held.get(column.lower(), (stored, None))[1]
+        if current == function:
+            continue
+        if current and not is_mesh_function(current):
+            plan.drift.append(
+                f"table {target}: column {stored!r} is masked by {current}, not the mesh's {function}; "
+                "left alone (drop that mask to let the sync apply its own)"
+            )
+            continue
+        if function in blocked:
+            continue  # the function's name is taken by another definition: reported once, as a finding
+        plan.changes.append(
+            Change(
+                "mask", "table", target, domain, current, {"function": function}, stored, current is not None
+            )
+        )
+    wanted = {c.lower() for c in want.masks}
+    for lowered, (stored, current) in sorted(held.items()):
+        if lowered not in wanted and is_mesh_function(current) and lowered in columns:
+            plan.changes.append(Change("mask", "table", target, domain, current, {"function": None}, stored))
+
+
+def _function_changes(desired: UnityState, actual: UnityState, plan: Plan) -> None:
+    """CREATE FUNCTION for each mesh mask function a present table needs and the workspace lacks. A
+    function of that name with another body is not the mesh's: a finding, and its masks wait."""
+    needed = {f for n, t in desired.tables.items() if n in actual.tables for f in t.masks.values()}
+    for name in sorted(needed):
+        want, have = desired.functions[name], actual.functions.get(name)
+        schema = name.rsplit(".", 1)[0] + "."
+        domain = next(
+            (t.domain for t in desired.tables.values() if t.full_name.lower().startswith(schema)), ""
+        )
+        if have is None:
+            after = {"data_type": want.data_type, "body": want.body}
+            plan.changes.append(Change("function", "function", name, domain, None, after))
+        elif (have.data_type.upper(), " ".join(have.body.split())) != (
+            want.data_type,
+            " ".join(want.body.split()),
+        ):
+            plan.blocked_functions.append(name)
+            plan.findings.append(
+                Finding(
+                    code="UNITY002",
+                    severity=Severity.ERROR,
+                    message=(
+                        f"function {name} exists but is not the mesh's mask ({have.data_type}: "
+                        f"{have.body[:80]}); the sync never replaces it, so the PII columns it should mask "
+                        "stay as they are: drop or rename that function"
+                    ),
+                    domain=domain,
+                    owner=have.owner,
+                    location=Location(str(name)),
+                )
+            )
 
 
 def _domain_of(name: str, tables: Iterable[TableState]) -> str:
@@ -372,6 +446,7 @@ def diff(
         tables=sorted(desired.tables),
         shares=sorted(desired.shares),
     )
+    _function_changes(desired, actual, plan)
     managed = config.all_managed_principals()
     for want in desired.tables.values():
         managed |= frozenset(want.grants)

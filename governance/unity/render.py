@@ -38,6 +38,11 @@ def _after(change: Change) -> str:
         )
     if change.kind == "share_objects":
         return " ".join([f"+{t}" for t in change.after["add"]] + [f"-{t}" for t in change.after["remove"]])
+    if change.kind == "mask":
+        function = change.after["function"]
+        return f"SET MASK {function}" if function else "DROP MASK"
+    if change.kind == "function":
+        return f"CREATE FUNCTION ({change.after['data_type']}): {_short(change.after['body'])}"
     if change.kind == "column_comments":
         return f"{len(change.after)} column(s): " + ", ".join(sorted(change.after))
     return _short(change.after)

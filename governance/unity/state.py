@@ -21,9 +21,20 @@ class TableState:
     tags: Tags = field(default_factory=dict)
     column_tags: dict[str, Tags] = field(default_factory=dict)
     grants: Grants = field(default_factory=dict)
+    masks: dict[str, str] = field(default_factory=dict)  # column -> mask function full name (lower case)
     # desired-state context (empty for actual state): which product, for grouping and reports
     domain: str = ""
     product: str = ""
+
+
+@dataclass(frozen=True)
+class MaskFunction:
+    """A column mask function: `RETURN body` over one parameter `v` of `data_type`."""
+
+    full_name: str
+    data_type: str
+    body: str
+    owner: str | None = None
 
 
 @dataclass
@@ -43,6 +54,9 @@ class UnityState:
     catalog_grants: dict[str, Grants] = field(default_factory=dict)
     schema_grants: dict[str, Grants] = field(default_factory=dict)  # key: catalog.schema
     shares: dict[str, ShareState] = field(default_factory=dict)
+    # Mask functions (full name, lower case) -> their definition: desired, the mesh's; actual, the
+    # `mesh_mask_` functions of the schemas read. See governance/unity/masks.py.
+    functions: dict[str, MaskFunction] = field(default_factory=dict)
     # What the sync principal cannot see: tables that exist but are hidden from it, and securables
     # whose grants it may not read (neither owner nor MANAGE). Reported, never taken as absent.
     invisible: set[str] = field(default_factory=set)
@@ -61,6 +75,7 @@ class UnityState:
                     "tags": dict(sorted(t.tags.items())),
                     "column_tags": {c: dict(sorted(v.items())) for c, v in sorted(t.column_tags.items())},
                     "grants": grants(t.grants),
+                    "masks": dict(sorted(t.masks.items())),
                 }
                 for name, t in sorted(self.tables.items())
             },
@@ -70,6 +85,7 @@ class UnityState:
                 name: {"exists": s.exists, "objects": sorted(s.objects), "recipients": grants(s.recipients)}
                 for name, s in sorted(self.shares.items())
             },
+            "functions": {n: [f.data_type, f.body] for n, f in sorted(self.functions.items())},
             "invisible": sorted(self.invisible),
             "grants_unknown": sorted(self.grants_unknown),
         }

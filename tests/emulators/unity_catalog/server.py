@@ -173,6 +173,7 @@ class UnityCatalogEmulator:
                 "MODIFY",
                 "APPLY_TAG",
                 "MANAGE",
+                "CREATE_FUNCTION",  # the PII mask functions (governance/unity/masks.py)
             )
         self.metastore.grant("metastore", "", name, "CREATE_SHARE")
 

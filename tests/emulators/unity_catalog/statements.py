@@ -115,6 +115,11 @@ class Stmt:
     securable: str = "table"
     principal: str = ""
     text: str = ""
+    function: tuple[str, ...] = ()  # set_mask / create_function: the function's name
+    param_type: str = ""  # create_function: the parameter's and the result's type
+    returns: str = ""
+    body: str = ""  # create_function: the expression after RETURN, as written
+    replace: bool = False
 
 
 class _Parser:
@@ -218,7 +223,17 @@ def _alter(p: _Parser, text: str) -> Stmt:
     p.expect_kw("ALTER", "CHANGE")
     p.kw("COLUMN")
     column = p.ident()
+    # ALTER COLUMN c SET MASK f [USING COLUMNS (...)] | DROP MASK:
+    # https://docs.databricks.com/aws/en/sql/language-manual/sql-ref-syntax-ddl-alter-table-manage-column
+    if p.kw("DROP"):
+        p.expect_kw("MASK")
+        p.done()
+        return Stmt("drop_mask", table, column=column, text=text)
     if p.kw("SET"):
+        if p.kw("MASK"):
+            function = p.name()
+            p.done()  # USING COLUMNS is not modelled: the mesh's masks take the column alone
+            return Stmt("set_mask", table, column=column, function=function, text=text)
         p.expect_kw("TAGS")
         tags, _ = _tag_list(p, True)
         p.done()
@@ -269,6 +284,67 @@ def _grant(p: _Parser, verb: str, text: str) -> Stmt:
     return Stmt(verb, table, privileges=privileges, securable=securable, principal=principal, text=text)
 
 
+def _type(p: _Parser) -> str:
+    name = p.ident().upper()
+    if p.sym("("):
+        args = [p.peek().value if p.peek() else ""]
+        p.i += 1
+        if p.sym(","):
+            args.append(p.peek().value if p.peek() else "")
+            p.i += 1
+        p.expect_sym(")")
+        name += "(" + ",".join(args) + ")"
+    return name
+
+
+def _return_offset(text: str) -> int:
+    """Where the body starts: just after the first RETURN keyword outside quotes (RETURNS is not it)."""
+    i, n, quote = 0, len(text), ""
+    while i < n:
+        ch = text[i]
+        if quote:
+            if ch == "\\" and quote != "`":
+                i += 2
+                continue
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"`":
+            quote = ch
+        elif re.match(r"RETURN\b", text[i : i + 7], re.IGNORECASE) and (
+            i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")
+        ):
+            return i + 6
+        i += 1
+    raise syntax_error("end of input")
+
+
+def _create_function(p: _Parser, text: str) -> Stmt:
+    """CREATE [OR REPLACE] FUNCTION name(param type) RETURNS type [COMMENT '...'] RETURN expr:
+    https://docs.databricks.com/aws/en/sql/language-manual/sql-ref-syntax-ddl-create-sql-function"""
+    replace = False
+    if p.kw("OR"):
+        p.expect_kw("REPLACE")
+        replace = True
+    p.expect_kw("FUNCTION")
+    name = p.name()
+    p.expect_sym("(")
+    p.ident()
+    param_type = _type(p)
+    p.expect_sym(")")
+    p.expect_kw("RETURNS")
+    returns = _type(p)
+    if p.kw("COMMENT"):
+        p.string()
+    p.expect_kw("RETURN")
+    if p.peek() is None:
+        raise syntax_error("end of input")
+    body = text[_return_offset(text) :].strip()
+    return Stmt(
+        "create_function", function=name, param_type=param_type, returns=returns, body=body,
+        replace=replace, text=text,
+    )  # fmt: skip
+
+
 def parse_one(tokens: list[Tok], text: str) -> Stmt:
     p = _Parser(tokens)
     if not tokens:
@@ -291,6 +367,8 @@ def parse_one(tokens: list[Tok], text: str) -> Stmt:
         return Stmt("column_comments", name[:-1], comments={name[-1]: value}, text=text)
     if first == "ALTER":
         return _alter(p, text)
+    if first == "CREATE":
+        return _create_function(p, text)
     if first in ("GRANT", "REVOKE"):
         return _grant(p, first.lower(), text)
     if first == "SHOW":

@@ -17,7 +17,7 @@ from databricks.sdk.service.catalog import Privilege
 from sqlglot import exp
 
 from tests.emulators.unity_catalog.access import INHERITED_TO_TABLE, AccessDeniedError, Identity, effective
-from tests.emulators.unity_catalog.statements import SqlError, Stmt, parse
+from tests.emulators.unity_catalog.statements import SqlError, Stmt, parse, syntax_error
 
 VALID_PRIVILEGES = frozenset(p.value for p in Privilege)
 # Privileges each securable type accepts (a subset of Unity Catalog's matrix: what a data product uses).
@@ -32,6 +32,7 @@ _CATALOG_COLUMN = {
     "tables": "table_catalog", "columns": "table_catalog", "table_privileges": "table_catalog",
     "table_tags": "catalog_name", "column_tags": "catalog_name", "schema_privileges": "catalog_name",
     "catalog_privileges": "catalog_name", "schemata": "catalog_name", "catalogs": "catalog_name",
+    "column_masks": "table_catalog", "routines": "routine_catalog",
 }  # fmt: skip
 # Tag rules: https://docs.databricks.com/aws/en/database-objects/tags (constraints: at most 50 tags per
 # object, keys up to 255 characters without . , - = / : or surrounding spaces, values up to 1000).
@@ -47,6 +48,9 @@ CREATE OR REPLACE VIEW is_tables AS SELECT table_catalog, table_schema, table_na
 CREATE OR REPLACE VIEW is_columns AS SELECT table_catalog, table_schema, table_name, column_name,
   ordinal_position, data_type, data_type AS full_data_type, 'YES' AS is_nullable, comment FROM t_columns;
 CREATE OR REPLACE VIEW is_table_tags AS SELECT * FROM t_table_tags;
+CREATE OR REPLACE VIEW is_column_masks AS SELECT * FROM t_column_masks;
+CREATE OR REPLACE VIEW is_routines AS SELECT routine_catalog, routine_schema, routine_name, routine_owner,
+  'FUNCTION' AS routine_type, data_type, 'SQL' AS routine_body, routine_definition FROM t_routines;
 CREATE OR REPLACE VIEW is_column_tags AS SELECT * FROM t_column_tags;
 CREATE OR REPLACE VIEW is_catalog_privileges AS SELECT grantor, principal AS grantee, catalog_name,
   replace(privilege, '_', ' ') AS privilege_type, 'NO' AS is_grantable, 'NONE' AS inherited_from
@@ -87,6 +91,12 @@ _VISIBLE = {
     "(x.catalog_name, x.schema_name) WHERE v.f OR x.grantee IN (SELECT n FROM v_names)",
     "catalog_privileges": "SELECT x.* FROM is_catalog_privileges x JOIN v_catalogs v "
     "ON v.c = x.catalog_name WHERE v.f OR x.grantee IN (SELECT n FROM v_names)",
+    # https://docs.databricks.com/aws/en/sql/language-manual/information-schema/column_masks: the
+    # masks of tables the caller may see; .../information-schema/routines: functions in schemas it sees.
+    "column_masks": "SELECT x.* FROM is_column_masks x JOIN v_tables v ON (v.c, v.s, v.t) = "
+    "(x.table_catalog, x.table_schema, x.table_name)",
+    "routines": "SELECT x.* FROM is_routines x JOIN v_schemas v ON (v.c, v.s) = "
+    "(x.routine_catalog, x.routine_schema)",
     "schemata": "SELECT x.* FROM is_schemata x JOIN v_schemas v "
     "ON (v.c, v.s) = (x.catalog_name, x.schema_name)",
     "catalogs": "SELECT x.* FROM is_catalogs x JOIN v_catalogs v ON v.c = x.catalog_name",
@@ -108,6 +118,10 @@ _BASE_COLUMNS = {
     "t_column_tags": ("catalog_name", "schema_name", "table_name", "column_name", "tag_name", "tag_value"),
     "t_grants": ("securable_type", "full_name", "catalog_name", "schema_name", "table_name", "principal",
                  "privilege", "grantor"),
+    "t_column_masks": ("table_catalog", "table_schema", "table_name", "column_name", "mask_catalog",
+                       "mask_schema", "mask_name", "using_columns"),
+    "t_routines": ("routine_catalog", "routine_schema", "routine_name", "routine_owner", "data_type",
+                   "routine_definition"),
 }  # fmt: skip
 
 
@@ -144,6 +158,19 @@ class TableEntry:
     columns: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> {type, comment, position}
     tags: dict[str, str] = field(default_factory=dict)
     column_tags: dict[str, dict[str, str]] = field(default_factory=dict)
+    masks: dict[str, str] = field(default_factory=dict)  # column -> mask function full name
+    rows: list[dict[str, Any]] = field(default_factory=list)  # the data, for SELECT through the masks
+
+
+@dataclass
+class Function:
+    """A SQL UDF: `RETURN body` over one parameter."""
+
+    owner: str
+    param: str
+    param_type: str
+    returns: str
+    body: str
 
 
 class Metastore:
@@ -161,6 +188,7 @@ class Metastore:
         # (securable, full name) -> principal -> privileges; the metastore itself is ("metastore", "")
         self.grants: dict[tuple[str, str], dict[str, set[str]]] = {}
         self.shares: dict[str, Share] = {}
+        self.functions: dict[str, Function] = {}  # full name (lower case) -> function
         self.recipients: set[str] = set()
         self.executed: list[str] = []  # every leaf statement run, in order (scripts expanded)
         self.supports_scripting = True
@@ -480,6 +508,12 @@ class Metastore:
             except ApiError as error:
                 raise SqlError(error.error_code, error.message, "42000") from None
             return [], []
+        if s.kind == "create_function":
+            self._create_function(s)
+            return [], []
+        if s.kind in ("set_mask", "drop_mask"):
+            self._mask(s)
+            return [], []
         key = self._table(s.table)
         entry = self.tables[key]
         needed = "APPLY_TAG" if s.kind in ("set_tags", "unset_tags") else "MODIFY"
@@ -509,6 +543,160 @@ class Metastore:
             for k in s.keys:
                 target.pop(k, None)
         return [], []
+
+    # -- functions and column masks -----------------------------------------------------------------
+    def _create_function(self, s: Stmt) -> None:
+        # https://docs.databricks.com/aws/en/sql/language-manual/sql-ref-syntax-ddl-create-sql-function:
+        # USE CATALOG, USE SCHEMA and CREATE FUNCTION on the schema (owners hold them); OR REPLACE of an
+        # existing function takes its owner. The creator owns the new function.
+        if len(s.function) != 3:
+            raise syntax_error(".".join(s.function))
+        catalog, schema, name = (p.lower() for p in s.function)
+        full = f"{catalog}.{schema}.{name}"
+        if (catalog, schema) not in self.schemas:
+            raise SqlError("SCHEMA_NOT_FOUND", f"The schema `{catalog}`.`{schema}` cannot be found.", "42704")
+        ident = self.identity
+        existing = self.functions.get(full)
+        if existing is not None:
+            if not s.replace:
+                raise SqlError(
+                    "ROUTINE_ALREADY_EXISTS",
+                    f"Cannot create the routine `{full}` because it already exists.",
+                    "42723",
+                )
+            if not (ident is self.default_identity or ident.admin or existing.owner in ident.names):
+                raise AccessDeniedError(f"User {ident.name} is not an owner of Function '{full}'.")
+        elif not (
+            ident is self.default_identity
+            or ident.admin
+            or self._owner_chain((catalog, schema)) & ident.names
+        ):
+            held = effective(self._held("catalog", catalog), ident.names) | effective(
+                self._held("schema", f"{catalog}.{schema}"), ident.names
+            )
+            if "CREATE_FUNCTION" not in held or not self._can_use(ident, catalog, schema):
+                raise AccessDeniedError(
+                    f"User {ident.name} does not have CREATE FUNCTION on Schema '{catalog}.{schema}'."
+                )
+        if s.param_type != s.returns:
+            raise SqlError("DATATYPE_MISMATCH", "A column mask returns the type it takes.", "42K09")
+        owner = existing.owner if existing else ident.name
+        self.functions[full] = Function(owner, "v", s.param_type, s.returns, s.body)
+        self._dirty = True
+
+    def _can_execute(self, ident: Identity, full: str) -> bool:
+        function = self.functions[full]
+        catalog, schema, _ = full.split(".")
+        if ident is self.default_identity or ident.admin or function.owner in ident.names:
+            return True
+        held = (
+            effective(self._held("function", full), ident.names)
+            | effective(self._held("schema", f"{catalog}.{schema}"), ident.names)
+            | effective(self._held("catalog", catalog), ident.names)
+        )
+        return ("EXECUTE" in held or "ALL_PRIVILEGES" in held) and self._can_use(ident, catalog, schema)
+
+    def _mask(self, s: Stmt) -> None:
+        # https://docs.databricks.com/aws/en/data-governance/unity-catalog/filters-and-masks/manually-apply:
+        # EXECUTE on the function, USE SCHEMA and USE CATALOG; on an existing table, its owner or MANAGE.
+        key = self._table(s.table)
+        column = self._column(key, s.column or "")
+        self.require_manage("table", ".".join(key))
+        entry = self.tables[key]
+        if s.kind == "drop_mask":
+            entry.masks.pop(column, None)
+            self._dirty = True
+            return
+        full = ".".join(p.lower() for p in s.function)
+        if full not in self.functions:
+            raise SqlError(
+                "ROUTINE_NOT_FOUND", f"The routine `{full}` cannot be found. Verify the spelling.", "42883"
+            )
+        if not self._can_execute(self.identity, full):
+            raise AccessDeniedError(f"User {self.caller} does not have EXECUTE on Function '{full}'.")
+        # The first parameter maps to the masked column; its type must accept the column's
+        # (sql-ref-syntax-ddl-column-mask). The emulator asks for the same type name.
+        declared = str(entry.columns[column]["type"]).upper()
+        if self.functions[full].param_type.split("(")[0] != declared.split("(")[0]:
+            raise SqlError(
+                "MASK_TYPE_MISMATCH",
+                f"The mask `{full}` takes {self.functions[full].param_type}; `{column}` is {declared}.",
+                "42K09",
+            )
+        entry.masks[column] = full
+        self._dirty = True
+
+    def replace_table(
+        self,
+        full_name: str,
+        columns: Iterable[tuple[str, str]],
+        masks: dict[str, str] | None = None,
+        rows: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """What dbt-databricks runs for a table model: CREATE OR REPLACE TABLE, the columns and their
+        `MASK` clauses as the statement declares them (a `column_mask` config renders `MASK f`).
+        Modelled conservatively (docs/unity-catalog-conformance.md, "CREATE OR REPLACE"): the table keeps
+        its identity, owner, grants, tags and share memberships; masks are those the statement declares,
+        so a mask the statement does not repeat is gone."""
+        key = tuple(full_name.lower().split("."))
+        with self.lock:
+            entry = self.tables[key]  # type: ignore[index]
+            previous = entry.columns
+            entry.columns = {
+                n: {"type": t, "comment": previous.get(n, {}).get("comment"), "position": i}
+                for i, (n, t) in enumerate(columns)
+            }
+            entry.masks = {}
+            for column, function in (masks or {}).items():
+                if function.lower() not in self.functions:
+                    raise SqlError("ROUTINE_NOT_FOUND", f"The routine `{function}` cannot be found.", "42883")
+                entry.masks[column] = function.lower()
+            if rows is not None:
+                entry.rows = rows
+            self._dirty = True
+
+    def _masked_rows(self, ident: Identity, key: tuple[str, str, str]) -> pa.Table:
+        """The table's rows as `ident` reads them: each masked column through its function, evaluated
+        for the caller (is_account_group_member answers for the session's principal)."""
+        entry = self.tables[key]
+        names = list(entry.columns)
+        raw = pa.table({n: pa.array([r.get(n) for r in entry.rows], type=pa.string()) for n in names})
+        self.db.register("raw_rows", raw)
+        try:
+            projection = []
+            for name in names:
+                column = exp.column(name, quoted=True)
+                function = entry.masks.get(name)
+                if function is None:
+                    projection.append(column.as_(name, quoted=True).sql(dialect="duckdb"))
+                    continue
+                body = sqlglot.parse_one(self.functions[function].body, read="databricks")
+                body = body.transform(
+                    lambda node, c=column: (
+                        c.copy() if isinstance(node, exp.Column) and node.name == "v" else node
+                    )
+                )
+                self._bind_identity(body, ident)
+                projection.append(
+                    f"({body.sql(dialect='duckdb')}) AS {exp.to_identifier(name, quoted=True).sql('duckdb')}"
+                )
+            return self.db.sql(f"SELECT {', '.join(projection)} FROM raw_rows").to_arrow_table()
+        finally:
+            self.db.unregister("raw_rows")
+
+    @staticmethod
+    def _bind_identity(tree: exp.Expression, ident: Identity) -> None:
+        # current_user() and group membership answer for the session's principal:
+        # https://docs.databricks.com/aws/en/sql/language-manual/functions/is_account_group_member
+        for node in list(tree.find_all(exp.CurrentUser)):
+            node.replace(exp.Literal.string(ident.name))
+        for node in list(tree.find_all(exp.Anonymous)):
+            name = str(node.this).lower()
+            if name == "current_user":
+                node.replace(exp.Literal.string(ident.name))
+            elif name in ("is_account_group_member", "is_member"):
+                groups = [exp.Literal.string(g) for g in sorted(ident.groups)]
+                node.replace(exp.In(this=node.expressions[0], expressions=groups) if groups else exp.false())
 
     @staticmethod
     def _set_tags(target: dict[str, str], tags: dict[str, str]) -> None:
@@ -545,6 +733,11 @@ class Metastore:
             rows["t_column_tags"].extend(
                 (c, s, t, col, k, v) for col, tags in e.column_tags.items() for k, v in tags.items()
             )
+            rows["t_column_masks"].extend(
+                (c, s, t, col, *function.split("."), None) for col, function in e.masks.items()
+            )
+        for full, function in self.functions.items():
+            rows["t_routines"].append((*full.split("."), function.owner, function.returns, function.body))
         for (securable, full), held in self.grants.items():
             parts = [*full.split("."), None, None][:3]
             rows["t_grants"].extend(
@@ -568,8 +761,12 @@ class Metastore:
                 "PARSE_SYNTAX_ERROR", f"Syntax error: {str(error).splitlines()[0]}.", "42601"
             ) from None
         ident = self.identity
+        data_tables: list[tuple[exp.Table, tuple[str, str, str]]] = []
         for table in list(tree.find_all(exp.Table)):
             view, schema, catalog = table.name.lower(), table.db.lower(), table.catalog.lower()
+            if schema != "information_schema" and (catalog, schema, view) in self.tables:
+                data_tables.append((table, (catalog, schema, view)))
+                continue
             if schema != "information_schema" or view not in _CATALOG_COLUMN:
                 raise _not_found([p for p in (catalog, schema, view) if p])
             if catalog != "system" and catalog not in self.catalogs:
@@ -577,17 +774,19 @@ class Metastore:
             condition = "" if catalog == "system" else f" WHERE {_CATALOG_COLUMN[view]} = '{catalog}'"
             replacement = sqlglot.parse_one(f"SELECT * FROM ({_VISIBLE[view]}){condition}", read="duckdb")
             table.replace(replacement.subquery(table.alias_or_name))
-        # current_user() and group membership answer for the session's principal:
-        # https://docs.databricks.com/aws/en/sql/language-manual/functions/is_account_group_member
-        for node in list(tree.find_all(exp.CurrentUser)):
-            node.replace(exp.Literal.string(ident.name))
-        for node in list(tree.find_all(exp.Anonymous)):
-            name = str(node.this).lower()
-            if name == "current_user":
-                node.replace(exp.Literal.string(ident.name))
-            elif name in ("is_account_group_member", "is_member"):
-                groups = [exp.Literal.string(g) for g in sorted(ident.groups)]
-                node.replace(exp.In(this=node.expressions[0], expressions=groups) if groups else exp.false())
+        self._bind_identity(tree, ident)
+        registered: list[str] = []
+        for index, (table, key) in enumerate(data_tables):
+            # SELECT on a table: its owner, or SELECT plus USE CATALOG and USE SCHEMA; each masked column
+            # read through its mask (sql-ref-syntax-ddl-column-mask: applied as each row is fetched).
+            if not self._table_visible(ident, key)[0]:
+                raise _not_found(key)
+            if not self.can_select(ident, ".".join(key)):
+                raise AccessDeniedError(f"User {ident.name} does not have SELECT on Table '{'.'.join(key)}'.")
+            alias = f"data_{index}"
+            self.db.register(alias, self._masked_rows(ident, key))
+            registered.append(alias)
+            table.replace(exp.to_table(alias).as_(table.alias_or_name))
         self._mirror()
         for name, rows in self._visibility(ident).items():
             columns = _VISIBILITY_COLUMNS[name]
@@ -603,7 +802,7 @@ class Metastore:
             columns = [d[0] for d in cursor.description or []]
             return columns, [list(r) for r in cursor.fetchall()]
         finally:
-            for name in _VISIBILITY_COLUMNS:
+            for name in [*_VISIBILITY_COLUMNS, *registered]:
                 self.db.unregister(name)
 
     # -- grants (REST and SQL) ---------------------------------------------------------------------

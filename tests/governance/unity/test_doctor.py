@@ -50,7 +50,9 @@ def test_owner_group_member_needs_no_table_grants(
     emulator.identities[emulator.token] = emulator.principal.__class__(
         "sync-bot@example.com", frozenset({"orders-team"})
     )
-    emulator.metastore.grants[("catalog", "orders")]["sync-bot@example.com"] = {"USE_CATALOG", "USE_SCHEMA"}
+    # CREATE FUNCTION (the PII masks' functions live in the schema, which the group does not own)
+    held = {"USE_CATALOG", "USE_SCHEMA", "CREATE_FUNCTION"}
+    emulator.metastore.grants[("catalog", "orders")]["sync-bot@example.com"] = held
     code, lines = doctor(capsys)
     assert code == 0, lines
 
@@ -109,3 +111,18 @@ def test_an_unreachable_workspace_is_one_problem_line(
     assert code == 1
     (problem,) = lines
     assert problem.startswith("problem: workspace: cannot connect") and "DATABRICKS_HOST" in problem
+
+
+def test_missing_create_function_for_the_pii_masks_is_one_line_with_its_grant(
+    workspace_env: Path, emulator: UnityCatalogEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator.metastore.grants[("catalog", "orders")]["sync-bot@example.com"].discard("CREATE_FUNCTION")
+    code, lines = doctor(capsys)
+    assert code == 1
+    (problem,) = [line for line in lines if line.startswith("problem")]
+    assert "lacks CREATE FUNCTION, needed for the PII column masks" in problem
+    fix = problem.split("fix: ", 1)[1]
+    assert fix == "GRANT CREATE FUNCTION ON SCHEMA `orders`.`gold` TO `sync-bot@example.com`"
+    emulator.metastore.execute(fix)
+    code, lines = doctor(capsys)
+    assert code == 0, lines
