@@ -11,10 +11,13 @@ baseline is the same weekday's observations only.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from statistics import median
+
+import numpy
 
 MAD_TO_SIGMA = 1.4826
 SEASONAL_SHARE = 0.5  # deviation within weekdays at most this share of the overall deviation
@@ -29,6 +32,9 @@ class Detector:
     min_per_weekday: int = 2
     relative_floor: float = 0.05  # the spread is at least 5% of the median ...
     absolute_floor: float = 1.0  # ... and at least this much (one row, one hour)
+
+
+DEFAULT = Detector()
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,3 +110,112 @@ def detect(
 def deltas(series: Sequence[tuple[datetime, float]]) -> list[tuple[datetime, float]]:
     """Change per run of a cumulative series (row counts): what arrived between two builds."""
     return [(series[i][0], series[i][1] - series[i - 1][1]) for i in range(1, len(series))]
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Many products' series at once, each judged as `detect` judges one (tests hold them equal)."""
+
+    history: numpy.ndarray  # n x window values, NaN where a product has fewer observations
+    weekday: numpy.ndarray  # n x window weekdays (Monday 0), -1 where there is no observation
+    current: numpy.ndarray  # n current values (NaN: nothing to judge)
+    current_weekday: numpy.ndarray
+
+    @classmethod
+    def of(cls, series: Sequence[tuple[numpy.ndarray, numpy.ndarray]], window: int) -> Batch:
+        """`series`: per product (weekdays, values), oldest first, no missing values."""
+        n = len(series)
+        history = numpy.full((n, window), numpy.nan)
+        weekday = numpy.full((n, window), -1, dtype="int64")
+        current = numpy.full(n, numpy.nan)
+        current_weekday = numpy.full(n, -1, dtype="int64")
+        for i, (days, values) in enumerate(series):
+            if len(values) < 2:
+                continue
+            past = values[:-1][-window:]
+            history[i, window - len(past) :] = past
+            weekday[i, window - len(past) :] = days[:-1][-window:]
+            current[i] = values[-1]
+            current_weekday[i] = days[-1]
+        return cls(history, weekday, current, current_weekday)
+
+
+def row_medians(values: numpy.ndarray) -> numpy.ndarray:
+    """The median of each row, NaNs ignored (NaN for a row of NaNs): sort, then the middle one or two."""
+    ordered = numpy.sort(values, axis=1)  # NaN sorts last
+    count = numpy.sum(~numpy.isnan(values), axis=1)
+    low = numpy.maximum((count - 1) // 2, 0)
+    high = numpy.maximum(count // 2, 0)
+    rows = numpy.arange(len(values))
+    width = values.shape[1] if values.ndim == 2 and values.shape[1] else 1
+    if values.size == 0:
+        return numpy.full(len(values), numpy.nan)
+    middle: numpy.ndarray = (
+        ordered[rows, numpy.minimum(low, width - 1)] + ordered[rows, numpy.minimum(high, width - 1)]
+    ) / 2
+    return numpy.where(count > 0, middle, numpy.nan)
+
+
+def weekdays(seconds: numpy.ndarray) -> numpy.ndarray:
+    """UTC weekday (Monday 0) of seconds since the epoch (1970-01-01 was a Thursday)."""
+    days: numpy.ndarray = ((numpy.floor_divide(seconds, 86400) + 3) % 7).astype("int64")
+    return days
+
+
+def detect_batch(
+    batch: Batch, detector: Detector = Detector(), *, direction: int = 0
+) -> list[Anomaly | None]:
+    """`detect` for every row of `batch`, vectorised (numpy): the same answers, fast over 10,000 products."""
+    history, days = batch.history, batch.weekday
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: no history, nothing judged
+        count = numpy.sum(~numpy.isnan(history), axis=1)
+        eligible = (count >= detector.min_history) & ~numpy.isnan(batch.current)
+        centre_all = row_medians(history)
+        overall = numpy.nansum(numpy.abs(history - centre_all[:, None]), axis=1)
+        within = numpy.zeros(len(history))
+        groups = numpy.zeros(len(history), dtype="int64")
+        same = numpy.zeros(len(history), dtype="int64")
+        for day in range(7):
+            on_day = days == day
+            values = numpy.where(on_day, history, numpy.nan)
+            within += numpy.nansum(numpy.abs(values - row_medians(values)[:, None]), axis=1)
+            per_day = on_day.sum(axis=1)
+            groups += per_day >= detector.min_per_weekday
+            same = numpy.where(batch.current_weekday == day, per_day, same)
+        seasonal = (
+            eligible
+            & (same >= detector.min_per_weekday)
+            & (groups >= 2)
+            & (overall > 0)
+            & (within <= SEASONAL_SHARE * overall)
+        )
+        baseline = numpy.where(
+            seasonal[:, None] & (days != batch.current_weekday[:, None]), numpy.nan, history
+        )
+        centre = row_medians(baseline)
+        mad = row_medians(numpy.abs(baseline - centre[:, None]))
+        spread = numpy.maximum.reduce(
+            [
+                MAD_TO_SIGMA * mad,
+                detector.relative_floor * numpy.abs(centre),
+                numpy.full(len(mad), detector.absolute_floor),
+            ]
+        )
+        score = (batch.current - centre) / spread
+        flagged = eligible & (numpy.abs(score) > detector.threshold)
+        if direction:
+            flagged &= score * direction >= 0
+        sizes = numpy.sum(~numpy.isnan(baseline), axis=1)
+    found: list[Anomaly | None] = [None] * len(history)
+    for i in numpy.flatnonzero(flagged).tolist():
+        weekday = WEEKDAYS[int(batch.current_weekday[i])] if seasonal[i] else None
+        found[i] = Anomaly(
+            float(batch.current[i]),
+            float(centre[i]),
+            float(spread[i]),
+            float(score[i]),
+            int(sizes[i]),
+            weekday,
+        )
+    return found

@@ -17,12 +17,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from governance.health.anomalies import Detector, deltas, detect
-from governance.health.store import NO_OWN_SOURCES, HealthStore, Observation
+import numpy
+
+from governance.health.anomalies import DEFAULT, Anomaly, Batch, Detector, detect_batch, weekdays
+from governance.health.store import NO_OWN_SOURCES, HealthStore, History, Observation
 
 HEALTHY, CAUTION, DEGRADED, UNKNOWN = "healthy", "caution", "degraded", "unknown"
 ORDER = {DEGRADED: 0, CAUTION: 1, UNKNOWN: 2, HEALTHY: 3}
-Series = Sequence[tuple[datetime, int | None, float | None]]
 
 
 @dataclass(slots=True)
@@ -116,24 +117,40 @@ def _build_and_tests(obs: Observation, degraded: list[str], caution: list[str]) 
     return bool(obs.tests_total) and obs.build_status == "success"
 
 
-def _history(series: Series, degraded: list[str], caution: list[str]) -> None:
-    """Adds volume and late-load anomalies against the product's own history."""
-    counts = [(t, float(c)) for t, c, _ in series if c is not None]
-    if len(counts) >= 2:
-        changes = deltas(counts)
-        anomaly = detect(changes[:-1], changes[-1], Detector(), direction=0)
-        if anomaly is not None:
-            degraded.append("volume: " + anomaly.describe("rows added in the last run"))
-    lags = [(t, lag) for t, _, lag in series if lag is not None]
-    if len(lags) >= 2 and not any(r.startswith("stale") for r in degraded):
-        late = detect(lags[:-1], lags[-1], Detector(), direction=1)
-        if late is not None:
-            text = late.describe("newest load", " h old at the build").replace(",", "")
-            caution.append("late load: " + text)
+def history_anomalies(history: History, detector: Detector = DEFAULT) -> tuple[
+    dict[str, Anomaly], dict[str, Anomaly]
+]:  # fmt: skip
+    """(volume anomalies, late-load anomalies) of every product's newest run against its own history:
+    rows added per run (both ways), hours from the newest load to the build (only later than usual)."""
+    volume: list[tuple[numpy.ndarray, numpy.ndarray]] = []
+    lateness: list[tuple[numpy.ndarray, numpy.ndarray]] = []
+    keep = detector.window + 2
+    days = weekdays(history.t)
+    for i in range(len(history.products)):
+        rows = history.rows_of(i)
+        first = max(rows.start, rows.stop - keep)
+        day, counts, lags = (
+            days[first : rows.stop],
+            history.rows[first : rows.stop],
+            history.lag[first : rows.stop],
+        )
+        known = ~numpy.isnan(counts)
+        volume.append((day[known][1:], numpy.diff(counts[known])))
+        known = ~numpy.isnan(lags)
+        lateness.append((day[known], lags[known]))
+    found_volume = detect_batch(Batch.of(volume, detector.window), detector)
+    found_late = detect_batch(Batch.of(lateness, detector.window), detector, direction=1)
+    return (
+        {p: a for p, a in zip(history.products, found_volume, strict=True) if a is not None},
+        {p: a for p, a in zip(history.products, found_late, strict=True) if a is not None},
+    )
 
 
 def _own_signals(
-    obs: Observation, previous_columns: str | None, series: Series, at: datetime
+    obs: Observation,
+    previous_columns: str | None,
+    anomalies: tuple[Anomaly | None, Anomaly | None],
+    at: datetime,
 ) -> tuple[list[str], list[str], bool]:
     """(degraded reasons, caution reasons, whether anything was judged) from the product's own signals."""
     degraded: list[str] = []
@@ -144,7 +161,11 @@ def _own_signals(
         age = (at - obs.loaded_at).total_seconds()
         if age > obs.sla_hours * 3600:
             degraded.append(f"stale: last loaded {_hours(age)} ago; the SLA is {obs.sla_hours:g} h")
-    _history(series, degraded, caution)
+    volume, late = anomalies
+    if volume is not None:
+        degraded.append("volume: " + volume.describe("rows added in the last run"))
+    if late is not None and not any(r.startswith("stale") for r in degraded):
+        caution.append("late load: " + late.describe("newest load", " h old at the build").replace(",", ""))
     change = _schema_change(previous_columns, obs.columns)
     if change:
         caution.append(change)
@@ -153,10 +174,13 @@ def _own_signals(
 
 def evaluate(
     latest: Sequence[tuple[Observation, str | None]],
-    series: Mapping[str, Series],
+    history: History,
     at: datetime | None = None,
 ) -> HealthReport:
+    """Every product's health at `at` from its newest observation (and the previous one's columns)
+    and its history (`HealthStore.snapshot()` gives both)."""
     at = at or datetime.now(UTC)
+    volume, late = history_anomalies(history)
     observations = {obs.product: obs for obs, _ in latest}
     products: dict[str, ProductHealth] = {}
     own: dict[str, tuple[list[str], list[str], bool]] = {}
@@ -167,7 +191,8 @@ def evaluate(
             upstreams=tuple(u for u in obs.upstreams if u in observations),
         )  # fmt: skip
         products[obs.product] = health
-        own[obs.product] = _own_signals(obs, previous, series.get(obs.product, ()), at)
+        found = (volume.get(obs.product), late.get(obs.product))
+        own[obs.product] = _own_signals(obs, previous, found, at)
     loaded: dict[str, datetime | None] = {}
     for product in _topological(products):
         health, obs = products[product], observations[product]
@@ -266,4 +291,5 @@ def report_from_store(
         report = HealthReport(at or datetime.now(UTC), {})
         report.notes.append("no health history yet: run `mesh build` (it records every product's health)")
         return report
-    return evaluate(store.latest(products), store.series(products, per_product=Detector().window + 2), at)
+    snapshot = store.snapshot(products)
+    return evaluate(snapshot.latest, snapshot.history, at)

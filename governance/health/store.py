@@ -23,6 +23,7 @@ import numpy
 from governance.errors import MeshError
 
 RETENTION_DAYS = 180
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 NO_OWN_SOURCES = "reads no source of its own domain"  # the freshness note of a mart over other products
 STORE_FILE = "health.duckdb"
 SCHEMA_VERSION = 1
@@ -74,6 +75,58 @@ class Observation:
 
 
 FIELDS = tuple(f.name for f in fields(Observation))
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """Every observation's figures as columns, sorted by product then time (numpy arrays).
+
+    `start[i]:start[i + 1]` are the rows of `products[i]`; `t` is seconds since the epoch (UTC),
+    `rows` and `lag` (hours since the newest load, at the build) are NaN where unknown."""
+
+    products: list[str]
+    start: numpy.ndarray
+    t: numpy.ndarray
+    rows: numpy.ndarray
+    lag: numpy.ndarray
+    shape: numpy.ndarray  # a hash of the columns
+
+    @classmethod
+    def of(cls, table: dict[str, Any], names: dict[int, str]) -> History:
+        """`table` (DuckDB's fetchnumpy): product_key (a hash of the product id), t, row_count, loaded,
+        shape, run_key; `names`: product_key -> product id. Products come in the order of their keys."""
+        key = numpy.asarray(table["product_key"])
+        t = _floats(table["t"])
+        rows = _floats(table["row_count"])
+        loaded = _floats(table["loaded"])
+        order = numpy.lexsort((numpy.asarray(table["run_key"]), t, key))  # product, time, run
+        key = key[order]
+        start = numpy.concatenate(([0], numpy.flatnonzero(key[1:] != key[:-1]) + 1, [len(key)]))
+        products = [names[k] for k in key[start[:-1]].tolist()] if len(key) else []
+        shape = numpy.asarray(table["shape"])[order]
+        return cls(products, start, t[order], rows[order], (t - loaded)[order] / 3600.0, shape)
+
+    def reshaped(self) -> list[str]:
+        """Products whose newest observation's columns differ from the one before."""
+        if not self.products:
+            return []
+        last = self.start[1:] - 1
+        earlier = numpy.maximum(last - 1, 0)
+        changed = (last - self.start[:-1] >= 1) & (self.shape[last] != self.shape[earlier])
+        return [self.products[i] for i in numpy.flatnonzero(changed).tolist()]
+
+    def has_previous(self) -> set[str]:
+        counts = self.start[1:] - self.start[:-1]
+        return {self.products[i] for i in numpy.flatnonzero(counts > 1).tolist()}
+
+    def rows_of(self, product_index: int) -> slice:
+        return slice(int(self.start[product_index]), int(self.start[product_index + 1]))
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    latest: list[tuple[Observation, str | None]]  # newest observation, the previous one's columns
+    history: History
 
 
 class StoreBusyError(MeshError):
@@ -137,6 +190,7 @@ class HealthStore:
         connection = duckdb.connect(str(path), read_only=read_only)
         try:
             connection.execute("set TimeZone = 'UTC'")
+            connection.execute("set enable_progress_bar = false")
             if not read_only:
                 connection.execute(f"create table if not exists observations ({COLUMNS_SQL})")
                 connection.execute("create table if not exists store_info (schema_version integer)")
@@ -180,18 +234,52 @@ class HealthStore:
 
     def latest(self, products: Sequence[str] | None = None) -> list[tuple[Observation, str | None]]:
         """Each product's newest observation, with the previous one's columns (None when it has none)."""
+        return self.snapshot(products).latest
+
+    def snapshot(self, products: Sequence[str] | None = None) -> Snapshot:
+        """The newest observation of each product and every product's history, as columns."""
         where, params = _product_filter(products)
+        selected = ", ".join(
+            f"epoch_us({f})" if f in ("observed_at", "loaded_at") else f for f in FIELDS
+        )  # microseconds: a datetime each without a time zone database lookup
         rows = self.connection.execute(
-            f"""select {", ".join(FIELDS)}, previous_columns from (
-                    select *, lag(columns) over (partition by product order by observed_at, run_id)
-                           as previous_columns,
-                           row_number() over (partition by product order by observed_at desc, run_id desc)
-                           as newest
-                    from observations {where})
-                where newest = 1 order by product""",
+            f"""select {selected}, hash(product) from observations o
+                semi join (select product, max(observed_at) as newest from observations {where}
+                           group by product) m on o.product = m.product and o.observed_at = m.newest
+                order by product, run_id""",
             params,
         ).fetchall()
-        return [(_observation(row[:-1]), row[-1]) for row in rows]
+        table = self.connection.execute(
+            f"""select hash(product) as product_key, epoch(observed_at) as t, row_count,
+                       epoch(loaded_at) as loaded, hash(columns) as shape, hash(run_id) as run_key
+                from observations {where}""",
+            params,
+        ).fetchnumpy()
+        history = History.of(table, {int(row[-1]): str(row[2]) for row in rows})
+        latest: dict[str, Observation] = {}
+        for row in rows:
+            observation = _observation(row[:-1], epoch=True)
+            latest[observation.product] = observation  # a tie in time: the greater run id, as in History
+        previous_columns = self._previous_columns(history.reshaped(), latest)
+        with_previous = history.has_previous()
+        found = []
+        for product in sorted(latest):
+            observation = latest[product]
+            before = previous_columns.get(product, observation.columns) if product in with_previous else None
+            found.append((observation, before))
+        return Snapshot(found, history)
+
+    def _previous_columns(self, products: list[str], latest: dict[str, Observation]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for product in products:  # schema changes are rare: one small query each
+            row = self.connection.execute(
+                """select columns from observations where product = ? and observed_at < ?
+                   order by observed_at desc, run_id desc limit 1""",
+                [product, latest[product].observed_at],
+            ).fetchone()
+            if row is not None:
+                found[product] = str(row[0])
+        return found
 
     def series(
         self, products: Sequence[str] | None = None, per_product: int = 120
@@ -239,6 +327,12 @@ class HealthStore:
         return [(_utc(r[0]), str(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]
 
 
+def _floats(column: Any) -> numpy.ndarray:
+    """A fetched numeric column as floats, NaN where NULL (DuckDB gives masked arrays then)."""
+    values: numpy.ndarray = numpy.ma.filled(numpy.ma.asarray(column).astype("float64"), numpy.nan)
+    return values
+
+
 def _values(column: Any, fill: float) -> tuple[list[Any], list[bool]]:
     """A fetched column's values and which are NULL (DuckDB returns masked arrays when some are)."""
     mask = numpy.ma.getmaskarray(column)
@@ -255,11 +349,12 @@ def _utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _observation(row: Sequence[object]) -> Observation:
+def _observation(row: Sequence[object], *, epoch: bool = False) -> Observation:
     values = dict(zip(FIELDS, row, strict=True))
-    values["observed_at"] = _utc(values["observed_at"])  # type: ignore[arg-type]
-    if values["loaded_at"] is not None:
-        values["loaded_at"] = _utc(values["loaded_at"])  # type: ignore[arg-type]
+    for name in ("observed_at", "loaded_at"):
+        value = values[name]
+        if value is not None:
+            values[name] = EPOCH + timedelta(microseconds=value) if epoch else _utc(value)  # type: ignore[arg-type]
     values["failed_tests"] = tuple(values["failed_tests"] or ())  # type: ignore[arg-type]
     values["upstreams"] = tuple(values["upstreams"] or ())  # type: ignore[arg-type]
     return Observation(**values)  # type: ignore[arg-type]

@@ -44,9 +44,9 @@ def load_histories(data: Path, at: datetime) -> tuple[HealthReport, dict[str, Hi
     if store is None:
         return None
     try:
-        latest = store.latest()
+        snapshot = store.snapshot()
         series = store.series(per_product=HISTORY_RUNS)
-        report = evaluate(latest, series, at)
+        report = evaluate(snapshot.latest, snapshot.history, at)
         histories = {
             product: History(
                 health,

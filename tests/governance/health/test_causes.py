@@ -24,7 +24,8 @@ def report_of(observations: list[Observation], tmp_path: Path, at=AT):  # type: 
     store = HealthStore.open(tmp_path / "h.duckdb")
     store.append(observations)
     try:
-        return evaluate(store.latest(), store.series(), at)
+        snapshot = store.snapshot()
+        return evaluate(snapshot.latest, snapshot.history, at)
     finally:
         store.close()
 
