@@ -39,10 +39,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def open_engine(name: str) -> Engine:
     if name == "trino":
-        from governance.engines.trino_engine import TrinoEngine
+        from governance.engines.trino_engine import TrinoEngine, local_trino
+        from governance.project import data_dir
         from governance.trino.config import load_trino_settings
 
-        return TrinoEngine(load_trino_settings(settings_file("trino")))
+        # The Trino `make trino` started, found by itself (scripts/ci/trino.sh writes <data>/trino/trino.env).
+        trino_env = data_dir(find_root()) / "trino" / "trino.env"
+        return TrinoEngine(local_trino(load_trino_settings(settings_file("trino")), trino_env))
     if name == "databricks":
         from governance.engines.databricks_engine import DatabricksEngine
 

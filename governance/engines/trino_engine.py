@@ -5,8 +5,10 @@ Trino's own errors (syntax, access denied) pass through with Trino's message.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
+from pathlib import Path
 
 import requests
 import trino
@@ -40,6 +42,27 @@ HINTS = {
     "SCHEMA_NOT_FOUND": "; SHOW SCHEMAS FROM <catalog> lists them",
     "TABLE_NOT_FOUND": "; SHOW TABLES FROM <catalog>.<schema> lists the products (run `mesh publish`?)",
 }
+
+
+def local_trino(settings: TrinoSettings, state_file: Path) -> TrinoSettings:
+    """`settings` pointed at the Trino `make trino` started, as its `trino.env` records it, unless
+    TRINO_HOST or TRINO_PORT chose one (or no local Trino runs: `make trino-stop` removes the file)."""
+    if os.environ.get("TRINO_HOST") or os.environ.get("TRINO_PORT") or not state_file.is_file():
+        return settings
+    try:
+        lines = state_file.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise MeshError(
+            f"cannot read {state_file} ({error}); restart Trino (make trino) or remove it"
+        ) from None
+    values = dict(line.split("=", 1) for line in lines if "=" in line)
+    host, port = values.get("TRINO_HOST", ""), values.get("TRINO_PORT", "")
+    if not (host and port.isascii() and port.isdigit() and 0 < int(port) < 65536):
+        raise MeshError(
+            f"{state_file} names no Trino (TRINO_HOST, TRINO_PORT 1-65535); restart it (make trino) "
+            "or delete it"
+        )
+    return dataclasses.replace(settings, host=host, port=int(port))
 
 
 class TrinoEngine:
