@@ -1,0 +1,85 @@
+"""What `mesh build` runs for health: freshness checks in the build's order, warnings never failures."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+
+from governance.build.results import Outcome, ProjectResult
+from governance.build.runner import BuildOptions
+from governance.health import record
+from governance.project import Projects
+
+BUILD_MESH = Path(__file__).parents[2] / "fixtures" / "build_mesh"
+
+
+@pytest.fixture
+def projects(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Projects:
+    root = tmp_path / "mesh"
+    shutil.copytree(BUILD_MESH, root)
+    monkeypatch.setenv("MESH_ROOT", str(root))
+    monkeypatch.setenv("MESH_DATA_DIR", str(tmp_path / "data"))
+    return Projects.discover(root)
+
+
+def test_freshness_checks_run_upstream_first_never_beside_their_readers(
+    projects: Projects, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A project's check opens its DuckDB file for writing; a reader's check attaches it: never at once
+    (found in the demo: orders' check failed while logistics' and marketing's ran beside it)."""
+    spans: dict[str, tuple[float, float]] = {}
+    lock = threading.Lock()
+
+    def check(project, options, profiles_dir, env):  # type: ignore[no-untyped-def]
+        began = time.monotonic()
+        time.sleep(0.3)
+        with lock:
+            spans[project.name] = (began, time.monotonic())
+        return []
+
+    monkeypatch.setattr(record, "declares_freshness", lambda manifest, project: True)
+    monkeypatch.setattr(record, "check_freshness", check)
+    results = [ProjectResult(name, Outcome.SUCCESS) for name in projects.order]
+    warnings: list[str] = []
+    record.record_build(projects, results, options=BuildOptions(), jobs=2, warn=warnings.append)
+    assert set(spans) == set(projects.order)
+    for name, project in projects.projects.items():
+        for upstream in project.upstream:
+            assert spans[upstream][1] <= spans[name][0], f"{name} checked while {upstream} was"
+    assert (
+        spans["alpha"][0] < spans["gamma"][1] and spans["gamma"][0] < spans["alpha"][1]
+    )  # independent: at once
+    assert warnings and all(w.startswith("health not recorded") for w in warnings)  # never built: no manifest
+
+
+def test_a_late_source_is_one_warning_line(tmp_path: Path) -> None:
+    sources = tmp_path / "sources.json"
+    results = [
+        {"unique_id": "source.orders.orders_db.orders", "status": "error"},
+        {"unique_id": "source.orders.orders_db.products", "status": "pass"},
+        {"unique_id": "source.orders.orders_db.customers", "status": "warn"},
+    ]
+    sources.write_bytes(orjson.dumps({"results": results}))
+    assert record.freshness_warnings(sources, "orders") == [
+        "orders: source freshness: 2 source(s) late (orders_db.orders, orders_db.customers)"
+    ]
+
+
+def test_only_projects_whose_sources_declare_freshness_are_checked(tmp_path: Path) -> None:
+    manifest = tmp_path / "manifest.json"
+    source = {
+        "package_name": "orders",
+        "loaded_at_field": "_loaded_at",
+        "freshness": {"warn_after": {"count": 6}},
+    }
+    manifest.write_bytes(orjson.dumps({"sources": {"s": source}}))
+    assert record.declares_freshness(manifest, "orders")
+    assert not record.declares_freshness(manifest, "marketing")  # an upstream's source, not its own
+    manifest.write_bytes(orjson.dumps({"sources": {"s": {**source, "loaded_at_field": None}}}))
+    assert not record.declares_freshness(manifest, "orders")
+    assert not record.declares_freshness(tmp_path / "absent.json", "orders")
