@@ -1,8 +1,8 @@
 """What `mesh build` does for health once the projects are built.
 
 1. `dbt source freshness` for each built project that declares freshness on a source (a `freshness`
-   with a `loaded_at_field`), at most `jobs` at a time. A source past its threshold is a warning: the
-   build's exit code is the build's alone.
+   with a `loaded_at_field`), at most `jobs` at a time, upstream projects first (as the build ran). A
+   source past its threshold is a warning: the build's exit code is the build's alone.
 2. One observation per product and hub mart of the built projects (governance.health.signals), appended
    to the health store under the data folder, which is then pruned by age.
 Nothing here can fail the build: a problem recording health is one warning line.
@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import orjson
 
 from governance.build.results import Outcome, ProjectResult
 from governance.build.runner import BuildOptions, dbt_executable, error_from_log, run_dbt
+from governance.build.scheduler import run_in_order
 from governance.errors import MeshError
 from governance.health.signals import duckdb_row_counts, observe
 from governance.health.store import HealthStore, store_path
@@ -104,13 +104,15 @@ def record_build(
         and declares_freshness(options.target_dir(p) / "manifest.json", p.name)
     ]
 
-    def freshness(project: DbtProject) -> list[str]:
-        return check_freshness(project, options, project.profiles_dir or projects.root / "profiles", env)
+    def freshness(project: DbtProject) -> ProjectResult:
+        profiles = project.profiles_dir or projects.root / "profiles"
+        for line in check_freshness(project, options, profiles, env):
+            warn(line)
+        return ProjectResult(project.name, Outcome.SUCCESS)
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        for lines in pool.map(freshness, checked):
-            for line in lines:
-                warn(line)
+    # upstream first, as the build ran: a project's check opens its own DuckDB file for writing, which
+    # its readers' checks (attaching it read-only) must not hold at the same time
+    run_in_order(checked, freshness, jobs=jobs, on_skip=lambda _: None)
     try:
         mesh = load_mesh(projects.root, projects)
     except MeshError as error:
