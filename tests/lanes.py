@@ -15,29 +15,37 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import pytest
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 # Order matters: a test is counted in the first lane whose marker it carries.
 LANES = ("live", "spark", "trino", "browser", "postgres", "dbt")
 UNIT = "unit"
 
-# Fixtures whose set-up runs real dbt (on first use; later sessions reuse the cache).
-DBT_FIXTURES = frozenset(
-    {
-        "clean_root",
-        "clean_mesh",
-        "violations_root",
-        "violations_mesh",
-        "catalog_root",
-        "catalog_mesh",
-        "site",
-        "fixture_mesh_manifests",
-        "production",
-        "adopted",
-    }
-)
+# Fixtures whose set-up runs real dbt (on first use; later sessions reuse the cache) are decorated with
+# `builds_dbt`; a test that takes one, directly or through another fixture, is in the dbt lane. Names here
+# mark fixtures defined where the decorator is not used.
+DBT_FIXTURES = frozenset({"adopted"})
+
+
+def builds_dbt(fixture_function: F) -> F:
+    """Mark a fixture function (under `@pytest.fixture`) whose set-up runs real dbt."""
+    fixture_function.mesh_builds_dbt = True  # type: ignore[attr-defined]
+    return fixture_function
+
+
+def uses_dbt(item: pytest.Item) -> bool:
+    names = set(getattr(item, "fixturenames", ()))
+    if DBT_FIXTURES & names:
+        return True
+    info = getattr(item, "_fixtureinfo", None)
+    definitions = info.name2fixturedefs if info is not None else {}
+    return any(getattr(defs[-1].func, "mesh_builds_dbt", False) for name, defs in definitions.items() if defs)
 
 
 def lane_of(item: pytest.Item) -> str:
@@ -74,10 +82,10 @@ class LanePlugin:
         self.tallying = tallies
         self.tallies: dict[str, LaneTally] = defaultdict(LaneTally)
 
-    @pytest.hookimpl(trylast=True)
+    @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         for item in items:
-            if DBT_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            if uses_dbt(item):
                 item.add_marker(pytest.mark.dbt)
             item.user_properties.append(("lane", lane_of(item)))
 

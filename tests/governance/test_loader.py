@@ -18,9 +18,11 @@ from governance.project import Projects
 from tests.fixtures.fuzz import Edit, edits, examples, mutate
 from tests.fixtures.mesh_project import CLEAN, cache_dir, copy_tree, line_of, prepare
 from tests.fixtures.violations import violations_recipe
+from tests.lanes import builds_dbt
 
 
 @pytest.fixture(scope="module")
+@builds_dbt
 def root(request: pytest.FixtureRequest) -> Path:
     return prepare(CLEAN, cache_dir(request.config))
 
@@ -124,6 +126,7 @@ def test_sources_groups_exposures_tests(mesh: MeshModel, root: Path):
     assert tests == {"unique", "not_null", "relationships"}
 
 
+@pytest.mark.dbt
 def test_run_results_and_freshness(request: pytest.FixtureRequest):
     built = load_mesh(prepare(violations_recipe(), cache_dir(request.config)))
     results = {t.name: t.result for t in built.tests_by_node["model.orders.fct_orders"]}

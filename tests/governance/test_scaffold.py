@@ -131,6 +131,7 @@ def test_existing_files_are_never_replaced(root: Path, capsys: pytest.CaptureFix
     assert not (root / "domains" / "billing" / "dbt_project.yml").exists()
 
 
+@pytest.mark.dbt
 def test_scaffolded_domain_and_products_build_and_check_clean(tmp_path: Path) -> None:
     root = Path(shutil.copytree(SCAFFOLD / "mesh", tmp_path / "repo"))
     (root / "data" / "warehouse").mkdir(parents=True)  # MESH_DATA_DIR (tests.governance.test_adoption.mesh)

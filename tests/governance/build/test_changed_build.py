@@ -15,6 +15,7 @@ from governance.cli import main
 from tests.domains.mesh_copy import MeshCopy
 from tests.fixtures.built_mesh import BuiltMesh, built_mesh, edited
 from tests.fixtures.mesh_project import cache_dir
+from tests.lanes import builds_dbt
 
 pytestmark = pytest.mark.dbt
 
@@ -26,6 +27,7 @@ REVIEWED = ("select * from final", "select * from final -- reviewed")
 
 
 @pytest.fixture(scope="session")
+@builds_dbt
 def production(request: pytest.FixtureRequest) -> BuiltMesh:
     return built_mesh(cache_dir(request.config))
 

@@ -17,6 +17,7 @@ import sqlalchemy
 
 from governance.iceberg.config import CatalogSettings
 from tests.governance.iceberg.mesh_fixture import BuiltMesh, built_mesh
+from tests.lanes import builds_dbt
 from tests.services import unavailable
 
 DEFAULT_PG_URI = "postgresql+psycopg://mesh:mesh@127.0.0.1:55432/iceberg"
@@ -39,6 +40,7 @@ def pg_unreachable_reason() -> str | None:
 
 
 @pytest.fixture(scope="session")
+@builds_dbt
 def mesh() -> BuiltMesh:
     return built_mesh()
 

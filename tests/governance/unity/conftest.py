@@ -15,12 +15,14 @@ from governance.unity.client import UnityClient
 from governance.unity.config import UnityConfig, load_config
 from tests.emulators.unity_catalog import UnityCatalogEmulator, seed_from_mesh
 from tests.fixtures.mesh_project import MeshRecipe, prepare
+from tests.lanes import builds_dbt
 
 CONFIG = Path(__file__).parent / "unity.yml"
 TOKEN = "dapi-secret-0123456789abcdef"
 
 
 @pytest.fixture(scope="session")
+@builds_dbt
 def fixture_mesh_manifests(pytestconfig: pytest.Config) -> Path:
     """The fixture mesh parsed by real dbt (cached on disk by content hash)."""
     return prepare(MeshRecipe("unity"), pytestconfig.cache.mkdir("fixture-meshes"))
