@@ -98,7 +98,7 @@ build_mesh() {
 }
 
 pytest_main() {
-  "$BIN/pytest" -n 2 -m "not spark and not trino" --durations=15 "$@"
+  "$BIN/pytest" -n 2 --dist loadgroup -m "not spark and not trino" --durations=15 "$@"
 }
 
 pytest_trino() {

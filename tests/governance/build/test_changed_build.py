@@ -17,7 +17,8 @@ from tests.fixtures.built_mesh import BuiltMesh, built_mesh, edited
 from tests.fixtures.mesh_project import cache_dir
 from tests.lanes import builds_dbt
 
-pytestmark = pytest.mark.dbt
+# Its tests edit the one shared production copy (and undo the edit): one worker runs them all, in turn.
+pytestmark = [pytest.mark.dbt, pytest.mark.xdist_group("production-mesh")]
 
 STG_ORDERS = "domains/orders/models/staging/stg_orders.sql"
 STG_PRODUCTS = "domains/orders/models/staging/stg_products.sql"
