@@ -23,7 +23,7 @@ from governance.project import data_dir
 
 PR_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
 SUFFIX_ENV = "MESH_CATALOG_SUFFIX"
-_ESCAPE = {"_": "__", "-": "_0", **{c: "_" + c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}}
+_READABLE = re.compile(r"[a-z0-9-]+")
 LOCK_WAIT_SECONDS = 2.0
 
 
@@ -50,12 +50,18 @@ class PullRequestNamespace:
     def suffix(self) -> str:
         """Appended to every catalog the pull request writes; a valid identifier on every engine.
 
-        One id, one suffix: catalog names are folded to lower case (Unity Catalog) and allow no `-`, so
-        lower-case letters and digits stay as they are and the rest is escaped after a `_` (`_` -> `__`,
-        `-` -> `_0`, `A` -> `_a`): `a_1`, `A-1` and `a-1` get three suffixes (`a__1`, `_a_01`, `a_01`),
-        and cleaning one never drops another's catalogs. A number, the usual id, is unchanged (`__pr_42`).
+        One id, one suffix: catalog names are folded to lower case (Unity Catalog) and allow no `-`. An id
+        of lower-case letters, digits and `-` keeps its readable name (`42` -> `__pr_42`, `feature-x` ->
+        `__pr_feature_x`, as before); an id holding `_` or capitals, which would fold onto another's name
+        (`a_1` and `A-1` onto `a-1`'s `__pr_a_1`), gets 8 hex digits of a hash of the exact id appended, so
+        cleaning one pull request never drops another's catalogs.
         """
-        return "__pr_" + "".join(_ESCAPE.get(c, c) for c in self.pr_id)
+        folded = self.pr_id.lower().replace("-", "_")
+        if _READABLE.fullmatch(self.pr_id):
+            return "__pr_" + folded
+        import hashlib
+
+        return f"__pr_{folded}_{hashlib.sha256(self.pr_id.encode()).hexdigest()[:8]}"
 
     def catalog(self, project: str) -> str:
         """The DuckDB catalog (= database file name) of a project in this namespace."""

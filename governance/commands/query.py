@@ -15,7 +15,7 @@ import argparse
 import sys
 
 from governance.engines.base import Engine
-from governance.engines.output import FORMATS, write_result
+from governance.engines.output import DEFAULT_LIMIT, FORMATS, write_result
 from governance.engines.read_only import require_one_query
 from governance.errors import ExitCode, MeshError
 from governance.project import Projects, find_root
@@ -34,7 +34,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="duckdb: the embedded mesh (default); trino; databricks",
     )
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
+    rows = parser.add_mutually_exclusive_group()
+    rows.add_argument("--limit", type=_row_limit, default=DEFAULT_LIMIT, metavar="N",
+                      help=f"print at most N rows (default {DEFAULT_LIMIT:,}); more is noted")  # fmt: skip
+    rows.add_argument("--all", action="store_true", help="print every row (streamed, memory stays flat)")
     parser.set_defaults(run=run)
+
+
+def _row_limit(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of rows") from None
+    if not 1 <= value <= 10**12:
+        raise argparse.ArgumentTypeError(f"{text}: give a number of rows from 1 (or --all for every row)")
+    return value
 
 
 def open_engine(name: str) -> Engine:
@@ -86,10 +100,13 @@ def run(args: argparse.Namespace) -> int:
         require_one_query(args.sql, SQLGLOT_DIALECTS[args.engine], args.engine)
     engine = open_engine(args.engine)
     try:
-        result = engine.execute(args.sql)
+        stream = getattr(engine, "stream", None)  # the embedded engine streams its rows
+        result = stream(args.sql) if callable(stream) else engine.execute(args.sql)
+        if args.engine == "duckdb":
+            governed()
+        shown = write_result(result, args.format, limit=None if args.all else args.limit)
     finally:
         engine.close()
-    if args.engine == "duckdb":
-        governed()
-    write_result(result, args.format)
+    if shown is not None:
+        print(f"note: showing the first {shown:,} rows; pass --limit N or --all for more", file=sys.stderr)
     return int(ExitCode.OK)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -11,7 +12,7 @@ from governance.errors import ExitCode, MeshError
 @dataclass(frozen=True)
 class QueryResult:
     columns: list[str]
-    rows: list[tuple[Any, ...]]
+    rows: Iterable[tuple[Any, ...]]  # the embedded engine streams them: read once, while the engine is open
 
 
 class EngineError(MeshError):

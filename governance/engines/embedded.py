@@ -13,7 +13,12 @@ SET, CREATE and the rest are refused before DuckDB runs anything.
 
 from __future__ import annotations
 
+import json
+import re
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -37,6 +42,17 @@ _SANDBOX = (
 )
 
 
+# DuckDB's own catalog names: a domain of that name cannot be attached under it.
+RESERVED = frozenset({"memory", "system", "temp", "main"})
+LOCK_WAIT_SECONDS = 2.0
+FETCH_ROWS = 10_000  # rows fetched per batch: a result streams, it is never held whole
+_HOLDER = re.compile(r"\(PID (?P<pid>[0-9]+)\)")
+# Table functions that read files by name. Refused in the caller's SQL (the views over published tables
+# use them inside the engine): with external access off DuckDB still lets them read the attached
+# database files themselves (and their WAL), byte for byte.
+_FILE_READERS = re.compile(r"(read_|parquet_|iceberg_|delta_|sniff_|glob$|query_table$|query$).*")
+
+
 def _first_line(error: duckdb.Error) -> str:
     """DuckDB's message without the `LINE 1: ...` excerpt that follows it: errors are one line."""
     lines = str(error).strip().splitlines()
@@ -57,13 +73,43 @@ class EmbeddedEngine:
                 continue
             path = settings.duckdb_path(name)
             if path.is_file():
+                self._attach_duckdb(name, path)
+        if external:
+            self._attach_external(external, settings)
+        self._lock_down()
+
+    def _attach_duckdb(self, name: str, path: Path) -> None:
+        """Attach one domain's database; one that cannot be (damaged, a reserved name, held by a build
+        for longer than LOCK_WAIT_SECONDS) is a note, and queries not touching it still run."""
+        if name.lower() in RESERVED:
+            self.notes.append(
+                f"domain {name} not attached: {name!r} is a name DuckDB reserves for itself; rename the "
+                "domain to query it here"
+            )
+            return
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        while True:
+            try:
                 self.connection.execute(
                     f"ATTACH {quote_literal(str(path))} AS {quote_ident(name)} (READ_ONLY)"
                 )
                 self.attached[name] = path
-        if external:
-            self._attach_external(external, settings)
-        self._lock_down()
+                return
+            except duckdb.Error as error:
+                message = _first_line(error)
+                holder = _HOLDER.search(str(error))
+                if "lock" in message.lower() and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                    continue
+                if "lock" in message.lower():
+                    who = f"process {holder['pid']}" if holder else "another process"
+                    self.notes.append(
+                        f"domain {name} not attached: {path} is being written by {who} (a running mesh "
+                        "build?); query it again when that finishes"
+                    )
+                else:
+                    self.notes.append(f"domain {name} not attached: {path}: {message}; rebuild the domain")
+                return
 
     def _attach_external(self, domains: list[str], settings: CatalogSettings) -> None:
         use_extension = iceberg_extension_available(self.connection)
@@ -97,15 +143,62 @@ class EmbeddedEngine:
         kind = statements[0].type
         if kind != duckdb.StatementType.SELECT:
             raise NotAQueryError(self.name, f"a {kind.name} statement")
+        self._refuse_file_reads(sql)
+
+    def _refuse_file_reads(self, sql: str) -> None:
+        """No file read by name: a table function that reads files, or a quoted path in FROM (DuckDB
+        would scan it). Checked on DuckDB's own parse tree, so quoting and qualifying do not hide one."""
+        try:
+            row = self.connection.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()
+            tree = json.loads(row[0]) if row else {}
+        except (duckdb.Error, ValueError):
+            return  # not serialisable: DuckDB's own error (or the sandbox) answers when it runs
+        for node in _nodes(tree):
+            kind = node.get("type")
+            if kind == "TABLE_FUNCTION":
+                function = node.get("function") or {}
+                called = str(function.get("function_name", "")).lower()
+                if _FILE_READERS.fullmatch(called):
+                    raise NotAQueryError(self.name, f"{called}(): reading files by name")
+            elif kind == "BASE_TABLE" and re.search(r"[/\\.]", str(node.get("table_name", ""))):
+                raise NotAQueryError(self.name, f"a file path as a table ({node.get('table_name')!r})")
 
     def execute(self, sql: str) -> QueryResult:
+        streamed = self.stream(sql)
+        return QueryResult(streamed.columns, list(streamed.rows))
+
+    def stream(self, sql: str) -> QueryResult:
+        """As `execute`, with the rows fetched as they are read (`mesh query`): read them before `close`."""
         self._require_one_query(sql)
         try:
             cursor = self.connection.execute(sql)
             columns = [d[0] for d in cursor.description or []]
-            return QueryResult(columns, cursor.fetchall())
         except duckdb.Error as error:
             raise EngineError(self.name, _first_line(error)) from None
+        return QueryResult(columns, _stream(self.name, cursor))
 
     def close(self) -> None:
         self.connection.close()
+
+
+def _stream(engine: str, cursor: duckdb.DuckDBPyConnection) -> Iterator[tuple[Any, ...]]:
+    """The result's rows, FETCH_ROWS at a time: ten million rows never sit in memory at once."""
+    while True:
+        try:
+            batch = cursor.fetchmany(FETCH_ROWS)
+        except duckdb.Error as error:
+            raise EngineError(engine, _first_line(error)) from None
+        if not batch:
+            return
+        yield from batch
+
+
+def _nodes(value: Any) -> Iterator[dict[str, Any]]:
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            yield current
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
