@@ -352,14 +352,22 @@ def _settle_grants(state: UnityState, raw: RawGrants, by_catalog: Mapping[str, M
 
 
 def _read_share(client: UnityClient, name: str) -> ShareState:
-    info = client.get_share(name)
+    try:
+        info = client.get_share(name)
+    except PermissionDenied:
+        # shares.get takes the share's ownership or metastore admin: one share the principal may not
+        # read is a finding for that share, not a failed plan (https://docs.databricks.com/api/workspace/shares/get)
+        return ShareState(name, exists=True, unreadable=True)
     if info is None:
         return ShareState(name, exists=False)
-    objects = {o.name for o in (info.objects or []) if o.name}
+    # Unity Catalog stores names in lower case: compared as stored, whatever the mesh's spelling.
+    objects = {o.name.lower() for o in (info.objects or []) if o.name}
+    aliases = {o.name.lower(): (o.shared_as or "").lower() for o in (info.objects or []) if o.name}
     return ShareState(
         name,
         exists=True,
         objects=objects,
         recipients=dict(client.share_permissions(name)),
         owner=info.owner,
+        aliases=aliases,
     )

@@ -228,7 +228,13 @@ class Applier:
                         change,
                         "shares.update",
                         {"objects": {"add": add, "remove": remove}},
-                        partial(self.client.update_share_objects, change.target, add, remove),
+                        partial(
+                            self.client.update_share_objects,
+                            change.target,
+                            add,
+                            remove,
+                            change.after.get("shared_as") or {},
+                        ),
                     )
             else:
                 delta = [

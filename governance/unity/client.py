@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -267,27 +267,35 @@ class UnityClient:
             if existing is None or existing.owner != self.principal:
                 raise
 
-    def update_share_objects(self, name: str, add: list[str], remove: list[str]) -> None:
+    def update_share_objects(
+        self, name: str, add: list[str], remove: list[str], aliases: Mapping[str, str] | None = None
+    ) -> None:
         """ADD and REMOVE are not idempotent (a repeated ADD is refused), so a failed call is settled by
-        reading the share back and sending only what is still to do, once."""
+        reading the share back and sending only what is still to do, once. `aliases`: each added table's
+        `shared_as`."""
+        aliases = aliases or {}
         try:
-            self._update_share_objects(name, add, remove)
+            self._update_share_objects(name, add, remove, aliases)
         except (BadRequest, ResourceConflict, TimeoutError) as error:
             share = self.get_share(name)
-            held = {o.name for o in (share.objects or []) if o.name} if share else set()
-            still_add = [t for t in add if t not in held]
-            still_remove = [t for t in remove if t in held]
+            held = {o.name.lower() for o in (share.objects or []) if o.name} if share else set()
+            still_add = [t for t in add if t.lower() not in held]
+            still_remove = [t for t in remove if t.lower() in held]
             if (still_add, still_remove) == (add, remove) or share is None:
                 raise error  # nothing of it landed: the refusal is real
             if still_add or still_remove:
-                self._update_share_objects(name, still_add, still_remove)
+                self._update_share_objects(name, still_add, still_remove, aliases)
 
-    def _update_share_objects(self, name: str, add: list[str], remove: list[str]) -> None:
+    def _update_share_objects(
+        self, name: str, add: list[str], remove: list[str], aliases: Mapping[str, str]
+    ) -> None:
         updates = [
             sharing.SharedDataObjectUpdate(
                 action=sharing.SharedDataObjectUpdateAction.ADD,
                 data_object=sharing.SharedDataObject(
-                    name=t, data_object_type=sharing.SharedDataObjectDataObjectType.TABLE
+                    name=t,
+                    data_object_type=sharing.SharedDataObjectDataObjectType.TABLE,
+                    shared_as=aliases.get(t),
                 ),
             )
             for t in add

@@ -169,6 +169,19 @@ def _masks(model: Model, config: UnityConfig, table: TableState, state: UnitySta
         table.masks[column] = function.full_name
 
 
+def _alias(share: ShareState, table: str, model: Model) -> None:
+    """`<domain>.<table>`: what recipients see. Without `shared_as` the alias is `<schema>.<table>`, and two
+    domains' products of the same name could not sit in one share. Unique in the share, or one line."""
+    alias = f"{model.domain}.{table.rsplit('.', 1)[-1]}".lower()
+    taken = {a: t for t, a in share.aliases.items()}
+    if alias in taken and taken[alias] != table.lower():
+        raise MeshError(
+            f"{model.fix_location}: {model.display_name} would be shared as {alias!r} in share "
+            f"{share.name!r}, the alias of {taken[alias]} already; give one of them another dbt `alias`"
+        )
+    share.aliases[table.lower()] = alias
+
+
 def build_desired(mesh: MeshModel, config: UnityConfig) -> DesiredState:
     state = UnityState(shares={name: ShareState(name) for name in config.shares})
     for name, recipients in config.shares.items():
@@ -202,6 +215,7 @@ def build_desired(mesh: MeshModel, config: UnityConfig) -> DesiredState:
                     f"which {config.path} does not declare under `sharing`; add it there or fix the name"
                 )
             state.shares[share].objects.add(table.full_name)
+            _alias(state.shares[share], table.full_name, model)
     state.catalog_grants = {c: _frozen(g) for c, g in catalog_readers.items()}
     state.schema_grants = {s: _frozen(g) for s, g in schema_readers.items()}
     return desired

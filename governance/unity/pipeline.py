@@ -86,6 +86,8 @@ def with_share_owner_access(client: UnityClient, desired: UnityState, actual: Un
         if not share.objects:
             continue
         have = actual.shares.get(name)
+        if have is not None and have.unreadable:
+            continue  # left alone: reported as UNITY003
         owner = have.owner if have is not None and have.exists and have.owner else client.principal
         for table in share.objects:
             shared.setdefault(table, set()).add(owner)

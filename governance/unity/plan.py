@@ -20,6 +20,7 @@ from governance.findings import Finding, Severity
 from governance.model import Location
 from governance.unity.config import UnityConfig
 from governance.unity.masks import is_mesh_function
+from governance.unity.sql import quote_ident
 from governance.unity.state import Grants, TableState, Tags, UnityState
 
 PLAN_VERSION = 1
@@ -482,15 +483,42 @@ def diff(
 
 
 def _share_changes(desired: UnityState, actual: UnityState, plan: Plan) -> None:
-    ours = {n for n in desired.tables if n in actual.tables}
+    # Share objects are named as Unity Catalog stores them: lower case
+    # (https://docs.databricks.com/aws/en/sql/language-manual/sql-ref-names).
+    ours = {n.lower() for n in desired.tables if n in actual.tables}
+    declared = {n.lower() for n in desired.tables}
     for name, want in sorted(desired.shares.items()):
         have = actual.shares.get(name)
+        if have is not None and have.unreadable:
+            plan.findings.append(
+                Finding(
+                    code="UNITY003",
+                    severity=Severity.ERROR,
+                    message=(
+                        f"share {name}: the sync principal may not read it (only its owner or a metastore "
+                        "admin may); its objects and recipients are left as they are. Fix: ALTER SHARE "
+                        f"{quote_ident(name)} OWNER TO <the sync principal or a group it belongs to>"
+                    ),
+                    domain="",
+                    owner=None,
+                    location=Location(f"share {name}"),
+                )
+            )
+            continue
         exists = have is not None and have.exists
         if not exists:
             plan.changes.append(Change("share_create", "share", name, "", None, name))
         held = have.objects if have and exists else set()
-        add = sorted((want.objects & ours) - held)
-        remove = sorted((held & set(desired.tables)) - want.objects)  # only our products, never others'
+        wanted = {t.lower() for t in want.objects}
+        add = sorted((wanted & ours) - held)
+        remove = sorted((held & declared) - wanted)  # only our products, never others'
+        for table in sorted(held & wanted):
+            alias = have.aliases.get(table) if have else None
+            if alias and alias != want.aliases.get(table):
+                plan.drift.append(
+                    f"share {name}: {table} is shared as {alias}, the mesh's alias is "
+                    f"{want.aliases.get(table)}; left as it is (recipients query it by that name)"
+                )
         if add or remove:
             plan.changes.append(
                 Change(
@@ -498,8 +526,8 @@ def _share_changes(desired: UnityState, actual: UnityState, plan: Plan) -> None:
                     "share",
                     name,
                     "",
-                    sorted(held & set(desired.tables)),
-                    {"add": add, "remove": remove},
+                    sorted(held & declared),
+                    {"add": add, "remove": remove, "shared_as": {t: want.aliases[t] for t in add}},
                 )
             )
         recipients = have.recipients if have and exists else {}

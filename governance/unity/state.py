@@ -44,6 +44,10 @@ class ShareState:
     objects: set[str] = field(default_factory=set)  # shared table full names
     recipients: Grants = field(default_factory=dict)  # recipient -> privileges on the share
     owner: str | None = None  # must keep SELECT on every shared table, or recipients lose access
+    # shared table (lower case) -> its alias in the share (`shared_as`, `<schema>.<table>`); desired: the
+    # mesh's `<domain>.<table>`, unique in the share. https://docs.databricks.com/api/workspace/shares/update
+    aliases: dict[str, str] = field(default_factory=dict)
+    unreadable: bool = False  # the sync principal may not read it (403): left alone, reported
 
 
 @dataclass
@@ -82,7 +86,13 @@ class UnityState:
             "catalog_grants": {k: grants(v) for k, v in sorted(self.catalog_grants.items())},
             "schema_grants": {k: grants(v) for k, v in sorted(self.schema_grants.items())},
             "shares": {
-                name: {"exists": s.exists, "objects": sorted(s.objects), "recipients": grants(s.recipients)}
+                name: {
+                    "exists": s.exists,
+                    "objects": sorted(s.objects),
+                    "recipients": grants(s.recipients),
+                    "aliases": dict(sorted(s.aliases.items())),
+                    "unreadable": s.unreadable,
+                }
                 for name, s in sorted(self.shares.items())
             },
             "functions": {n: [f.data_type, f.body] for n, f in sorted(self.functions.items())},

@@ -383,6 +383,7 @@ class UnityCatalogEmulator:
             raise ApiError(
                 400, "INVALID_PARAMETER_VALUE", "At most 100 data object updates are allowed per request."
             )
+        adding: set[str] = set()
         for update in updates:  # validate all first
             name = str((update.get("data_object") or {}).get("name") or "")
             if update.get("action") == "ADD":
@@ -393,12 +394,23 @@ class UnityCatalogEmulator:
                     raise AccessDeniedError(
                         f"User {self.metastore.caller} does not have SELECT on Table '{name}'."
                     )
-                if name in share.objects:
+                if name.lower() in share.objects:
                     raise ApiError(
                         400, "RESOURCE_ALREADY_EXISTS", f"Table '{name}' is already in share '{share.name}'."
                     )
+                # shared_as: `<schema>.<table>`, by default the table's own; unique within the share
+                # (https://docs.databricks.com/api/workspace/shares/update)
+                alias = _alias(update, name)
+                taken = {str(o.get("shared_as")) for o in share.objects.values()} | adding
+                if alias in taken:
+                    raise ApiError(
+                        400,
+                        "RESOURCE_ALREADY_EXISTS",
+                        f"A data object shared as '{alias}' already exists in share '{share.name}'.",
+                    )
+                adding.add(alias)
             elif update.get("action") == "REMOVE":
-                if name not in share.objects:
+                if name.lower() not in share.objects:
                     raise ApiError(
                         400, "INVALID_PARAMETER_VALUE", f"Table '{name}' is not in share '{share.name}'."
                     )
@@ -407,13 +419,14 @@ class UnityCatalogEmulator:
                     400, "INVALID_PARAMETER_VALUE", f"Unsupported action {update.get('action')!r}."
                 )
         for update in updates:
-            name = str(update["data_object"]["name"])
+            name = str(update["data_object"]["name"]).lower()  # stored in lower case, as every name
             if update["action"] == "ADD":
                 share.objects[name] = {
                     "name": name,
                     "data_object_type": "TABLE",
                     "status": "ACTIVE",
                     "added_by": self.metastore.caller,
+                    "shared_as": _alias(update, name),
                 }
             else:
                 del share.objects[name]
@@ -432,6 +445,16 @@ class UnityCatalogEmulator:
             held = share.permissions.setdefault(str(change["principal"]), set())
             held.update(change.get("add", []))
             held.difference_update(change.get("remove", []))
+
+
+def _alias(update: dict[str, Any], name: str) -> str:
+    given = (update.get("data_object") or {}).get("shared_as")
+    if given:
+        parts = str(given).split(".")
+        if len(parts) != 2 or not all(parts):
+            raise ApiError(400, "INVALID_PARAMETER_VALUE", f"shared_as '{given}' is not <schema>.<table>.")
+        return str(given).lower()
+    return ".".join(name.lower().split(".")[1:])
 
 
 def _json_array_value(value: Any) -> str | None:

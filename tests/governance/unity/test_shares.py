@@ -1,0 +1,91 @@
+"""Shares that hold: every product is added under an explicit, unique `shared_as` naming its domain; a share
+the sync principal may not read is a finding for that share, not a failed plan; names compare as Unity
+Catalog stores them."""
+
+from __future__ import annotations
+
+import pytest
+
+from governance.errors import MeshError
+from governance.model import MeshModel, Model
+from governance.unity.client import UnityClient
+from governance.unity.config import UnityConfig
+from governance.unity.desired import build_desired
+from governance.unity.pipeline import Inputs, apply_plan, compute_plan
+from tests.emulators.unity_catalog import UnityCatalogEmulator
+from tests.emulators.unity_catalog.store import Share
+
+FCT = "orders.gold.fct_orders"
+SHARE = "partner-analytics"
+
+
+def product(mesh: MeshModel, relation: str = FCT) -> Model:
+    return next(m for m in mesh.products() if m.relation == relation)
+
+
+def test_a_product_is_shared_as_its_domain_and_table_next_to_another_domains_table_of_that_name(
+    mesh: MeshModel, config: UnityConfig, client: UnityClient, emulator: UnityCatalogEmulator
+) -> None:
+    # Another domain already shares a table called fct_orders, under the default alias gold.fct_orders.
+    emulator.metastore.create_table("finance.gold.fct_orders", [("order_id", "int")])
+    emulator.metastore.shares[SHARE] = Share(SHARE, emulator.principal.name)
+    emulator.metastore.shares[SHARE].objects["finance.gold.fct_orders"] = {
+        "name": "finance.gold.fct_orders", "data_object_type": "TABLE", "shared_as": "gold.fct_orders",
+    }  # fmt: skip
+    product(mesh).meta = {**product(mesh).meta, "shares": [SHARE]}
+    plan = compute_plan(client, Inputs(config, build_desired(mesh, config)), False)
+    result = apply_plan(client, plan, config, None)
+    assert not result.failures, result.failures
+    objects = emulator.metastore.shares[SHARE].objects
+    assert objects[FCT]["shared_as"] == "orders.fct_orders"
+    assert set(objects) == {FCT, "finance.gold.fct_orders"}  # another domain's object untouched
+    assert compute_plan(client, Inputs(config, build_desired(mesh, config)), False).changes == []
+
+
+def test_two_products_with_one_alias_in_a_share_are_one_line(mesh: MeshModel, config: UnityConfig) -> None:
+    first = product(mesh)
+    other = next(m for m in mesh.products() if m.relation != FCT and m.project == first.project)
+    first.meta = {**first.meta, "shares": [SHARE]}
+    other.meta = {**other.meta, "shares": [SHARE]}
+    other.alias = first.alias  # the same table name in another schema would alias the same
+    other.schema = "gold_copy"
+    with pytest.raises(
+        MeshError, match=r"would be shared as 'orders.fct_orders' in share 'partner-analytics'"
+    ):
+        build_desired(mesh, config)
+
+
+def test_a_share_the_principal_may_not_read_is_a_finding_for_that_share_only(
+    mesh: MeshModel, config: UnityConfig, client: UnityClient, emulator: UnityCatalogEmulator
+) -> None:
+    emulator.metastore.shares[SHARE] = Share(SHARE, "someone-else")
+    product(mesh).meta = {**product(mesh).meta, "shares": [SHARE]}
+    plan = compute_plan(client, Inputs(config, build_desired(mesh, config)), False)
+    (finding,) = [f for f in plan.findings if f.code == "UNITY003"]
+    assert f"share {SHARE}: the sync principal may not read it" in finding.message
+    assert "ALTER SHARE `partner-analytics` OWNER TO" in finding.message
+    assert not [c for c in plan.changes if c.securable == "share"]
+    assert [c for c in plan.changes if c.securable == "table"]  # the rest of the plan stands
+    result = apply_plan(client, plan, config, None)
+    assert not result.failures
+    assert emulator.metastore.shares[SHARE].objects == {}
+
+
+def test_a_mixed_case_catalog_converges_in_one_run_and_a_removed_product_is_unshared(
+    mesh: MeshModel, config: UnityConfig, client: UnityClient, emulator: UnityCatalogEmulator
+) -> None:
+    for each in mesh.products():
+        if each.project == "orders":
+            each.database = "ORDERS"  # as a profile with MESH_CATALOG_ORDERS=ORDERS would build it
+    model = product(mesh, "ORDERS.gold.fct_orders")
+    model.meta = {**model.meta, "shares": [SHARE]}
+    plan = compute_plan(client, Inputs(config, build_desired(mesh, config)), False)
+    assert not apply_plan(client, plan, config, None).failures
+    assert FCT in emulator.metastore.shares[SHARE].objects
+    assert compute_plan(client, Inputs(config, build_desired(mesh, config)), False).changes == []
+    model.meta = {k: v for k, v in model.meta.items() if k != "shares"}
+    plan = compute_plan(client, Inputs(config, build_desired(mesh, config)), False)
+    (change,) = [c for c in plan.changes if c.kind == "share_objects"]
+    assert change.after["remove"] == [FCT]
+    assert not apply_plan(client, plan, config, None).failures
+    assert emulator.metastore.shares[SHARE].objects == {}
