@@ -7,10 +7,13 @@ in one interpreter. `scripts/bench_build.py` measures what the process start cos
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -203,19 +206,72 @@ def wait_with_usage(process: subprocess.Popen[bytes]) -> tuple[int, float]:
     return process.returncode, usage.ru_maxrss / 1024
 
 
+# A dbt child must not outlive `mesh build`: left running it keeps building and holds the DuckDB write
+# lock. On Linux the child asks the kernel for SIGTERM when its parent dies (PR_SET_PDEATHSIG: covers
+# SIGKILL of mesh, which no handler sees) before it becomes dbt; a SIGTERM to mesh is forwarded to every
+# running child (`forward_termination`). The shim is a second interpreter start (~20 ms per project).
+_DIE_WITH_PARENT = (
+    "import ctypes, os, signal, sys\n"
+    "parent = int(sys.argv[1])\n"
+    "try:\n"
+    "    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG\n"
+    "except (OSError, AttributeError):\n"
+    "    pass\n"
+    "if os.getppid() != parent:\n"
+    "    sys.exit(143)  # the parent died before the request took effect\n"
+    "os.execvp(sys.argv[2], sys.argv[2:])\n"
+)
+_RUNNING: set[subprocess.Popen[bytes]] = set()
+_RUNNING_LOCK = threading.Lock()
+KILL_AFTER_SECONDS = 10.0
+
+
+def _terminate_children(signum: int, _frame: object) -> None:
+    """SIGTERM to mesh: the same to every dbt child (SIGKILL to those still alive after
+    KILL_AFTER_SECONDS), then mesh exits 143 once its threads have reaped them."""
+    with _RUNNING_LOCK:
+        children = list(_RUNNING)
+    for child in children:
+        with contextlib.suppress(OSError):
+            child.send_signal(signal.SIGTERM)
+
+    def kill_stragglers() -> None:
+        time.sleep(KILL_AFTER_SECONDS)
+        with _RUNNING_LOCK:
+            for child in _RUNNING:
+                with contextlib.suppress(OSError):
+                    child.kill()
+
+    threading.Thread(target=kill_stragglers, daemon=True).start()
+    raise SystemExit(128 + signum)
+
+
+def forward_termination() -> None:
+    """Install the SIGTERM forwarding (main thread only; `mesh build` calls it before starting dbt)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate_children)
+
+
 def run_dbt(
     command: list[str], project: DbtProject, env: dict[str, str], on_line: Callable[[bytes], None]
 ) -> tuple[int, float, list[bytes]]:
     """Run one dbt command in the project folder (dbt-loom reads its config from there)."""
     lines: list[bytes] = []
+    shim = [sys.executable, "-c", _DIE_WITH_PARENT, str(os.getpid())] if sys.platform == "linux" else []
     with subprocess.Popen(
-        command, cwd=project.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env
+        [*shim, *command], cwd=project.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env
     ) as process:
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.append(line)
-            on_line(line)
-        returncode, peak_rss_mb = wait_with_usage(process)
+        with _RUNNING_LOCK:
+            _RUNNING.add(process)
+        try:
+            assert process.stdout is not None
+            for line in process.stdout:
+                lines.append(line)
+                on_line(line)
+            returncode, peak_rss_mb = wait_with_usage(process)
+        finally:
+            with _RUNNING_LOCK:
+                _RUNNING.discard(process)
     return returncode, peak_rss_mb, lines
 
 

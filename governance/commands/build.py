@@ -83,6 +83,9 @@ def checked_vars(text: str | None) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from governance.build.runner import forward_termination
+
+    forward_termination()  # a SIGTERM to mesh build ends its dbt children too
     projects = Projects.discover()
     if args.target is None:  # what `dbt build` would pick: the profiles' own default target
         args.target = default_target(
@@ -111,6 +114,8 @@ def run(args: argparse.Namespace) -> int:
     describe_build(selected, len(projects.projects), args.target)  # never silently green
     for note in projects.notes:  # how an order was chosen between projects that read each other
         print(f"order: {note}", file=sys.stderr)
+    for warning in projects.loom_warnings:  # dependencies.yml alone: dbt Core cannot compile the ref
+        print(f"warning: {warning}", file=sys.stderr)
     started = time.perf_counter()
     if args.target in EXTERNAL_TARGETS:  # the domain's own Trino: owner's user, sources landed first
         options = prepare_trino(projects, selected, options, console)
