@@ -5,8 +5,8 @@
 #   scripts/ci/test.sh services     # only start the services (exit 1, one line, when one cannot start)
 #
 # Lanes (pytest markers, tests/lanes.py): lint, build (the repository's mesh at CI_SCALE on DuckDB), sql
-# (sqlfluff), pytest (unit, dbt, postgres, browser: both cores), trino (a real Trino 476, started in the
-# background while pytest runs), spark (the mesh built by dbt-spark on Delta, then the Spark tests).
+# (sqlfluff), pytest (unit, dbt, postgres, browser: both cores), trino (a real Trino 476 and the Iceberg
+# REST catalog servers, started in the background while pytest runs), spark (the mesh built by dbt-spark on Delta, then the Spark tests).
 # MESH_TEST_STRICT=1: a skipped test fails the run (Databricks `live` tests excepted, and named).
 # Every lane runs even when an earlier one failed, so one run shows every failure; the exit status is 1
 # when any lane failed.
@@ -67,13 +67,15 @@ start_services() {
 stop_services() {
   [[ -n "$TRINO_PID" ]] && kill "$TRINO_PID" 2>/dev/null
   bash scripts/ci/trino.sh stop || true
+  bash scripts/ci/iceberg_rest.sh stop || true
   if ((PG_STARTED_HERE)); then bash scripts/ci/postgres.sh stop >/dev/null 2>&1 || true; fi
 }
 
-# Trino starts while pytest runs (its JVM start-up overlaps the tests); the trino lane waits for it.
+# Trino starts while pytest runs (its JVM start-up overlaps the tests), after the REST catalog servers that
+# stand in for Unity Catalog's Iceberg endpoint (scripts/ci/iceberg_rest.sh); the trino lane waits for it.
 start_trino_in_background() {
   mkdir -p "$LOGS"
-  bash scripts/ci/trino.sh start >"$LOGS/trino-start.log" 2>&1 &
+  { bash scripts/ci/iceberg_rest.sh start && bash scripts/ci/trino.sh start; } >"$LOGS/trino-start.log" 2>&1 &
   TRINO_PID=$!
 }
 
