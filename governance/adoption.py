@@ -44,6 +44,45 @@ def _relative(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix() if path != root else "."
 
 
+def loom_configs(projects: Projects) -> dict[Path, str]:
+    """dbt_loom.config.yml for each project whose upstreams only dependencies.yml names: one `file`
+    manifest entry per upstream, its path relative to the project (dbt runs there)."""
+    import os
+
+    written: dict[Path, str] = {}
+    for project in projects.projects.values():
+        if not project.reads or project.upstream_file is None:
+            continue
+        if project.upstream_file.name != "dependencies.yml":
+            continue
+        entries = [
+            {
+                "name": up,
+                "type": "file",
+                "config": {
+                    "path": os.path.relpath(projects.projects[up].manifest_path, project.path).replace(
+                        os.sep, "/"
+                    )
+                },
+            }
+            for up in project.reads
+            if up in projects.projects
+        ]
+        header = "# Written by `mesh init --loom`: dbt-loom reads each upstream's manifest (dbt Core's\n"
+        header += "# cross-project refs); dependencies.yml keeps naming the same projects.\n"
+        written[project.path / "dbt_loom.config.yml"] = header + yaml.safe_dump(
+            {"manifests": entries}, sort_keys=False
+        )
+    return written
+
+
+def has_projects(root: Path) -> bool:
+    """Any dbt project under `root` (outside dependency, build and hidden folders)."""
+    from governance.settings import project_folders
+
+    return bool(project_folders(root))
+
+
 def survey(root: Path) -> Survey:
     """What is in the repository at `root`, read with the default settings."""
     defaults = Projects.discover(root, Settings(root, MeshSettings(), None), allow_empty=True)

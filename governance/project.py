@@ -308,6 +308,18 @@ class Projects:
             sorter.done(*ready)
         return ordered
 
+    @property
+    def loom_warnings(self) -> list[str]:
+        """Projects whose upstreams only dependencies.yml names: dbt Core compiles a cross-project ref
+        only through dbt-loom (dbt Cloud resolves them itself), so such a build fails at the first ref."""
+        return [
+            f"{p.name} names its upstream projects ({', '.join(p.reads)}) only in dependencies.yml; dbt "
+            f"Core resolves cross-project refs only with dbt-loom: add {p.path.name}/dbt_loom.config.yml "
+            "with a `file` manifest entry per upstream (`mesh init --loom` writes them)"
+            for p in self.projects.values()
+            if p.reads and p.upstream_file is not None and p.upstream_file.name == "dependencies.yml"
+        ]
+
     def downstream(self, name: str) -> set[str]:
         """Every project that depends on `name`, directly or transitively."""
         found: set[str] = set()

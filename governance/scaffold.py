@@ -52,12 +52,22 @@ SCHEMA_IS_LAYER = """\
 """
 
 
+# Catalog names DuckDB reserves (a domain's file is attached under its name; `memory` is the in-memory
+# database every session has): a domain named so cannot be attached, read or queried.
+RESERVED_CATALOGS = frozenset({"memory", "system", "temp", "main"})
+
+
 def check_name(kind: str, name: str) -> str:
     """A dbt name from the command line: lower-case identifier, no path, no quoting needed anywhere."""
     if not IDENTIFIER.match(name):
         raise MeshError(
             f"{kind} name {name!r} is not a valid name; use a lower-case letter, then letters, digits "
             "or underscores (at most 63)"
+        )
+    if kind == "domain" and name in RESERVED_CATALOGS:
+        raise MeshError(
+            f"domain name {name!r} is reserved: DuckDB names a built-in catalog so "
+            f"({', '.join(sorted(RESERVED_CATALOGS))}), and a domain is a catalog; pick another name"
         )
     return name
 
@@ -118,9 +128,21 @@ def _yaml(data: Any) -> str:
 # --- domain -------------------------------------------------------------------------------------
 
 
+NEW_MESH_SETTINGS = (
+    "# mesh.yml: what `mesh` governs here (every key is optional; `mesh init --force` rewrites it).\n"
+    "version: 1\n"
+    "# dbt projects of the mesh: `mesh new domain NAME` puts a new one in domains/NAME.\n"
+    "projects:\n"
+    '  include: ["domains/*"]\n'
+)
+
+
 def domain_folder(settings: Settings, name: str) -> Path:
     """Where mesh.yml's `projects.include` puts a new project `name`: the first pattern with one
-    wildcard as its last folder (`domains/*` -> domains/NAME)."""
+    wildcard as its last folder (`domains/*` -> domains/NAME); domains/NAME in a repository that has
+    no mesh.yml and no project yet (`new_domain` then writes NEW_MESH_SETTINGS too)."""
+    if settings.path is None and not settings.mesh.projects.include:
+        return settings.root / "domains" / name
     for pattern in settings.mesh.projects.include:
         parts = pattern.strip().strip("/").split("/")
         if parts[-1] == "*" and not any(c in "/".join(parts[:-1]) for c in "*?["):
@@ -246,8 +268,56 @@ def _upstream_file(projects: Projects, folder: Path, upstream: list[DbtProject])
     )
 
 
+def _default_target(project: DbtProject) -> tuple[str, str] | None:
+    """(default target name, DuckDB path as written) of a project's profile, when it runs on DuckDB."""
+    profiles = read_yaml(project.profiles_dir / "profiles.yml") if project.profiles_dir else {}
+    profile = profiles.get(project.name)
+    path = _duckdb_path_of(profiles, project)
+    if not isinstance(profile, dict) or path is None:
+        return None
+    return str(profile.get("target", "dev")), path
+
+
+def _convention(existing: list[DbtProject], upstream: list[DbtProject]) -> tuple[DbtProject, str, str] | None:
+    """The project a new domain's profile follows (an upstream first, else the first domain by name):
+    that project, its default target's name and its DuckDB path as written."""
+    for project in [*upstream, *sorted(existing, key=lambda p: p.name)]:
+        found = _default_target(project)
+        if found is not None:
+            return project, found[0], found[1]
+    return None
+
+
+def _rebased(path: str, source: Path, folder: Path) -> str:
+    """A path written relative to `source`'s folder, rewritten for a profile of `folder` (dbt runs in the
+    project's folder); Jinja, absolute paths and URLs stay as written."""
+    if "{" in path or os.path.isabs(path) or "://" in path or path.startswith(":"):
+        return path
+    return os.path.relpath(source / path, folder).replace(os.sep, "/")
+
+
+def _path_like(theirs: str, like: DbtProject, folder: Path, name: str) -> str | None:
+    """The new domain's DuckDB file laid out as `like`'s is (`like` names its own file `theirs`): the
+    same folder inside the project (`target/x.duckdb` -> `target/<name>.duckdb`), or the same shared
+    folder; None when the layout is the data folder's (MESH_DATA_DIR) or cannot be read."""
+    if "MESH_DATA_DIR" in theirs or not theirs.endswith(".duckdb"):
+        return None
+    if "{" in theirs or os.path.isabs(theirs):
+        head = theirs.rsplit("/", 1)[0] if "/" in theirs else ""
+        return f"{head}/{name}.duckdb" if head else f"{name}.duckdb"
+    parent = (like.path / theirs).resolve().parent
+    if parent.is_relative_to(like.path.resolve()):  # a folder of the project itself (target/)
+        inner = parent.relative_to(like.path.resolve()).as_posix()
+        return f"{inner}/{name}.duckdb" if inner != "." else f"{name}.duckdb"
+    return f"{os.path.relpath(parent, folder).replace(os.sep, '/')}/{name}.duckdb"
+
+
 def _profile(
-    settings: Settings, name: str, folder: Path, upstream: list[DbtProject]
+    settings: Settings,
+    name: str,
+    folder: Path,
+    upstream: list[DbtProject],
+    existing: list[DbtProject],
 ) -> tuple[Path, str, bool]:
     """The profiles.yml to write (the mesh's shared profiles folder when mesh.yml names one, else the
     project's own), its whole new text, and whether it already existed (then the profile is appended)."""
@@ -259,6 +329,11 @@ def _profile(
         raise MeshError(f"{_relative(profiles_file, root)} already has a profile {name!r}; remove it first")
     data_default = os.path.relpath(root / "data", folder).replace(os.sep, "/")
     path = f"{{{{ env_var('MESH_DATA_DIR', '{data_default}') }}}}/warehouse/{name}.duckdb"
+    target = "ci" if existing else "dev"  # an empty repository: dbt's own default target name
+    convention = _convention(existing, upstream)
+    if convention is not None:  # follow the existing projects: their default target, their file layout
+        like, target, their_path = convention
+        path = _path_like(their_path, like, folder, name) or path
     output: dict[str, Any] = {
         "type": "duckdb",
         "path": path,
@@ -273,10 +348,10 @@ def _profile(
                 f"upstream {up.name!r} has no DuckDB default target in its profile; "
                 "scaffold without --upstream and attach it by hand"
             )
-        attach.append({"path": found, "alias": up.name, "read_only": True})
+        attach.append({"path": _rebased(found, up.path, folder), "alias": up.name, "read_only": True})
     if attach:
         output["attach"] = attach
-    profile = _yaml({name: {"target": "ci", "outputs": {"ci": output}}})
+    profile = _yaml({name: {"target": target, "outputs": {target: output}}})
     if not existed:
         return profiles_file, profile, False
     text = profiles_file.read_text(encoding="utf-8")
@@ -319,10 +394,19 @@ def new_domain(projects: Projects, name: str, platform: Platform, upstream: list
     if ups:
         path, text = _upstream_file(projects, folder, ups)
         files[path] = text
-    profiles_file, profiles_text, appended = _profile(settings, name, folder, ups)
+    existing = [p for p in projects.projects.values() if not p.is_hub]
+    profiles_file, profiles_text, appended = _profile(settings, name, folder, ups, existing)
+    if settings.path is None and not projects.projects:  # an empty repository becomes a mesh
+        files[root / "mesh.yml"] = NEW_MESH_SETTINGS
     _refuse_outside([*files, profiles_file], root)
     _refuse_existing([*files, *([] if appended else [profiles_file])], root)
     write_all({**files, profiles_file: profiles_text})
+    if (
+        "MESH_DATA_DIR" in profiles_text.split(f"\n{name}:", 1)[-1]
+    ):  # dbt-duckdb makes the file, not its folder
+        from governance.project import data_dir
+
+        (data_dir(root) / "warehouse").mkdir(parents=True, exist_ok=True)
     created = tuple(_relative(p, root) for p in files)
     shown = _relative(profiles_file, root)
     return Written(created, (shown,)) if appended else Written((*created, shown))
@@ -343,6 +427,15 @@ def _domain(projects: Projects, name: str) -> DbtProject:
     if project is None or project.is_hub:
         raise MeshError(f"unknown domain {name!r}; domains: {', '.join(projects.domain_names) or 'none'}")
     return project
+
+
+def _has_model(project: DbtProject, name: str) -> bool:
+    """`project` defines a model `name` (a `name.sql` or versioned `name_v<N>.sql` under its models)."""
+    versioned = re.compile(rf"{re.escape(name)}(?:_v\d+)?\.sql")
+    for path in (project.path / "models").rglob("*.sql") if (project.path / "models").is_dir() else ():
+        if versioned.fullmatch(path.name):
+            return True
+    return False
 
 
 def _owner(project: DbtProject) -> tuple[str, str]:
@@ -463,6 +556,14 @@ def new_product(projects: Projects, domain: str, name: str, source: str | None =
     group, owner = _owner(project)
     folder = _marts_folder(settings, project)
     sql_path, yml_path = folder / f"{name}.sql", folder / f"{name}.yml"
+    for other in projects.projects.values():
+        if other.name != project.name and not other.is_hub and _has_model(other, name):
+            raise MeshError(
+                f"{other.name} already has a model {name!r} ({_relative(other.path, settings.root)}); "
+                "a product name is one per mesh (a consumer refs it by name): pick another name"
+            )
+    if name in projects.projects:
+        raise MeshError(f"{name!r} is the name of a project of the mesh; pick another product name")
     _refuse_outside([sql_path, yml_path], settings.root)
     _refuse_existing([sql_path, yml_path], settings.root)
     if source is not None:

@@ -590,7 +590,8 @@ def select_folders(settings: Settings) -> list[str]:
         for pattern in include:
             regex = glob_regex(pattern)
             hits = [c for c in candidates if regex.match(c)]
-            if not hits and candidates:  # a new mesh with no project yet: `mesh new domain` makes one
+            # a new mesh with no project anywhere yet is no typo: `mesh new domain` makes the first
+            if not hits and (candidates or project_folders(settings.root)):
                 raise MeshError(
                     f"{where}: projects.include {pattern!r} matches no folder holding a dbt_project.yml; "
                     "fix or remove the pattern"

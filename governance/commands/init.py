@@ -24,20 +24,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="also write mesh-policies.yml: every rule on, this platform's own conventions as warnings "
         "(an ordinary dbt mesh passes with only real findings), and point mesh.yml at it",
     )
+    parser.add_argument(
+        "--loom",
+        action="store_true",
+        help="also write dbt_loom.config.yml for projects whose upstreams only dependencies.yml names "
+        "(dbt Core needs dbt-loom to compile a cross-project ref)",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from governance.adoption import (
-        STARTER_POLICY_FILE,
-        render_settings,
-        render_starter_policy,
-        settings_path,
-        starter_counts,
-        survey,
-        write_baseline_of,
-    )
-    from governance.files import write_all
+    from governance.adoption import STARTER_POLICY_FILE, has_projects, settings_path
     from governance.settings import explicit_root
 
     root = (explicit_root() or Path.cwd()).resolve()
@@ -51,14 +48,62 @@ def run(args: argparse.Namespace) -> int:
     policy = root / STARTER_POLICY_FILE if args.starter_policy else None
     if policy is not None and policy.exists() and not (args.force or args.dry_run):
         raise MeshError(f"{policy} exists; pass --force to replace it, or drop --starter-policy")
+    if not has_projects(root):  # an empty repository: start a mesh for `mesh new domain`
+        return _start(target, dry_run=args.dry_run)
+    return _adopt(args, root, target, policy)
+
+
+def _start(target: Path, *, dry_run: bool) -> int:
+    from governance.files import write_all
+    from governance.scaffold import NEW_MESH_SETTINGS
+
+    if dry_run:
+        sys.stdout.write(NEW_MESH_SETTINGS)
+        return int(ExitCode.OK)
+    write_all({target: NEW_MESH_SETTINGS})
+    print(f"wrote {target}: a new mesh, no dbt project yet")
+    print(
+        "next: `mesh new domain NAME`, `mesh new product NAME fct_NAME`, then `mesh build` and `mesh check`"
+    )
+    return int(ExitCode.OK)
+
+
+def _adopt(args: argparse.Namespace, root: Path, target: Path, policy: Path | None) -> int:
+    from governance.adoption import (
+        STARTER_POLICY_FILE,
+        loom_configs,
+        render_settings,
+        render_starter_policy,
+        survey,
+        write_baseline_of,
+    )
+    from governance.files import write_all
+
     found = survey(root)
     text = render_settings(found, STARTER_POLICY_FILE if policy is not None else None)
     if args.dry_run:
         sys.stdout.write(text)
         return int(ExitCode.OK)
     baseline = write_baseline_of(found, args.baseline) if args.baseline is not None else None
-    write_all({target: text, **({policy: render_starter_policy()} if policy is not None else {})})
+    looms = loom_configs(found.projects) if args.loom else {}
+    existing = [path for path in looms if path.exists()]
+    if existing:
+        raise MeshError(f"{existing[0]} exists; remove it or drop --loom")
+    starter = {policy: render_starter_policy()} if policy is not None else {}
+    write_all({target: text, **starter, **looms})
     _report(found, target, baseline, args.baseline)
+    for path in looms:
+        print(f"wrote {path}: dbt-loom reads its upstreams' manifests")
+    for warning in [] if looms else found.projects.loom_warnings:
+        print(f"warning: {warning}")
+    _report_policy(found, policy)
+    return int(ExitCode.OK)
+
+
+def _report_policy(found: object, policy: Path | None) -> None:
+    from governance.adoption import STARTER_POLICY_FILE, Survey, starter_counts
+
+    assert isinstance(found, Survey)
     if policy is not None:
         print(f"wrote {policy}: every rule on; this platform's own conventions start as warnings")
         if found.coverage is not None:
@@ -69,7 +114,6 @@ def run(args: argparse.Namespace) -> int:
             "a dbt mesh written elsewhere fails this platform's conventions at first: `mesh init "
             f"--force --starter-policy` writes {STARTER_POLICY_FILE}, which relaxes them to warnings"
         )
-    return int(ExitCode.OK)
 
 
 def _report(found: object, target: Path, baseline: int | None, baseline_path: Path | None) -> None:

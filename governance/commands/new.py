@@ -51,7 +51,18 @@ def run(args: argparse.Namespace) -> int:
         raise MeshError(
             f"--deprecate-after {args.deprecate_after}: give a number of days from 1 to 36500 (100 years)"
         )
-    projects = Projects.discover(allow_empty=args.kind == "domain")  # the first domain of a new mesh
+    root = None
+    if args.kind == "domain":  # the first domain of a new mesh: an empty folder with no mesh.yml yet
+        from governance.adoption import has_projects
+        from governance.settings import find_root
+
+        try:
+            root = find_root()
+        except MeshError:
+            if has_projects(Path.cwd()):
+                raise
+            root = Path.cwd()
+    projects = Projects.discover(root, allow_empty=args.kind == "domain")
     if args.kind == "domain":
         written = new_domain(projects, args.name, Platform(args.platform), args.upstream, args.owner_email)
     elif args.kind == "product":

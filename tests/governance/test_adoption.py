@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.fixtures.mesh_project import MeshRecipe, Phase, cache_dir, copy_tree, prepare
 
@@ -512,3 +513,36 @@ def test_init_offers_a_starter_policy_an_ordinary_dbt_mesh_passes(loom: LoomMesh
     assert mesh(root, "check").code == 1
     again = mesh(root, "init", "--starter-policy")
     assert again.code == 2 and "pass --force" in again.err
+
+
+@pytest.mark.dbt
+def test_a_dependencies_yml_only_mesh_is_warned_and_gets_its_dbt_loom_config(tmp_path: Path) -> None:
+    root = copy_tree(LOOM, tmp_path / "repo")
+    for folder, upstream in (("finance", "jaffle_platform"), ("marketing", "jaffle_finance")):
+        (root / folder / "dbt_loom.config.yml").unlink()
+        (root / folder / "dependencies.yml").write_text(
+            f"projects:\n  - name: {upstream}\n", encoding="utf-8"
+        )
+    init = mesh(root, "init")
+    assert init.code == 0, init.err
+    assert (
+        "warning: jaffle_finance names its upstream projects (jaffle_platform) only in dependencies.yml; "
+        "dbt Core resolves cross-project refs only with dbt-loom" in init.out
+    )
+    build_warning = mesh(root, "build", "--domain", "jaffle_platform")  # a build says so too
+    assert "only in dependencies.yml" in build_warning.err, build_warning.err
+    loom = mesh(root, "init", "--force", "--loom")
+    assert loom.code == 0 and "only in dependencies.yml" not in loom.out, loom.out + loom.err
+    config = yaml.safe_load((root / "finance" / "dbt_loom.config.yml").read_text(encoding="utf-8"))
+    assert config == {
+        "manifests": [
+            {
+                "name": "jaffle_platform",
+                "type": "file",
+                "config": {"path": "../platform/target/manifest.json"},
+            }
+        ]
+    }
+    build = mesh(root, "build")
+    assert build.code == 0 and "3 of 3 projects built" in build.out, build.out + build.err
+    assert "only in dependencies.yml" not in build.err

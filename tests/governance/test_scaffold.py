@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 
 from governance.cli import main
 from governance.errors import MeshError
@@ -225,3 +226,80 @@ def test_a_scaffold_target_outside_the_root_is_refused_and_nothing_is_written(ro
         new_domain(projects_of(root), "billing", Platform.DATABRICKS, [])
     assert not (root / "domains" / "billing").exists()
     assert not (root.parent / "shared_profiles" / "profiles.yml").exists()
+
+
+# --- from nothing, and beside projects written elsewhere -------------------------------------------
+
+ADOPTION = Path(__file__).resolve().parents[1] / "fixtures" / "adoption"
+
+
+@pytest.mark.dbt
+def test_an_empty_repository_becomes_a_one_domain_mesh_that_builds_and_checks_clean(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    init = mesh(root, "init")
+    assert init.code == 0 and "a new mesh, no dbt project yet" in init.out, init.err
+    assert 'include: ["domains/*"]' in (root / "mesh.yml").read_text(encoding="utf-8")
+    empty = mesh(root, "check")
+    assert empty.code == 2 and "no dbt project found" in empty.err and "mesh new domain" in empty.err
+    assert mesh(root, "new", "domain", "billing").code == 0
+    assert mesh(root, "new", "product", "billing", "fct_invoices").code == 0
+    profiles = (root / "domains/billing/profiles.yml").read_text(encoding="utf-8")
+    assert "target: dev" in profiles  # dbt's own default in a repository with no other project
+    build = mesh(root, "build")
+    assert build.code == 0 and "1 of 1 projects built" in build.out, build.out + build.err
+    check = mesh(root, "check", "--format", "json")
+    assert check.code == 0, check.out + check.err
+    assert json.loads(check.out)["summary"]["errors"] == 0
+    assert check.err.splitlines()[0] == "governing 1 project (1 domain), 1 product"
+    lineage = json.loads(mesh(root, "lineage").out)
+    assert [n["id"] for n in lineage["nodes"]] == ["model.billing.fct_invoices"]
+
+
+def test_new_domain_without_mesh_yml_in_an_empty_repository_writes_one(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    run = mesh(root, "new", "domain", "billing")
+    assert run.code == 0, run.err
+    assert "created mesh.yml" in run.out and (root / "domains/billing/dbt_project.yml").is_file()
+    assert Projects.discover(root).domain_names == ["billing"]
+
+
+def test_a_new_domain_follows_the_existing_projects_profile_conventions(tmp_path: Path) -> None:
+    root = Path(shutil.copytree(ADOPTION, tmp_path / "repo"))
+    (root / "mesh.yml").write_text('projects:\n  include: ["teams/*", "warehouse_core"]\n', encoding="utf-8")
+    run = mesh(root, "new", "domain", "billing", "--upstream", "core")
+    assert run.code == 0, run.err
+    profile = yaml.safe_load((root / "teams/billing/profiles.yml").read_text(encoding="utf-8"))["billing"]
+    # core's profile: target `dev`, its DuckDB file in its own target/ folder
+    assert profile["target"] == "dev" and list(profile["outputs"]) == ["dev"]
+    output = profile["outputs"]["dev"]
+    assert output["path"] == "target/billing.duckdb"
+    assert output["attach"] == [
+        {"path": "../../warehouse_core/target/core.duckdb", "alias": "core", "read_only": True}
+    ]
+    assert not (root / "data").exists()  # no folder the profile does not use
+
+
+@pytest.mark.parametrize(
+    ("argv", "problem"),
+    [
+        (("new", "domain", "memory"), "domain name 'memory' is reserved"),
+        (("new", "domain", "system"), "domain name 'system' is reserved"),
+        (("new", "product", "finance", "customers"), "core already has a model 'customers'"),
+        (("new", "product", "finance", "growth"), "'growth' is the name of a project of the mesh"),
+    ],
+)
+def test_names_that_collide_are_refused_and_nothing_is_written(
+    tmp_path: Path, argv: tuple[str, ...], problem: str
+) -> None:
+    root = Path(shutil.copytree(ADOPTION, tmp_path / "repo"))
+    assert mesh(root, "init").code == 0
+    (root / "teams/finance/models/groups.yml").write_text(
+        "groups:\n  - name: finance\n    owner: {name: Finance, email: finance@example.com}\n",
+        encoding="utf-8",
+    )
+    before = sorted(p for p in root.rglob("*"))
+    run = mesh(root, *argv)
+    assert run.code == 2 and run.err.count("\n") == 1 and problem in run.err, run.err
+    assert sorted(p for p in root.rglob("*")) == before
