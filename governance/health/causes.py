@@ -23,6 +23,7 @@ from governance.health.anomalies import DEFAULT, Anomaly, Batch, Detector, detec
 from governance.health.store import NO_OWN_SOURCES, HealthStore, History, Observation
 
 HEALTHY, CAUTION, DEGRADED, UNKNOWN = "healthy", "caution", "degraded", "unknown"
+FAILED_BUILD = "\x00"  # marks a failure reason (build or tests) until `_judge` has placed its cause
 ORDER = {DEGRADED: 0, CAUTION: 1, UNKNOWN: 2, HEALTHY: 3}
 
 
@@ -103,16 +104,16 @@ def _schema_change(previous: str | None, current: str) -> str | None:
 def _build_and_tests(obs: Observation, degraded: list[str], caution: list[str]) -> bool:
     """Adds the build's and tests' reasons; whether the tests judged the product."""
     if obs.build_status == "failed":
-        degraded.append("its last build failed")
+        degraded.append(f"{FAILED_BUILD}its last build failed")
     elif obs.build_status == "skipped":
-        degraded.append("not built in the last run: an upstream project failed")
+        degraded.append(f"{FAILED_BUILD}not built in the last run: a node it depends on failed")
     if obs.tests_warned:
         caution.append(f"{obs.tests_warned} tests warned")
     if not obs.tests_total:
         caution.append("no data tests")
     if obs.tests_failed:
         names = ", ".join(obs.failed_tests[:3])
-        degraded.append(f"{obs.tests_failed} of {obs.tests_total} tests failed ({names})")
+        degraded.append(f"{FAILED_BUILD}{obs.tests_failed} of {obs.tests_total} tests failed ({names})")
         return True
     return bool(obs.tests_total) and obs.build_status == "success"
 
@@ -264,6 +265,13 @@ def _judge(
         caution.append("freshness not judged: no SLA (meta.sla.freshness_hours)")
     elif health.age_hours is None:
         caution.append(f"freshness unknown: {obs.freshness_note or 'no load time'}")
+    failures = [r for r in degraded if r.startswith(FAILED_BUILD)]
+    degraded = [r.removeprefix(FAILED_BUILD) for r in degraded]
+    if failures and len(failures) == len(degraded) and upstream_reasons:
+        # failing while what it reads is degraded: the upstream's root cause is its cause too (a late
+        # batch upstream fails a relationships test here); reported once, to the root cause's owner
+        degraded = [f"{r}, with an upstream degraded" for r in degraded]
+        upstream_reasons, degraded = degraded + upstream_reasons, []
     if degraded:
         health.own_degraded = True
         health.root_causes = {health.product: (health.name,), **health.root_causes}

@@ -127,6 +127,10 @@ def record_build(
     observations = observe(
         mesh, lineage, run_id=f"{moment:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}", observed_at=moment,
         projects={name: str(r.outcome) for name, r in built.items()}, row_counts=row_counts,
+        nodes={
+            **{uid: "success" for r in results for uid in r.built},
+            **{uid: "failed" for r in results for uid in r.failed_nodes if uid.startswith("model.")},
+        },
     )  # fmt: skip
     try:
         store = HealthStore.open(store_path(data))

@@ -80,17 +80,26 @@ def observe(
     observed_at: datetime,
     projects: Mapping[str, str],
     row_counts: Mapping[str, int],
+    nodes: Mapping[str, str] | None = None,
 ) -> list[Observation]:
-    """An observation of every product and hub mart of the `projects` built (project -> build status)."""
+    """An observation of every product and hub mart of the `projects` built (project -> its outcome).
+
+    `nodes` (unique_id -> success | failed, from the run's results) gives each product its own build
+    status: a product its project's failure skipped is `skipped`, one a selection left out of a
+    successful build is not observed. Without `nodes`, every product takes its project's outcome."""
     upstreams: dict[str, list[str]] = {}
     judged = {n.id for n in lineage.nodes if n.kind in (NodeKind.PRODUCT, NodeKind.HUB_MODEL)}
     for edge in lineage.edges:
         if edge.source in judged and edge.target in judged:
             upstreams.setdefault(edge.target, []).append(edge.source)
+    ran = {uid.split(".")[1] for uid in nodes or ()}
     found = []
     for unique_id in sorted(judged):
         model = mesh.model(unique_id)
         if model is None or model.project not in projects:
+            continue
+        status = _product_status(unique_id, projects[model.project], nodes, ran)
+        if status is None:
             continue
         loaded_at, note = freshness_of(own_sources(mesh, model))
         tests = mesh.tests_by_node.get(unique_id, [])
@@ -118,12 +127,26 @@ def observe(
                 tests_failed=len(failed),
                 tests_warned=sum(1 for t in results if t.result and t.result.status == "warn"),
                 failed_tests=tuple(failed),
-                build_status=projects[model.project],
+                build_status=status,
                 columns=column_signature(model),
                 upstreams=tuple(sorted(upstreams.get(unique_id, []))),
             )
         )
     return found
+
+
+def _product_status(
+    unique_id: str, project: str, nodes: Mapping[str, str] | None, ran: set[str]
+) -> str | None:
+    """A product's own build status; None when this run did not select it."""
+    if nodes is None:
+        return project
+    if unique_id in nodes:
+        return nodes[unique_id]
+    if project == "success":
+        return None
+    # its project failed: dbt skipped it after a failed node, or nothing ran at all
+    return "skipped" if project == "skipped" or unique_id.split(".")[1] in ran else "failed"
 
 
 def duckdb_row_counts(files: Mapping[str, Path], models: Iterable[Model]) -> dict[str, int]:

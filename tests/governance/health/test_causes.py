@@ -107,17 +107,30 @@ def test_two_root_causes_of_one_owner_make_one_message(tmp_path: Path) -> None:
 
 def test_failing_tests_and_a_failed_build_are_own_reasons(tmp_path: Path) -> None:
     runs = daily_runs(2)
-    runs[-4:] = [
-        replace(runs[-4], tests_failed=2, failed_tests=("not_null(amount)", "unique(id)")),
-        *runs[-3:-1],
-        replace(runs[-1], build_status="failed"),
-    ]
+    runs[-4] = replace(runs[-4], tests_failed=2, failed_tests=("not_null(amount)", "unique(id)"))
+    runs[-3] = replace(runs[-3], build_status="failed")
+    assert runs[-3].product == "model.orders.dim_customers"
     report = report_of(runs, tmp_path)
     assert report.products[ORDERS].reasons[0] == "2 of 3 tests failed (not_null(amount), unique(id))"
-    assert report.products[HUB].reasons[0] == "its last build failed"
+    assert report.products["model.orders.dim_customers"].reasons[0] == "its last build failed"
     assert report.products[MARKETING].root_causes == {
         ORDERS: ("orders.fct_orders", "marketing.fct_attributed_orders")
     }
+    assert sorted(report.roots()) == ["model.orders.dim_customers", ORDERS]
+
+
+def test_failing_while_an_upstream_is_degraded_points_at_the_upstream(tmp_path: Path) -> None:
+    """A late batch upstream fails a relationships test downstream: one root cause, upstream's."""
+    runs = late_orders()
+    runs[-2] = replace(runs[-2], tests_failed=1, failed_tests=("relationships(order_id)",))
+    assert runs[-2].product == MARKETING
+    report = report_of(runs, tmp_path)
+    marketing = report.products[MARKETING]
+    assert marketing.status == DEGRADED and not marketing.own_degraded
+    assert marketing.reasons[0] == "1 of 3 tests failed (relationships(order_id)), with an upstream degraded"
+    assert marketing.reasons[1].startswith("upstream orders.fct_orders is degraded (stale")
+    assert list(report.roots()) == [ORDERS]
+    assert [m.group for m in messages(report)] == ["orders"]
 
 
 def test_a_volume_drop_against_history_is_degraded_with_figures(tmp_path: Path) -> None:

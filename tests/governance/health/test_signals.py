@@ -61,3 +61,29 @@ def test_row_counts_come_from_the_duckdb_catalog_not_the_table(
     assert counts == {"model.orders.fct_orders": 1234}
     (tmp_path / "bad.duckdb").write_bytes(b"junk" * 1000)
     assert duckdb_row_counts({"orders": tmp_path / "bad.duckdb"}, catalog_mesh.models()) == {}
+
+
+def test_each_product_has_its_own_build_status(catalog_mesh: MeshModel) -> None:
+    lineage = build_lineage(catalog_mesh)
+    failed = observe(
+        catalog_mesh, lineage, run_id="r", observed_at=AT, projects={"orders": "failed"}, row_counts={},
+        nodes={"model.orders.fct_orders": "success", "model.orders.stg_orders": "failed"},
+    )  # fmt: skip
+    status = {o.name: o.build_status for o in failed}
+    assert status["orders.fct_orders"] == "success"
+    assert {s for n, s in status.items() if n != "orders.fct_orders"} == {"skipped"}
+    crashed = observe(
+        catalog_mesh,
+        lineage,
+        run_id="r",
+        observed_at=AT,
+        projects={"orders": "failed"},
+        row_counts={},
+        nodes={},
+    )
+    assert {o.build_status for o in crashed} == {"failed"}  # dbt stopped before any node: all failed
+    selected = observe(
+        catalog_mesh, lineage, run_id="r", observed_at=AT, projects={"orders": "success"}, row_counts={},
+        nodes={"model.orders.fct_orders": "success"},
+    )  # fmt: skip
+    assert [o.name for o in selected] == ["orders.fct_orders"]  # what --select left out is not observed
