@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from governance.contracts.facts import Surroundings, contract_file
-from governance.contracts.folder import check_replaceable, replace_folder
+from governance.contracts.folder import check_replaceable, replace_folder, replace_folders
 from governance.contracts.odcs import build_contract, to_yaml
 from governance.contracts.parallel import in_parallel
 from governance.errors import MeshError
@@ -81,12 +82,14 @@ def export_contracts(mesh: MeshModel, out: Path, surroundings: Surroundings) -> 
     return ExportSummary(out, len(paths), len({p.split("/", 1)[0] for p in paths}))
 
 
-def _write_all(folder: Path, mesh: MeshModel, surroundings: Surroundings, paths: dict[str, Model]) -> None:
+def _write_all(folder: Path, *, mesh: MeshModel, surroundings: Surroundings, paths: dict[str, Model]) -> None:
     write_contracts(folder, mesh, surroundings, paths)
 
 
 def _replace(target: Path, mesh: MeshModel, surroundings: Surroundings, paths: dict[str, Model]) -> None:
-    replace_folder(target, MARKER, lambda folder: _write_all(folder, mesh, surroundings, paths))
+    replace_folder(
+        target, MARKER, lambda folder: _write_all(folder, mesh=mesh, surroundings=surroundings, paths=paths)
+    )
 
 
 def export_into_domains(mesh: MeshModel, root: Path, surroundings: Surroundings) -> ExportSummary:
@@ -104,6 +107,9 @@ def export_into_domains(mesh: MeshModel, root: Path, surroundings: Surroundings)
     }
     for target in targets.values():  # every domain's folder checked before any is written
         check_replaceable(target, MARKER)
-    for name, target in targets.items():
-        _replace(target, mesh, surroundings, per_domain[name])
+    writers: dict[Path, Callable[[Path], None]] = {
+        target: functools.partial(_write_all, mesh=mesh, surroundings=surroundings, paths=per_domain[name])
+        for name, target in targets.items()
+    }
+    replace_folders(writers, MARKER)  # one swap for all domains: a kill leaves every domain old or new
     return ExportSummary(root, len(paths), len(per_domain))

@@ -7,12 +7,15 @@ one rename. A folder the tool did not write (no marker file inside, and not empt
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import os
 import shutil
+import signal
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from governance.errors import MeshError
@@ -70,7 +73,42 @@ def replace_folder(out: Path, marker: str, write: Callable[[Path], None]) -> Non
 
     `marker` is a file name written into the folder so a later run knows it may replace it.
     """
-    out = output_folder(out)
+    replace_folders({out: write}, marker)
+
+
+def replace_folders(outputs: dict[Path, Callable[[Path], None]], marker: str) -> None:
+    """Several output folders replaced as one: every folder is staged (written in full beside its target)
+    before the first is swapped in, and the swaps run back to back with SIGINT, SIGTERM and SIGHUP held
+    off, so a failure or a kill while writing leaves every folder as it was, and a kill cannot land
+    between two swaps (`mesh contracts export` into each domain's folder: all new or all old)."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for out, write in outputs.items():
+            target = output_folder(out)
+            staged.append((_stage(target, marker, write), target))
+        with _signals_held():
+            for tmp, target in staged:
+                _swap_in(tmp, target)
+    except BaseException:
+        for tmp, _ in staged:
+            shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # a held signal is delivered now
+
+
+def _stage(out: Path, marker: str, write: Callable[[Path], None]) -> Path:
     check_replaceable(out, marker)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -82,6 +120,19 @@ def replace_folder(out: Path, marker: str, write: Callable[[Path], None]) -> Non
         write(tmp)
         (tmp / marker).write_text("written by mesh; replaced as a whole on the next run\n", encoding="utf-8")
         os.chmod(tmp, 0o755)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise MeshError(
+            f"{out}: cannot write the output ({exc.strerror}); check the path and permissions"
+        ) from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return tmp
+
+
+def _swap_in(tmp: Path, out: Path) -> None:
+    try:
         if out.exists() and _exchange(tmp, out):
             shutil.rmtree(tmp)  # now holds the previous output
             return
@@ -93,10 +144,6 @@ def replace_folder(out: Path, marker: str, write: Callable[[Path], None]) -> Non
         else:
             os.replace(tmp, out)
     except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
         raise MeshError(
             f"{out}: cannot write the output ({exc.strerror}); check the path and permissions"
         ) from None
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise

@@ -135,3 +135,33 @@ def test_a_mesh_without_products_is_refused(catalog_mesh: MeshModel, catalog_roo
     with pytest.raises(MeshError, match="no data products"):
         export_contracts(empty, tmp_path / "out", Surroundings.load(catalog_root))
     assert not (tmp_path / "out").exists()
+
+
+def test_an_export_killed_while_writing_leaves_every_domain_as_it_was(
+    catalog_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A killed `mesh contracts export` left some domains' contracts new and others old: now every
+    domain's folder is staged before the first swap, and the swaps run back to back."""
+    from governance.contracts import export
+
+    root = copy_tree(catalog_root, tmp_path / "mesh")
+    monkeypatch.setenv("MESH_ROOT", str(root))
+    assert main(["contracts", "export"]) == 0
+    folders = [root / "domains/orders/contracts", root / "domains/marketing/contracts"]
+    for folder in folders:
+        for file in folder.glob("*.odcs.yaml"):
+            file.write_text("old: true\n", encoding="utf-8")
+    before = {p: p.read_bytes() for folder in folders for p in sorted(folder.rglob("*"))}
+    written = []
+    real = export._write_all
+
+    def killed_on_the_second_domain(folder: Path, **kwargs: Any) -> None:
+        written.append(folder)
+        if len(written) == 2:
+            raise KeyboardInterrupt  # what SIGINT (or a SIGTERM turned into an exit) does mid-export
+        real(folder, **kwargs)
+
+    monkeypatch.setattr(export, "_write_all", killed_on_the_second_domain)
+    assert main(["contracts", "export"]) == 130
+    assert {p: p.read_bytes() for folder in folders for p in sorted(folder.rglob("*"))} == before
+    assert sorted(p.name for p in (root / "domains/orders").iterdir() if ".mesh-" in p.name) == []
