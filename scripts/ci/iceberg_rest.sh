@@ -23,6 +23,7 @@
 #   ICEBERG_REST_JAVA_HOME  a JDK 17-22 (default: the newest under /usr/lib/jvm; Hadoop's file system calls
 #                           Subject.getSubject, which JDK 23+ refuses)
 #   ICEBERG_REST_TIMEOUT    seconds a server is waited for at start (default 90)
+#   ICEBERG_REST_MAVEN_ARGS more arguments for mvn (e.g. -o: offline, from the local repository only)
 #   MESH_ROOT               another mesh to serve (the tests use it)
 set -euo pipefail
 
@@ -63,10 +64,11 @@ fetch() {
   staging="$(mktemp -d "$(dirname "$LIB")/unpack.XXXXXX")"
   log="$staging.log"
   say "resolving org.apache.iceberg:iceberg-open-api:$ICEBERG_VERSION:test-fixtures and its class path from Maven Central"
-  if ! mvn -B -q -C -f "$POM" dependency:copy-dependencies -Dmaven.repo.local="$M2" \
-      -DoutputDirectory="$staging" >"$log" 2>&1; then
+  # shellcheck disable=SC2086 # ICEBERG_REST_MAVEN_ARGS is a list of arguments
+  if ! timeout "${ICEBERG_REST_FETCH_TIMEOUT:-600}" mvn -B -q -C -Dstyle.color=never ${ICEBERG_REST_MAVEN_ARGS:-} -f "$POM" \
+      dependency:copy-dependencies -Dmaven.repo.local="$M2" -DoutputDirectory="$staging" >"$log" 2>&1; then
     # One line naming the artifact Maven could not have.
-    missing="$(grep -oE '(Could not (find|transfer) artifact|Failed to read artifact descriptor for|Checksum validation failed[^:]*:?) [^ ]+' "$log" | head -n 1)"
+    missing="$(grep -oE '(Could not (find|transfer|resolve) (artifact|dependencies for project)|Failed to read artifact descriptor for|Cannot access [^ ]+ in offline mode and the artifact|No plugin found for prefix|Checksum validation failed[^:]*:?) [^ ]+' "$log" | head -n 1 || true)"
     rm -rf "$staging"
     die "cannot resolve the REST catalog server from Maven Central: ${missing:-$(grep -m1 ERROR "$log" | cut -c1-300)} (log: $log); check access to Maven Central"
   fi
