@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 import numpy
 
 from governance.health.anomalies import DEFAULT, Anomaly, Batch, Detector, detect_batch, weekdays
-from governance.health.store import NO_OWN_SOURCES, HealthStore, History, Observation
+from governance.health.store import NO_OWN_SOURCES, TESTED_AGAINST, HealthStore, History, Observation
 
 HEALTHY, CAUTION, DEGRADED, UNKNOWN = "healthy", "caution", "degraded", "unknown"
 FAILED_BUILD = "\x00"  # marks a failure reason (build or tests) until `_judge` has placed its cause
@@ -43,6 +43,7 @@ class ProductHealth:
     row_count: int | None = None
     observed_at: datetime | None = None
     upstreams: tuple[str, ...] = ()
+    tested_against: tuple[str, ...] = ()  # products its tests compare it with
 
     @property
     def owning_group(self) -> str:
@@ -190,6 +191,9 @@ def evaluate(
             obs.product, obs.name, obs.domain, obs.owner, obs.contact, sla_hours=obs.sla_hours,
             row_count=obs.row_count, observed_at=obs.observed_at,
             upstreams=tuple(u for u in obs.upstreams if u in observations),
+            tested_against=tuple(
+                t for u in obs.upstreams if (t := u.removeprefix(TESTED_AGAINST)) != u and t in observations
+            ),
         )  # fmt: skip
         products[obs.product] = health
         found = (volume.get(obs.product), late.get(obs.product))
@@ -229,13 +233,17 @@ def _topological(products: Mapping[str, ProductHealth]) -> list[str]:
             state[node] = 1
             stack.append((node, True))
             stack.extend(
-                (u, False) for u in sorted(products[node].upstreams, reverse=True) if not state.get(u)
+                (u, False)
+                for u in sorted((*products[node].upstreams, *products[node].tested_against), reverse=True)
+                if not state.get(u)
             )
     return order
 
 
-def _upstream_reasons(health: ProductHealth, products: Mapping[str, ProductHealth]) -> list[str]:
-    for upstream in (products[u] for u in health.upstreams):
+def _upstream_reasons(
+    health: ProductHealth, products: Mapping[str, ProductHealth], upstreams: Sequence[str]
+) -> list[str]:
+    for upstream in (products[u] for u in upstreams):
         for root, path in upstream.root_causes.items():
             if root not in health.root_causes:
                 health.root_causes[root] = (*path, health.name)
@@ -253,7 +261,7 @@ def _judge(
     products: Mapping[str, ProductHealth],
 ) -> None:
     degraded, caution, judged = own
-    upstream_reasons = _upstream_reasons(health, products)
+    upstream_reasons = _upstream_reasons(health, products, health.upstreams)
     if obs.freshness_note == NO_OWN_SOURCES and health.age_hours is not None and health.sla_hours:
         judged = True  # a mart over other products: as fresh as the newest of them
         if health.age_hours > health.sla_hours and not upstream_reasons:
@@ -267,6 +275,9 @@ def _judge(
         caution.append(f"freshness unknown: {obs.freshness_note or 'no load time'}")
     failures = [r for r in degraded if r.startswith(FAILED_BUILD)]
     degraded = [r.removeprefix(FAILED_BUILD) for r in degraded]
+    if failures and len(failures) == len(degraded) and not upstream_reasons:
+        # its tests compare it with a degraded product (a relationships test): that product's cause
+        upstream_reasons = _upstream_reasons(health, products, health.tested_against)
     if failures and len(failures) == len(degraded) and upstream_reasons:
         # failing while what it reads is degraded: the upstream's root cause is its cause too (a late
         # batch upstream fails a relationships test here); reported once, to the root cause's owner

@@ -21,7 +21,7 @@ import duckdb
 
 from governance.contracts.facts import freshness_sla_hours
 from governance.engines.quoting import quote_ident, quote_literal
-from governance.health.store import NO_OWN_SOURCES, Observation
+from governance.health.store import NO_OWN_SOURCES, TESTED_AGAINST, Observation
 from governance.lineage import LineageGraph, NodeKind
 from governance.model import MeshModel, Model, Source
 
@@ -87,11 +87,15 @@ def observe(
     `nodes` (unique_id -> success | failed, from the run's results) gives each product its own build
     status: a product its project's failure skipped is `skipped`, one a selection left out of a
     successful build is not observed. Without `nodes`, every product takes its project's outcome."""
-    upstreams: dict[str, list[str]] = {}
+    upstreams: dict[str, set[str]] = {}
     judged = {n.id for n in lineage.nodes if n.kind in (NodeKind.PRODUCT, NodeKind.HUB_MODEL)}
     for edge in lineage.edges:
         if edge.source in judged and edge.target in judged:
-            upstreams.setdefault(edge.target, []).append(edge.source)
+            upstreams.setdefault(edge.target, set()).add(edge.source)
+    for product in judged:  # a test comparing it with another product (relationships) depends on that too
+        for test in mesh.tests_by_node.get(product, ()):
+            others = (TESTED_AGAINST + d for d in test.depends_on if d in judged and d != product)
+            upstreams.setdefault(product, set()).update(others)
     ran = {uid.split(".")[1] for uid in nodes or ()}
     found = []
     for unique_id in sorted(judged):

@@ -24,6 +24,7 @@ from governance.errors import MeshError
 
 RETENTION_DAYS = 180
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+TESTED_AGAINST = "tested-against:"  # an upstream its tests compare it with, not one it reads
 NO_OWN_SOURCES = "reads no source of its own domain"  # the freshness note of a mart over other products
 STORE_FILE = "health.duckdb"
 SCHEMA_VERSION = 1
@@ -71,7 +72,7 @@ class Observation:
     failed_tests: tuple[str, ...]
     build_status: str  # success | failed | skipped
     columns: str  # "name type" per column, sorted, joined by "; "
-    upstreams: tuple[str, ...]  # unique_ids of the products it reads (any domain)
+    upstreams: tuple[str, ...]  # unique_ids of the products it reads (any domain), and TESTED_AGAINST + id
 
 
 FIELDS = tuple(f.name for f in fields(Observation))

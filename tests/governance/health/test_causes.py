@@ -187,3 +187,23 @@ def test_no_sla_no_loaded_at_and_nothing_to_judge(tmp_path: Path) -> None:
         "no data tests",
         "freshness unknown: no `dbt source freshness` result for s.t",
     ]
+
+
+def test_failing_a_test_against_a_degraded_product_points_at_it(tmp_path: Path) -> None:
+    """dim_customers' relationships test compares it with fct_orders (it does not read it): failing
+    while fct_orders is late is fct_orders' cause; passing, it stays healthy."""
+    runs = [
+        replace(o, upstreams=("tested-against:" + ORDERS,))
+        if o.product == "model.orders.dim_customers"
+        else o
+        for o in late_orders()
+    ]
+    report = report_of(runs, tmp_path)
+    assert report.products["model.orders.dim_customers"].status == HEALTHY
+    runs[-3] = replace(runs[-3], tests_failed=1, failed_tests=("relationships(customer_id)",))
+    assert runs[-3].product == "model.orders.dim_customers"
+    report = report_of(runs, tmp_path / "again")
+    health = report.products["model.orders.dim_customers"]
+    assert health.status == DEGRADED and not health.own_degraded
+    assert health.root_causes == {ORDERS: ("orders.fct_orders", "orders.dim_customers")}
+    assert list(report.roots()) == [ORDERS]

@@ -87,3 +87,15 @@ def test_each_product_has_its_own_build_status(catalog_mesh: MeshModel) -> None:
         nodes={"model.orders.fct_orders": "success"},
     )  # fmt: skip
     assert [o.name for o in selected] == ["orders.fct_orders"]  # what --select left out is not observed
+
+
+def test_a_product_depends_on_the_products_its_tests_compare_it_with(catalog_mesh: MeshModel) -> None:
+    """fct_orders reads no dim_customers, but its relationships test does: a late dim_customers can
+    fail it, so dim_customers is among its upstreams (as a late orders batch fails logistics' test)."""
+    found = observe(
+        catalog_mesh, build_lineage(catalog_mesh), run_id="r", observed_at=AT,
+        projects={"orders": "success"}, row_counts={},
+    )  # fmt: skip
+    fct_orders = next(o for o in found if o.name == "orders.fct_orders")
+    assert "tested-against:model.orders.dim_customers.v2" in fct_orders.upstreams
+    assert "model.orders.dim_customers.v2" not in fct_orders.upstreams  # it does not read it
