@@ -18,6 +18,7 @@ import orjson
 import requests
 
 from governance.build.runner import dbt_executable
+from governance.build.trino_support import check_supported
 from governance.errors import MeshError
 from governance.iceberg.catalog import open_catalog
 from governance.iceberg.config import domain_catalog, load_catalog_settings
@@ -109,6 +110,7 @@ def prepare(project: DbtProject, root: Path, profiles_dir: Path, env: dict[str, 
     trino_env = {**env, "TRINO_HOST": settings.host, "TRINO_PORT": str(settings.port)}
     trino_env["TRINO_HTTP_SCHEME"] = settings.http_scheme
     manifest = parse(project, profiles_dir, trino_env)
+    check_supported(orjson.loads(manifest.read_bytes()), project.name, project.path)  # before any write
     group = owner_group(manifest, project.name)
     user = build_user(settings, group, project.name)
     # The domain's own Iceberg catalog (Trino's catalog of the same name), where it builds.
