@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from governance.locations import ProjectLocation
 from governance.model import DataTest, Domain, MeshModel, Model, Owner, names
 from governance.project import Platform
 
@@ -27,14 +28,23 @@ class Surroundings:
     consumer_group: str | None
     restricted_readers: Mapping[str, tuple[str, ...]]
     shares: Mapping[str, tuple[str, ...]]  # share -> recipients
+    # project -> where its profile puts its data (governance.locations); empty: this repository's layout
+    locations: Mapping[str, ProjectLocation] = field(default_factory=dict)
 
     @classmethod
     def load(cls, root: Path) -> Surroundings:
+        from governance.errors import MeshError
+        from governance.locations import project_locations
+        from governance.project import Projects
         from governance.settings import load_settings
         from governance.trino.config import load_trino_settings
         from governance.unity.config import load_config
 
         settings = load_settings(root)
+        try:
+            locations = project_locations(Projects.discover(root, settings))
+        except MeshError:
+            locations = {}
         # The configured Trino (not the TRINO_* overrides of this shell): contracts must not depend
         # on who exports them, or the drift rule would flag every other machine's export.
         trino = load_trino_settings(settings.file("trino"), environment=False)
@@ -45,6 +55,7 @@ class Surroundings:
             consumer_group=unity.consumer_group,
             restricted_readers=dict(unity.restricted_readers),
             shares=dict(unity.shares),
+            locations=locations,
         )
 
 

@@ -167,15 +167,20 @@ def status_of(model: Model) -> str:
 def _servers(facts: ProductFacts, surroundings: Surroundings) -> list[dict[str, Any]]:
     model = facts.model
     catalog = model.database or model.project
-    servers: list[dict[str, Any]] = [
-        {
-            "server": "embedded-duckdb",
-            "type": "duckdb",
-            "description": "The mesh's embedded engine (`mesh query`); the domain's DuckDB file.",
-            "database": f"data/warehouse/{catalog}.duckdb",
-            "schema": model.schema,
-        }
-    ]
+    # Where the project's own profile puts it, and only the platforms its profile has a target for.
+    where = surroundings.locations.get(model.project)
+    duckdb_file = f"data/warehouse/{catalog}.duckdb" if where is None else where.duckdb_file
+    servers: list[dict[str, Any]] = []
+    if duckdb_file is not None:
+        servers.append(
+            {
+                "server": "embedded-duckdb",
+                "type": "duckdb",
+                "description": "The mesh's embedded engine (`mesh query`); the domain's DuckDB file.",
+                "database": duckdb_file,
+                "schema": model.schema,
+            }
+        )
     if facts.domain.platform is Platform.EXTERNAL:
         trino = next((e for e in facts.endpoints if e.engine == "trino"), None)
         if trino is not None:
@@ -192,6 +197,8 @@ def _servers(facts: ProductFacts, surroundings: Surroundings) -> list[dict[str, 
                 }
             )
         return servers
+    if where is not None and not where.on_databricks:
+        return servers  # no Databricks target and no platform declared: the mesh does not serve it there
     servers.append(
         {
             "server": "databricks",

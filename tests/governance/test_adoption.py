@@ -546,3 +546,21 @@ def test_a_dependencies_yml_only_mesh_is_warned_and_gets_its_dbt_loom_config(tmp
     build = mesh(root, "build")
     assert build.code == 0 and "3 of 3 projects built" in build.out, build.out + build.err
     assert "only in dependencies.yml" not in build.err
+
+
+@pytest.mark.dbt
+def test_contract_servers_come_from_each_projects_own_profile(loom: LoomMesh, tmp_path: Path) -> None:
+    out = tmp_path / "contracts"
+    run = mesh(loom.root, "contracts", "export", "--out", str(out))
+    assert run.code == 0, run.err
+    contract = yaml.safe_load((out / "jaffle_platform" / "jaffle_platform-customers.odcs.yaml").read_text())
+    # the profile's DuckDB file (platform/target/platform.duckdb), and no Databricks: no target for it
+    assert contract["servers"] == [
+        {
+            "server": "embedded-duckdb",
+            "type": "duckdb",
+            "description": "The mesh's embedded engine (`mesh query`); the domain's DuckDB file.",
+            "database": "platform/target/platform.duckdb",
+            "schema": "main",
+        }
+    ]

@@ -91,7 +91,7 @@ def test_fct_orders_contract_carries_the_mesh_facts(exported: Path):
     }
     servers = {s["server"]: s for s in contract["servers"]}
     assert servers["databricks"]["catalog"] == "orders" and servers["databricks"]["schema"] == "gold"
-    assert servers["embedded-duckdb"]["database"] == "data/warehouse/orders.duckdb"
+    assert servers["embedded-duckdb"]["database"] == "domains/orders/target/orders.duckdb"  # its profile
 
 
 def test_versions_pii_and_external_servers(exported: Path):
