@@ -44,7 +44,7 @@ def render_report(report: Report, console: Console) -> None:
 
 def preflight(client: UnityClient, inputs: Inputs, stderr: bool = False) -> Report:
     """The doctor's checks, shown after a plan (on stderr when stdout carries JSON)."""
-    report = diagnose(client, inputs.desired.state)
+    report = diagnose(client, inputs.desired.state, trino=inputs.config.trino_principal)
     render_report(report, Console(soft_wrap=False, stderr=stderr))
     return report
 
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     from governance.commands.plan import connect  # the one place that builds the client from config
 
     inputs = load_inputs(find_root(), args.config or settings_file("unity"))
-    report = diagnose(connect(inputs), inputs.desired.state)
+    report = diagnose(connect(inputs), inputs.desired.state, trino=inputs.config.trino_principal)
     if inputs.mesh is not None:
         describe(inputs.mesh)  # what the sync it checks would govern
     render_report(report, Console(soft_wrap=False))

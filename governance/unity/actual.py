@@ -95,7 +95,12 @@ def privileges_sql(catalog: str, page: Mapping[str, list[str]], containers: bool
     direct = "COALESCE(inherited_from, 'NONE') = 'NONE'"
     parts = [
         "SELECT 'table' AS securable, table_schema AS schema_name, table_name, grantee, privilege_type "
-        f"FROM {info}.table_privileges WHERE ({_where(page, 'table_schema', 'table_name')}) AND {direct}"
+        f"FROM {info}.table_privileges WHERE ({_where(page, 'table_schema', 'table_name')}) AND {direct}",
+        # Rows inherited from the schema or catalog, read to report what reaches a restricted product.
+        "SELECT concat('inherited:', inherited_from) AS securable, table_schema AS schema_name, table_name, "
+        f"grantee, privilege_type FROM {info}.table_privileges "
+        f"WHERE ({_where(page, 'table_schema', 'table_name')}) AND NOT {direct} "
+        "AND privilege_type IN ('SELECT', 'ALL PRIVILEGES')",
     ]
     if containers:
         parts += [
@@ -229,6 +234,12 @@ def _tags(catalog: _Catalog, rows: list[Row]) -> None:
 def _privileges(catalog: _Catalog, rows: list[Row], raw: RawGrants) -> None:
     for row in rows:
         securable = str(row["securable"])
+        if securable.startswith("inherited:"):
+            full = f"{catalog.name}.{row['schema_name']}.{row['table_name']}"
+            table = catalog.tables.setdefault(full, TableState(full))
+            held = table.inherited.setdefault(row["grantee"] or "", set())
+            held.add((_privilege_name(row["privilege_type"]), securable.split(":", 1)[1].upper()))
+            continue
         parts = (catalog.name, row["schema_name"], row["table_name"])
         name = ".".join(str(p) for p in parts if p is not None)
         grants = raw.setdefault((securable, name), {})

@@ -29,6 +29,7 @@ class UnityConfig:
     managed_tag_keys: frozenset[str]
     dbt_tag_prefix: str | None
     shares: Mapping[str, tuple[str, ...]]  # share -> recipients
+    trino_principal: str | None = None  # the principal Trino reads Unity Catalog as (Iceberg REST)
     warehouse_id_env: str = "MESH_WAREHOUSE_ID"
     warehouse_id: str | None = None
     concurrency: int = 8
@@ -93,7 +94,7 @@ def load_config(root: Path, path: Path | None = None) -> UnityConfig:
     data = read_yaml(path)
     known = {
         "warehouse_id_env", "warehouse_id", "concurrency", "retries", "principals", "consumer_group",
-        "restricted_readers", "managed_principals", "managed_tags", "sharing",
+        "restricted_readers", "managed_principals", "managed_tags", "sharing", "trino_principal",
     }  # fmt: skip
     unknown = sorted(set(data) - known)
     if unknown:
@@ -121,6 +122,9 @@ def load_config(root: Path, path: Path | None = None) -> UnityConfig:
     consumer = data.get("consumer_group")
     if consumer is not None and not isinstance(consumer, str):
         raise MeshError(f"{path}: consumer_group must be a group name")
+    trino_principal = data.get("trino_principal")
+    if trino_principal is not None and (not isinstance(trino_principal, str) or not trino_principal):
+        raise MeshError(f"{path}: trino_principal must be the principal name Trino reads Unity Catalog as")
     concurrency = _positive_int(data.get("concurrency"), f"{path}: concurrency", 8)
     return UnityConfig(
         path=path,
@@ -131,6 +135,7 @@ def load_config(root: Path, path: Path | None = None) -> UnityConfig:
         managed_tag_keys=frozenset(tag_keys),
         dbt_tag_prefix=prefix,
         shares=shares,
+        trino_principal=trino_principal,
         warehouse_id_env=str(data.get("warehouse_id_env") or "MESH_WAREHOUSE_ID"),
         warehouse_id=str(data["warehouse_id"]) if data.get("warehouse_id") else None,
         concurrency=max(1, concurrency),

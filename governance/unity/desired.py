@@ -199,6 +199,7 @@ def build_desired(mesh: MeshModel, config: UnityConfig) -> DesiredState:
             tags=_table_tags(model, config),
             column_tags=_column_tags(model, config),
             grants=_table_grants(model, config, desired.findings, owner.contact),
+            restricted=(model.classification or "") in config.restricted_readers,
             domain=model.domain,
             product=model.display_name,
         )

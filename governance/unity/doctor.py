@@ -264,9 +264,55 @@ def _check_catalog(
         )
 
 
+@dataclass
+class _Sharing:
+    """The principal's metastore privileges and which recipients it owns (system.information_schema)."""
+
+    privileges: set[str] = field(default_factory=set)
+    owned_recipients: set[str] = field(default_factory=set)
+
+
+def _read_sharing(client: UnityClient, recipients: set[str]) -> _Sharing:
+    # https://docs.databricks.com/aws/en/sql/language-manual/information-schema/metastore_privileges and
+    # .../information-schema/recipients
+    info = "system.information_schema"
+    mine = "(grantee = current_user() OR is_account_group_member(grantee))"
+    owned = "(recipient_owner = current_user() OR is_account_group_member(recipient_owner))"
+    names = ", ".join(quote_literal(r) for r in sorted(recipients)) or "NULL"
+    rows = client.query(
+        "SELECT 'privilege' AS kind, privilege_type AS name, 'true' AS flag "
+        f"FROM {info}.metastore_privileges WHERE {mine} UNION ALL "
+        f"SELECT 'recipient' AS kind, recipient_name AS name, CASE WHEN {owned} THEN 'true' ELSE 'false' END "
+        f"AS flag FROM {info}.recipients WHERE recipient_name IN ({names})"
+    )
+    sharing = _Sharing()
+    for row in rows:
+        if row["kind"] == "privilege":
+            sharing.privileges.add(_norm(row["name"]))
+        elif row["flag"] == "true":
+            sharing.owned_recipients.add(row["name"] or "")
+    return sharing
+
+
 def _check_shares(
     client: UnityClient, desired: UnityState, actual: UnityState | None, report: Report
 ) -> None:
+    if not desired.shares:
+        return
+    recipients = {r for share in desired.shares.values() for r in share.recipients}
+    held = _read_sharing(client, recipients)
+    # Granting a share to a recipient takes USE RECIPIENT on the metastore or the recipient's ownership
+    # (https://docs.databricks.com/data-sharing/grant-access.html).
+    if "USE_RECIPIENT" not in held.privileges:
+        for recipient in sorted(recipients - held.owned_recipients):
+            report.problems.append(
+                Problem(
+                    f"recipient {recipient}",
+                    "the sync principal may not grant shares to it (neither USE RECIPIENT on the metastore "
+                    "nor the recipient's owner)",
+                    _grant("USE_RECIPIENT", "METASTORE", "", report.principal),
+                )
+            )
     for name in sorted(desired.shares):
         have = actual.shares.get(name) if actual else None
         if have is None:
@@ -279,15 +325,15 @@ def _check_shares(
         else:
             exists, owner = have.exists, have.owner
         if not exists:
-            report.problems.append(
-                Problem(
-                    f"share {name}",
-                    "does not exist yet: the sync creates it, which takes CREATE SHARE on the metastore "
-                    "(not checked here)",
-                    _grant("CREATE_SHARE", "METASTORE", "", report.principal),
-                    blocking=False,
+            if "CREATE_SHARE" not in held.privileges:
+                report.problems.append(
+                    Problem(
+                        f"share {name}",
+                        "does not exist yet and the sync principal lacks CREATE SHARE on the metastore "
+                        "to create it",
+                        _grant("CREATE_SHARE", "METASTORE", "", report.principal),
+                    )
                 )
-            )
         elif owner and owner != report.principal:
             report.problems.append(
                 Problem(
@@ -298,7 +344,50 @@ def _check_shares(
             )
 
 
-def diagnose(client: UnityClient, desired: UnityState, actual: UnityState | None = None) -> Report:
+EXTERNAL_ACCESS = (
+    "enable external data access on the metastore (Catalog Explorer > the metastore's details > External "
+    "data access; https://docs.databricks.com/external-access/credential-vending.html)"
+)
+
+
+def _check_trino(client: UnityClient, desired: UnityState, trino: str | None, report: Report) -> None:
+    """Trino reads Databricks products through the Iceberg REST endpoint with vended credentials: the
+    reading principal needs EXTERNAL USE SCHEMA on each schema, and the metastore external data access
+    (https://docs.databricks.com/external-access/credential-vending.html)."""
+    if not desired.tables:
+        return
+    if trino is None:
+        report.problems.append(
+            Problem(
+                "Trino",
+                "reads Unity Catalog as the principal of its DATABRICKS_TOKEN, which is not named: EXTERNAL "
+                "USE SCHEMA is not checked",
+                f"set trino_principal in unity.yml; {EXTERNAL_ACCESS}",
+                blocking=False,
+            )
+        )
+        return
+    schemas = sorted({name.rsplit(".", 1)[0] for name in desired.tables})
+    for schema in schemas:
+        catalog = schema.split(".")[0]
+        held = client.get_grants("schema", schema).get(trino, frozenset()) | client.get_grants(
+            "catalog", catalog
+        ).get(trino, frozenset())
+        if "EXTERNAL_USE_SCHEMA" not in held:
+            report.problems.append(
+                Problem(
+                    f"schema {schema}",
+                    f"Trino's principal {trino} lacks EXTERNAL USE SCHEMA: Trino cannot read its products "
+                    f"through the Iceberg REST endpoint (also {EXTERNAL_ACCESS})",
+                    _grant("EXTERNAL_USE_SCHEMA", "SCHEMA", schema, trino),
+                    blocking=False,
+                )
+            )
+
+
+def diagnose(
+    client: UnityClient, desired: UnityState, actual: UnityState | None = None, trino: str | None = None
+) -> Report:
     """Every check; a failure to connect is one problem and ends the checks."""
     report = Report()
     try:
@@ -335,6 +424,7 @@ def diagnose(client: UnityClient, desired: UnityState, actual: UnityState | None
         for c, t in sorted(by_catalog.items())
     ]
     checks.append(("shares", lambda: _check_shares(client, desired, actual, report)))
+    checks.append(("Trino", lambda: _check_trino(client, desired, trino, report)))
     for subject, check in checks:
         try:
             check()

@@ -61,6 +61,9 @@ def compute_plan(client: UnityClient, inputs: Inputs, prune: bool) -> Plan:
     actual = read_state(client, desired.tables, desired.shares, inputs.config.concurrency)
     with_owners = with_share_owner_access(client, desired, actual)
     plan = diff(with_owners, actual, inputs.config, prune, inputs.desired.findings)
+    # The sync principal's own catalog-wide rights (README) reach restricted products by design.
+    me = f"principal:{client.principal}"
+    plan.findings[:] = [f for f in plan.findings if not (f.code == "UNITY004" and f.subject == me)]
     # a share owner is granted SELECT for its shares, which must not make its other grants prunable
     managed = inputs.config.all_managed_principals() | {p for t in desired.tables.values() for p in t.grants}
     for change in plan.changes:

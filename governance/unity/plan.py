@@ -353,6 +353,7 @@ def _table_changes(
         if tag_change:
             plan.changes.append(tag_change)
     _mask_changes(want, have, plan)
+    _inherited_into_restricted(want, have, plan)
     grant_change, notes = _grant_delta(
         "table", target, domain=domain, desired=want.grants, actual=have.grants, managed=managed, prune=prune
     )
@@ -393,6 +394,42 @@ def _mask_changes(want: TableState, have: TableState, plan: Plan) -> None:
     for lowered, (stored, current) in sorted(held.items()):
         if lowered not in wanted and is_mesh_function(current) and lowered in columns:
             plan.changes.append(Change("mask", "table", target, domain, current, {"function": None}, stored))
+
+
+def _inherited_into_restricted(want: TableState, have: TableState, plan: Plan) -> None:
+    """SELECT inherited from the schema or catalog reaches every table in it, a restricted product too
+    (https://docs.databricks.com/aws/en/data-governance/unity-catalog/manage-privileges/privileges): one
+    finding per principal that is not among the product's readers, with the statements that fix it."""
+    if not want.restricted:
+        return
+    catalog, schema, _ = want.full_name.split(".")
+    for principal, held in sorted(have.inherited.items()):
+        if principal in want.grants or principal == want.owner:
+            continue
+        for privilege, origin in sorted(held):
+            container = (
+                f"CATALOG {quote_ident(catalog)}"
+                if origin == "CATALOG"
+                else (f"SCHEMA {quote_ident(catalog)}.{quote_ident(schema)}")
+            )
+            label = privilege.replace("_", " ")
+            where = f"catalog {catalog}" if origin == "CATALOG" else f"schema {catalog}.{schema}"
+            plan.findings.append(
+                Finding(
+                    code="UNITY004",
+                    severity=Severity.ERROR,
+                    message=(
+                        f"{want.full_name} is restricted, yet {principal} reads it through {label} "
+                        f"on {where}; fix: REVOKE {label} ON {container} FROM {quote_ident(principal)} "
+                        "(the sync grants SELECT table by table on every product it may read; grant any "
+                        "other table it needs directly)"
+                    ),
+                    domain=want.domain,
+                    owner=want.owner,
+                    location=Location(want.full_name),
+                    subject=f"principal:{principal}",
+                )
+            )
 
 
 def _function_changes(desired: UnityState, actual: UnityState, plan: Plan) -> None:

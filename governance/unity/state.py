@@ -22,6 +22,10 @@ class TableState:
     column_tags: dict[str, Tags] = field(default_factory=dict)
     grants: Grants = field(default_factory=dict)
     masks: dict[str, str] = field(default_factory=dict)  # column -> mask function full name (lower case)
+    # actual: privileges reaching the table from its schema or catalog, principal -> {(privilege, from)};
+    # desired: whether the product's classification is restricted (only its readers may read it)
+    inherited: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
+    restricted: bool = False
     # desired-state context (empty for actual state): which product, for grouping and reports
     domain: str = ""
     product: str = ""

@@ -175,7 +175,7 @@ class UnityCatalogEmulator:
                 "MANAGE",
                 "CREATE_FUNCTION",  # the PII mask functions (governance/unity/masks.py)
             )
-        self.metastore.grant("metastore", "", name, "CREATE_SHARE")
+        self.metastore.grant("metastore", "", name, "CREATE_SHARE", "USE_RECIPIENT")
 
     def reset_counts(self) -> None:
         with self._lock:
@@ -436,6 +436,7 @@ class UnityCatalogEmulator:
             recipient = str(change.get("principal") or "")
             if recipient not in self.metastore.recipients:
                 raise ApiError(404, "RECIPIENT_DOES_NOT_EXIST", f"Recipient '{recipient}' does not exist.")
+            self.metastore.require_recipient(recipient)
             for privilege in [*change.get("add", []), *change.get("remove", [])]:
                 if privilege != "SELECT":
                     raise ApiError(

@@ -258,7 +258,9 @@ def _privileges(p: _Parser) -> list[str]:
     privileges: list[str] = []
     while True:
         words = [
-            p.expect_kw("SELECT", "MODIFY", "USE", "APPLY", "ALL", "CREATE", "MANAGE", "BROWSE", "EXECUTE")
+            p.expect_kw(
+                "SELECT", "MODIFY", "USE", "APPLY", "ALL", "CREATE", "MANAGE", "BROWSE", "EXECUTE", "EXTERNAL"
+            )
         ]
         while (tok := p.peek()) and tok.kind == "word" and tok.value.upper() not in ("ON",):
             words.append(p.ident().upper())

@@ -33,6 +33,7 @@ _CATALOG_COLUMN = {
     "table_tags": "catalog_name", "column_tags": "catalog_name", "schema_privileges": "catalog_name",
     "catalog_privileges": "catalog_name", "schemata": "catalog_name", "catalogs": "catalog_name",
     "column_masks": "table_catalog", "routines": "routine_catalog",
+    "metastore_privileges": "", "recipients": "",  # system.information_schema only
 }  # fmt: skip
 # Tag rules: https://docs.databricks.com/aws/en/database-objects/tags (constraints: at most 50 tags per
 # object, keys up to 255 characters without . , - = / : or surrounding spaces, values up to 1000).
@@ -49,6 +50,10 @@ CREATE OR REPLACE VIEW is_columns AS SELECT table_catalog, table_schema, table_n
   ordinal_position, data_type, data_type AS full_data_type, 'YES' AS is_nullable, comment FROM t_columns;
 CREATE OR REPLACE VIEW is_table_tags AS SELECT * FROM t_table_tags;
 CREATE OR REPLACE VIEW is_column_masks AS SELECT * FROM t_column_masks;
+CREATE OR REPLACE VIEW is_metastore_privileges AS SELECT grantor, principal AS grantee, 'metastore' AS
+  metastore_id, replace(privilege, '_', ' ') AS privilege_type, 'NO' AS is_grantable, 'NONE' AS inherited_from
+  FROM t_grants WHERE securable_type = 'metastore';
+CREATE OR REPLACE VIEW is_recipients AS SELECT * FROM t_recipients;
 CREATE OR REPLACE VIEW is_routines AS SELECT routine_catalog, routine_schema, routine_name, routine_owner,
   'FUNCTION' AS routine_type, data_type, 'SQL' AS routine_body, routine_definition FROM t_routines;
 CREATE OR REPLACE VIEW is_column_tags AS SELECT * FROM t_column_tags;
@@ -97,6 +102,12 @@ _VISIBLE = {
     "(x.table_catalog, x.table_schema, x.table_name)",
     "routines": "SELECT x.* FROM is_routines x JOIN v_schemas v ON (v.c, v.s) = "
     "(x.routine_catalog, x.routine_schema)",
+    # https://docs.databricks.com/aws/en/sql/language-manual/information-schema/metastore_privileges
+    # (the caller's own rows, through its groups) and .../information-schema/recipients (those it owns,
+    # or all of them with USE RECIPIENT).
+    "metastore_privileges": "SELECT x.* FROM is_metastore_privileges x "
+    "WHERE x.grantee IN (SELECT n FROM v_names)",
+    "recipients": "SELECT x.* FROM is_recipients x JOIN v_recipients v ON v.r = x.recipient_name",
     "schemata": "SELECT x.* FROM is_schemata x JOIN v_schemas v "
     "ON (v.c, v.s) = (x.catalog_name, x.schema_name)",
     "catalogs": "SELECT x.* FROM is_catalogs x JOIN v_catalogs v ON v.c = x.catalog_name",
@@ -106,6 +117,7 @@ _VISIBILITY_COLUMNS = {
     "v_schemas": ("c", "s", "f"),
     "v_catalogs": ("c", "f"),
     "v_names": ("n",),  # the caller and its groups
+    "v_recipients": ("r",),  # recipients the caller sees
 }
 
 _BASE_COLUMNS = {
@@ -122,6 +134,7 @@ _BASE_COLUMNS = {
                        "mask_schema", "mask_name", "using_columns"),
     "t_routines": ("routine_catalog", "routine_schema", "routine_name", "routine_owner", "data_type",
                    "routine_definition"),
+    "t_recipients": ("recipient_name", "recipient_owner"),
 }  # fmt: skip
 
 
@@ -190,6 +203,7 @@ class Metastore:
         self.shares: dict[str, Share] = {}
         self.functions: dict[str, Function] = {}  # full name (lower case) -> function
         self.recipients: set[str] = set()
+        self.recipient_owners: dict[str, str] = {}  # recipient -> owner (absent: an account admin's)
         self.executed: list[str] = []  # every leaf statement run, in order (scripts expanded)
         self.supports_scripting = True
         self.supports_multi_column_alter = True
@@ -343,12 +357,31 @@ class Metastore:
             full = ident.admin or owner in ident.names
             if full or "USE_CATALOG" in effective(self._held("catalog", c), ident.names):
                 catalogs.append((c, full))
+        use_recipient = ident.admin or "USE_RECIPIENT" in effective(self._held("metastore", ""), ident.names)
         return {
             "v_tables": tables,
             "v_schemas": schemas,
             "v_catalogs": catalogs,
             "v_names": [(n,) for n in sorted(ident.names)],
+            "v_recipients": [
+                (r,)
+                for r in sorted(self.recipients)
+                if use_recipient or self.recipient_owner(r) in ident.names
+            ],
         }
+
+    def recipient_owner(self, name: str) -> str:
+        return self.recipient_owners.get(name, "account-admins")
+
+    def require_recipient(self, name: str) -> None:
+        """Granting a share to a recipient takes USE RECIPIENT on the metastore or the recipient's ownership
+        (https://docs.databricks.com/data-sharing/grant-access.html)."""
+        ident = self.identity
+        if ident.admin or self.recipient_owner(name) in ident.names:
+            return
+        if "USE_RECIPIENT" in effective(self._held("metastore", ""), ident.names):
+            return
+        raise AccessDeniedError(f"User {ident.name} does not have USE RECIPIENT on Metastore.")
 
     # -- seeding -----------------------------------------------------------------------------------
     def create_table(
@@ -738,6 +771,7 @@ class Metastore:
             )
         for full, function in self.functions.items():
             rows["t_routines"].append((*full.split("."), function.owner, function.returns, function.body))
+        rows["t_recipients"] = [(r, self.recipient_owner(r)) for r in sorted(self.recipients)]
         for (securable, full), held in self.grants.items():
             parts = [*full.split("."), None, None][:3]
             rows["t_grants"].extend(
@@ -771,6 +805,8 @@ class Metastore:
                 raise _not_found([p for p in (catalog, schema, view) if p])
             if catalog != "system" and catalog not in self.catalogs:
                 raise SqlError("NO_SUCH_CATALOG_EXCEPTION", f"Catalog '{catalog}' was not found.", "42704")
+            if not _CATALOG_COLUMN[view] and catalog != "system":
+                raise _not_found([p for p in (catalog, schema, view) if p])  # metastore-wide views only
             condition = "" if catalog == "system" else f" WHERE {_CATALOG_COLUMN[view]} = '{catalog}'"
             replacement = sqlglot.parse_one(f"SELECT * FROM ({_VISIBLE[view]}){condition}", read="duckdb")
             table.replace(replacement.subquery(table.alias_or_name))

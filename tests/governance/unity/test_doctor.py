@@ -126,3 +126,58 @@ def test_missing_create_function_for_the_pii_masks_is_one_line_with_its_grant(
     emulator.metastore.execute(fix)
     code, lines = doctor(capsys)
     assert code == 0, lines
+
+
+SHARING_CASES = [
+    ("USE_RECIPIENT", "recipient partner-co", "GRANT USE RECIPIENT ON METASTORE TO `sync-bot@example.com`"),
+    ("CREATE_SHARE", "share partner-analytics", "GRANT CREATE SHARE ON METASTORE TO `sync-bot@example.com`"),
+]
+
+
+@pytest.mark.parametrize("case", SHARING_CASES, ids=[c[0] for c in SHARING_CASES])
+def test_sharing_rights_are_checked_with_the_grant_that_fixes_them(
+    workspace_env: Path,
+    emulator: UnityCatalogEmulator,
+    capsys: pytest.CaptureFixture[str],
+    case: tuple[str, str, str],
+) -> None:
+    privilege, subject, fix = case
+    emulator.metastore.grants[("metastore", "")]["sync-bot@example.com"].discard(privilege)
+    code, lines = doctor(capsys)
+    assert code == 1
+    (problem,) = [line for line in lines if line.startswith("problem")]
+    assert problem.startswith(f"problem: {subject}: ") and problem.endswith(f"fix: {fix}")
+    emulator.metastore.grant("metastore", "", "sync-bot@example.com", privilege)  # as the GRANT would
+    code, lines = doctor(capsys)
+    assert code == 0, lines
+
+
+def test_owning_the_recipient_is_enough_to_grant_shares_to_it(
+    workspace_env: Path, emulator: UnityCatalogEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator.metastore.grants[("metastore", "")]["sync-bot@example.com"].discard("USE_RECIPIENT")
+    emulator.metastore.recipient_owners["partner-co"] = "sync-bot@example.com"
+    code, lines = doctor(capsys)
+    assert code == 0, lines
+
+
+def test_trino_principal_needs_external_use_schema_and_without_one_the_doctor_says_how_to_name_it(
+    workspace_env: Path,
+    emulator: UnityCatalogEmulator,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    code, lines = doctor(capsys)
+    assert code == 0
+    assert any(line.startswith("warning: Trino: reads Unity Catalog as the principal") for line in lines)
+    config = tmp_path / "unity.yml"
+    config.write_text(CONFIG.read_text() + "trino_principal: trino-reader\n")
+    assert main(["doctor", "--platform", "unity", "--config", str(config)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    (warning,) = [line for line in lines if "EXTERNAL USE SCHEMA" in line]
+    assert "enable external data access on the metastore" in warning
+    fix = warning.split("fix: ", 1)[1]
+    assert fix == "GRANT EXTERNAL USE SCHEMA ON SCHEMA `orders`.`gold` TO `trino-reader`"
+    emulator.metastore.execute(fix)
+    assert main(["doctor", "--platform", "unity", "--config", str(config)]) == 0
+    assert "EXTERNAL USE SCHEMA" not in capsys.readouterr().out

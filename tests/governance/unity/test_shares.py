@@ -89,3 +89,27 @@ def test_a_mixed_case_catalog_converges_in_one_run_and_a_removed_product_is_unsh
     assert change.after["remove"] == [FCT]
     assert not apply_plan(client, plan, config, None).failures
     assert emulator.metastore.shares[SHARE].objects == {}
+
+
+def test_select_inherited_from_the_schema_into_a_restricted_product_is_a_finding_with_its_revoke(
+    mesh: MeshModel, config: UnityConfig, client: UnityClient, emulator: UnityCatalogEmulator
+) -> None:
+    # The documented set-up: the sync principal is a member of the domain's owner group, so it sees
+    # every grant on what the group owns (information_schema shows others' grants to owners only).
+    emulator.identities[emulator.token] = emulator.principal.__class__(
+        emulator.principal.name, frozenset({"orders-team"})
+    )
+    model = product(mesh)
+    model.meta = {**model.meta, "classification": "restricted"}
+    assert not apply_plan(
+        client, compute_plan(client, Inputs(config, build_desired(mesh, config)), False), config, None
+    ).failures
+    emulator.metastore.grant("schema", "orders.gold", "finance-analysts", "SELECT")  # out of band
+    plan = compute_plan(client, Inputs(config, build_desired(mesh, config)), False)
+    (finding,) = [f for f in plan.findings if f.code == "UNITY004"]
+    assert finding.message.startswith(f"{FCT} is restricted, yet finance-analysts reads it through SELECT")
+    fix = finding.message.split("fix: ", 1)[1].split(" (", 1)[0]
+    assert fix == "REVOKE SELECT ON SCHEMA `orders`.`gold` FROM `finance-analysts`"
+    emulator.metastore.execute(fix)  # an administrator runs it
+    plan = compute_plan(client, Inputs(config, build_desired(mesh, config)), False)
+    assert not [f for f in plan.findings if f.code == "UNITY004"]
