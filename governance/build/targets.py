@@ -31,7 +31,11 @@ def profile_name(project: DbtProject) -> str:
 def _profile(profiles_dir: Path, project: DbtProject) -> tuple[Path, dict[str, object]]:
     path = profiles_dir / "profiles.yml"
     if not path.is_file():
-        raise MeshError(f"{path}: not found; profiles for every project live in profiles/profiles.yml")
+        raise MeshError(
+            f"{path}: not found; project {project.name!r} reads its profile there (its own folder, the "
+            "root, mesh.yml `profiles_dir` or domains.<name>.profiles_dir, DBT_PROFILES_DIR, ~/.dbt): "
+            "add the profile, or set mesh.yml `profiles_dir`"
+        )
     profiles = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     name = profile_name(project)
     entry = profiles.get(name) if isinstance(profiles, dict) else None

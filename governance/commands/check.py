@@ -16,7 +16,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     renamed(parser, ["--out"], ["--output"], dest="output", type=Path, metavar="FILE",
             help="write the report here instead of stdout")  # fmt: skip
     parser.add_argument(
-        "--config", type=Path, metavar="FILE", help="policy file (default governance/policies.yml)"
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="policy file (default: mesh.yml files.policies, else the package's)",
     )
     renamed(parser, ["--rules"], ["--select"], dest="select", nargs="+", action="extend", default=[],
             metavar="CODE", help="run only these rules (codes or names)")  # fmt: skip

@@ -137,6 +137,11 @@ def _report(found: object, target: Path, baseline: int | None, baseline_path: Pa
             else profiles
         )
         print(f"  {name}: {folder}, {role}{upstream}{source}, profiles {shown or '.'}")
+        if profiles is not None and not (profiles / "profiles.yml").is_file():
+            print(
+                f"warning: {name}: no profiles.yml in {shown}; `mesh build` needs it there, or set "
+                f"mesh.yml `profiles_dir` (or domains.{name}.profiles_dir) to where it is"
+            )
     print(f"edges ({len(found.edges)}): " + (", ".join(f"{a} -> {b}" for a, b in found.edges) or "none"))
     print("build order: " + ", ".join(projects.order))
     for note in projects.notes:

@@ -564,3 +564,15 @@ def test_contract_servers_come_from_each_projects_own_profile(loom: LoomMesh, tm
             "schema": "main",
         }
     ]
+
+
+def test_init_warns_of_a_profiles_folder_that_does_not_exist(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    folder = dbt_project(root, "core", "core")
+    (folder / "domain.yml").write_text("profiles_dir: ../config/dbt\n", encoding="utf-8")
+    run = mesh(root, "init")
+    assert run.code == 0, run.err
+    assert (
+        "warning: core: no profiles.yml in config/dbt; `mesh build` needs it there, or set mesh.yml "
+        "`profiles_dir` (or domains.core.profiles_dir) to where it is"
+    ) in run.out
