@@ -22,6 +22,7 @@ import orjson
 from governance.build.results import Outcome, ProjectResult
 from governance.build.runner import BuildOptions, dbt_executable, error_from_log, run_dbt
 from governance.build.scheduler import run_in_order
+from governance.build.targets import SINGLE_PROCESS_TARGETS
 from governance.errors import MeshError
 from governance.health.signals import duckdb_row_counts, observe
 from governance.health.store import HealthStore, store_path
@@ -100,7 +101,8 @@ def record_build(
     checked = [
         p
         for p in chosen
-        if built[p.name].outcome is Outcome.SUCCESS
+        if options.target not in SINGLE_PROCESS_TARGETS  # local Spark: CI's dialect proof, not a warehouse
+        and built[p.name].outcome is Outcome.SUCCESS
         and declares_freshness(options.target_dir(p) / "manifest.json", p.name)
     ]
 

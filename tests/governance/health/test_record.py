@@ -83,3 +83,17 @@ def test_only_projects_whose_sources_declare_freshness_are_checked(tmp_path: Pat
     manifest.write_bytes(orjson.dumps({"sources": {"s": {**source, "loaded_at_field": None}}}))
     assert not record.declares_freshness(manifest, "orders")
     assert not record.declares_freshness(tmp_path / "absent.json", "orders")
+
+
+def test_no_freshness_check_on_the_local_spark_target(
+    projects: Projects, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The spark target proves the Databricks dialect in CI: a JVM per check would buy nothing."""
+    checked: list[str] = []
+    monkeypatch.setattr(record, "declares_freshness", lambda manifest, project: True)
+    monkeypatch.setattr(record, "check_freshness", lambda project, *_: checked.append(project.name) or [])
+    results = [ProjectResult(name, Outcome.SUCCESS) for name in projects.order]
+    record.record_build(projects, results, options=BuildOptions(target="spark"), jobs=1, warn=lambda _: None)
+    assert checked == []
+    record.record_build(projects, results, options=BuildOptions(target="ci"), jobs=1, warn=lambda _: None)
+    assert sorted(checked) == sorted(projects.order)
