@@ -136,7 +136,7 @@ def test_product_page_facts(site: SiteSummary):
     ):
         assert fact in page, fact
     external = (site.out / "products/marketing/fct_campaign_orders.html").read_text(encoding="utf-8")
-    assert "mesh.marketing.fct_campaign_orders" in external  # Trino over the Iceberg catalog
+    assert "marketing.gold.fct_campaign_orders" in external  # Trino: the domain's own Iceberg catalog
     assert "Databricks SQL" not in external
 
 
