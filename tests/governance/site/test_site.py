@@ -136,7 +136,8 @@ def test_product_page_facts(site: SiteSummary):
     ):
         assert fact in page, fact
     external = (site.out / "products/marketing/fct_campaign_orders.html").read_text(encoding="utf-8")
-    assert "marketing.gold.fct_campaign_orders" in external  # Trino: the domain's own Iceberg catalog
+    assert "marketing.gold.fct_campaign_orders" in external  # one name on every engine
+    assert "Trino (Iceberg catalog)" in external  # Trino: the domain's own Iceberg catalog
     assert "Databricks SQL" not in external
 
 
