@@ -85,11 +85,16 @@ answers() {  # url [token] -> exit 0 when it answers 200
 
 pid_alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
-stop() {
-  local file
+stop() {  # what start started (its pid files), waited for: a restart reuses the same ports
+  local file pid tries
   for file in "$STATE"/run/*.pid; do
     [[ -f "$file" ]] || continue
-    if pid_alive "$file"; then kill "$(cat "$file")" 2>/dev/null || true; fi
+    pid="$(cat "$file")"
+    if pid_alive "$file"; then
+      kill "$pid" 2>/dev/null || true
+      for (( tries = 0; tries < 50; tries++ )); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+      kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
+    fi
     rm -f "$file"
   done
   rm -f "$STATE/rest.env"
