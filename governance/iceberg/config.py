@@ -12,7 +12,7 @@ import hashlib
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from governance.credentials import clean_secret, remember
 from governance.errors import MeshError
 from governance.files import mapping
+from governance.iceberg.expiry import Retention, load_retention
 from governance.project import read_yaml
 from governance.settings import network_timeout
 
@@ -41,6 +42,9 @@ class CatalogSettings:
     batch_rows: int
     target_file_bytes: int
     source_dir: Path  # folder of the domains' DuckDB files
+    retention: Retention = field(
+        default_factory=Retention
+    )  # snapshots kept after each publish (governance/iceberg/expiry.py)
 
     @property
     def display_uri(self) -> str:
@@ -166,7 +170,7 @@ def _resolve_warehouse(raw: str, root: Path) -> str:
 def load_catalog_settings(root: Path, config_file: Path | None = None) -> CatalogSettings:
     path = config_file or CONFIG_FILE
     data = read_yaml(path)
-    data = mapping(data, str(path), ("catalog", "publisher", "source"))
+    data = mapping(data, str(path), ("catalog", "publisher", "source", "retention"))
     catalog = mapping(data.get("catalog"), f"{path}: `catalog`", ("name", "uri", "warehouse"))
     publisher = mapping(
         data.get("publisher"), f"{path}: `publisher`", ("identity", "batch_rows", "target_file_bytes")
@@ -196,4 +200,5 @@ def load_catalog_settings(root: Path, config_file: Path | None = None) -> Catalo
         batch_rows=_positive_int(publisher, "batch_rows", 131072, path),
         target_file_bytes=_positive_int(publisher, "target_file_bytes", 256 * 1024 * 1024, path),
         source_dir=source_dir if source_dir.is_absolute() else root / source_dir,
+        retention=load_retention(data.get("retention"), path),
     )

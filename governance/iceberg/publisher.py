@@ -33,6 +33,7 @@ from governance.iceberg.catalog import catalog_unreachable
 from governance.iceberg.cleanup import LocationSnapshot, referenced_files, remove_orphans
 from governance.iceberg.config import CatalogSettings
 from governance.iceberg.contract import MANAGED_KEY, MANAGED_VALUE, PREFIX, product_properties
+from governance.iceberg.expiry import expire_snapshots
 from governance.iceberg.naming import identifier_for
 from governance.iceberg.schema import SchemaDiff, diff_schemas, evolve, product_schema
 from governance.iceberg.source import ProductSource, open_source
@@ -218,6 +219,7 @@ class Publisher:
             if created_namespace:
                 self._drop_empty_namespace(identifier[0])
             raise
+        table, _, _ = expire_snapshots(table, self.settings.retention)  # publish.yml retention: (N / D days)
         action = "created" if existing is None else ("evolved" if diff and diff.added else "replaced")
         if lost is not None:
             action = "re-created"

@@ -66,6 +66,7 @@ PUBLISH_SCHEMA = {
     "catalog": {"name": None, "uri": None, "warehouse": None},
     "publisher": {"identity": None, "batch_rows": None, "target_file_bytes": None},
     "source": {"warehouse_dir": None},
+    "retention": {"keep_snapshots": None, "keep_days": None},
 }
 TRINO_SCHEMA = {
     "connection": {"host": None, "port": None, "user": None, "http_scheme": None},
