@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -157,21 +158,37 @@ def cause_lines(text: str) -> list[str]:
     return [line for line in lines if line and not line.startswith(NOISE_PREFIXES)]
 
 
+_LOCK_HOLDER = re.compile(r"Could not set lock on file \"(?P<file>[^\"]+)\".*?\(PID (?P<pid>[0-9]+)\)", re.S)
+
+
 def error_from_log(lines: Sequence[bytes]) -> str:
-    """The cause of a failure that stopped dbt before or outside any node: its error-level log lines."""
+    """The cause of a failure that stopped dbt before or outside any node: its error-level log lines.
+
+    A crash before logging started prints a Python traceback: only its last line (the exception) is the
+    cause. A database file another process holds (two builds at once) is said as such, naming the pid.
+    """
     causes: list[str] = []
+    crash: list[str] = []
     for line in lines:
         try:
             event = orjson.loads(line)
         except orjson.JSONDecodeError:
             text = line.decode("utf-8", "replace").strip()  # plain text: a crash before logging started
             if text:
-                causes.append(text)
+                crash.append(text)
             continue
         info = event.get("info", {}) if isinstance(event, dict) else {}
         if isinstance(info, dict) and info.get("level") == "error" and info.get("msg"):
             causes += [c for c in cause_lines(str(info["msg"])) if c not in causes]
-    return "\n".join(causes[-MAX_REASON_LINES:])
+    held = _LOCK_HOLDER.search("\n".join([*causes, *crash]))
+    if held:
+        return (
+            f"{held['file']} is held by another process (pid {held['pid']}): another mesh build or a "
+            "query writing it; run again when it finishes"
+        )
+    if any(text.startswith("Traceback (most recent call last)") for text in crash):
+        crash = [text for text in crash if not text.startswith(("Traceback", "File ", "^", "~"))][-1:]
+    return "\n".join([*crash, *causes][-MAX_REASON_LINES:])
 
 
 def node_name(unique_id: str) -> str:

@@ -64,3 +64,27 @@ def test_the_dbt_child_dies_with_mesh_build(sig: signal.Signals, tmp_path: Path)
     finally:
         parent.kill()
         parent.wait()
+
+
+def test_two_builds_at_once_name_the_lock_holder_not_a_traceback() -> None:
+    """Two concurrent builds printed dbt's raw traceback lines as the failure reason."""
+    from governance.build.runner import error_from_log
+
+    lines = [
+        b"Traceback (most recent call last):\n",
+        b'  File "/venv/lib/python3.11/site-packages/dbt/adapters/duckdb/environments/__init__.py", line 1\n',
+        b"    conn = duckdb.connect(path)\n",
+        b'_duckdb.IOException: IO Error: Could not set lock on file "/data/warehouse/orders.duckdb": '
+        b"Conflicting lock is held in /venv/bin/python3.11 (PID 4242) by user root.\n",
+    ]
+    reason = error_from_log(lines)
+    assert reason.count("\n") == 0 and "pid 4242" in reason and "orders.duckdb" in reason, reason
+    assert "Traceback" not in reason and "File " not in reason
+
+
+def test_a_crash_before_logging_is_its_exception_line() -> None:
+    from governance.build.runner import error_from_log
+
+    lines = [b"Traceback (most recent call last):\n", b'  File "x.py", line 1, in <module>\n',
+             b"    boom()\n", b"RuntimeError: dbt could not start\n"]  # fmt: skip
+    assert error_from_log(lines) == "RuntimeError: dbt could not start"
