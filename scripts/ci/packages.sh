@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Debian packages the tests need besides the services with their own script (idempotent): graphviz for
+# Debian packages the tests need besides the services with their own script (idempotent): Maven for the
+# Iceberg REST catalog server's jars (scripts/ci/iceberg_rest.sh), graphviz for
 # the lineage tests that render `mesh lineage --format dot` with `dot`. Installs only what is missing.
 set -euo pipefail
 
 # command the tests run -> Debian package providing it
-declare -A PACKAGES=([dot]=graphviz)
+declare -A PACKAGES=([dot]=graphviz [mvn]=maven)
 
 missing=()
 for command in "${!PACKAGES[@]}"; do
