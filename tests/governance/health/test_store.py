@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from governance.health.store import HealthStore
+from governance.health.store import HealthStore, StoreBusyError
 from tests.governance.health.observations import AT, daily_runs, observation
 
 
@@ -75,3 +75,29 @@ def test_a_damaged_store_read_by_mesh_health_is_set_aside_too(
     fresh = HealthStore.open_existing(path)  # the fresh one is empty, and readable
     assert fresh is not None and fresh.latest() == []
     fresh.close()
+
+
+def test_a_store_held_open_is_busy_not_damaged(tmp_path: Path) -> None:
+    path = tmp_path / "health.duckdb"
+    writer = HealthStore.open(path)
+    writer.append(daily_runs(1))
+    try:
+        with pytest.raises(StoreBusyError, match="in use by another mesh command"):
+            HealthStore.open_existing(path)  # this process holds it with other settings
+    finally:
+        writer.close()
+    assert [p.name for p in tmp_path.iterdir()] == ["health.duckdb"]  # nothing set aside
+    reader = HealthStore.open_existing(path)
+    assert reader is not None and reader.runs() == 1
+    reader.close()
+
+
+def test_a_duckdb_file_cut_short_is_damaged(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "health.duckdb"
+    store = HealthStore.open(path)
+    store.append(daily_runs(3))
+    store.close()
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    assert HealthStore.open_existing(path) is None
+    assert "set aside" in capsys.readouterr().err
