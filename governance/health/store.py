@@ -139,8 +139,10 @@ def store_path(data: Path) -> Path:
 
 
 def _damaged(error: duckdb.Error) -> bool:
+    """Whether opening failed on the file itself (not a DuckDB file, cut short, not our table), rather
+    than on another connection holding it (a lock, or this process with other settings)."""
     text = str(error).lower()
-    return "lock" not in text and "conflicting" not in text
+    return not isinstance(error, duckdb.ConnectionException) and "lock" not in text
 
 
 class HealthStore:

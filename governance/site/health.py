@@ -9,6 +9,7 @@ keep the catalog's own judgement. The home page lists degraded products first.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from governance.health.causes import CAUTION, DEGRADED, ORDER, HealthReport, ProductHealth, evaluate
-from governance.health.store import HealthStore, store_path
+from governance.health.store import HealthStore, StoreBusyError, store_path
 
 if TYPE_CHECKING:
     from governance.site.catalog import Catalog
@@ -40,7 +41,11 @@ class History:
 
 def load_histories(data: Path, at: datetime) -> tuple[HealthReport, dict[str, History]] | None:
     """The health report and each product's history from the store under `data`, or None without one."""
-    store = HealthStore.open_existing(store_path(data))
+    try:
+        store = HealthStore.open_existing(store_path(data))
+    except StoreBusyError as busy:  # a build is writing it: the site keeps its own judgement this time
+        print(f"warning: {busy}; the catalog shows no health history this time", file=sys.stderr)
+        return None
     if store is None:
         return None
     try:
