@@ -21,8 +21,9 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 
 install: $(VENV)/.installed
 
+# --as-of now: the synthetic data has just arrived, so the demo's products are fresh against their SLAs.
 data: install
-	$(PY) scripts/generate_data.py --scale $(DEMO_SCALE) --seed 42
+	$(PY) scripts/generate_data.py --scale $(DEMO_SCALE) --seed 42 --as-of now
 
 # Logistics products (published to the Iceberg catalog) joined with an orders product (DuckDB); plain SQL
 # (no GROUP BY ALL), so it runs unchanged on Trino too.
@@ -40,6 +41,9 @@ demo: data
 	@$(MESH) query "$(DEMO_QUERY)"
 	@echo
 	@url=$$($(MESH) docs) && echo "Mesh catalog (static site, opens offline): $$url"
+	@echo
+	@echo "Product health (mesh health; exit 1 only means a product is degraded):"
+	@$(MESH) health || [ $$? -eq 1 ]
 
 lint: lint-python lint-sql
 
