@@ -198,6 +198,14 @@ class Applier:
 
     def _owner(self, changes: list[Change]) -> None:
         (change,) = changes
+        if change.kind == "share_owner":
+            self._send(
+                change,
+                "shares.update",
+                {"share_owner": change.after},
+                lambda: self.client.set_share_owner(change.target, change.after),
+            )
+            return
         self._send(
             change,
             "tables.update",

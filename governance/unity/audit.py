@@ -144,6 +144,8 @@ def effect_present(entry: dict[str, Any], state: UnityState) -> bool | None:
             return None
         if "share_exists" in effect:
             return bool(share.exists)
+        if "share_owner" in effect:
+            return bool(share.owner == effect["share_owner"])
         if "objects" in effect:
             objects = effect["objects"]
             return set(objects["add"]) <= share.objects and not set(objects["remove"]) & share.objects

@@ -308,6 +308,10 @@ class UnityClient:
         ]
         self._call(lambda: self.workspace.shares.update(name, updates=updates))
 
+    def set_share_owner(self, name: str, owner: str) -> None:
+        """shares.update(owner=): https://docs.databricks.com/api/workspace/shares/update"""
+        self._call(lambda: self.workspace.shares.update(name, owner=owner))
+
     def update_share_permissions(self, name: str, changes: list[GrantChange]) -> None:
         sdk_changes = [
             sharing.PermissionsChange(

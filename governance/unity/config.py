@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ class UnityConfig:
     managed_tag_keys: frozenset[str]
     dbt_tag_prefix: str | None
     shares: Mapping[str, tuple[str, ...]]  # share -> recipients
+    share_owners: Mapping[str, str] = field(default_factory=dict)  # share -> owner (a group), when set
     trino_principal: str | None = None  # the principal Trino reads Unity Catalog as (Iceberg REST)
     warehouse_id_env: str = "MESH_WAREHOUSE_ID"
     warehouse_id: str | None = None
@@ -86,6 +87,21 @@ def _positive_int(value: Any, where: str, default: int) -> int:
     return value
 
 
+def _sharing(section: Any, path: Path) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    """`sharing`: share -> recipients, and share -> owner where one is named (a group may own a share)."""
+    shares: dict[str, tuple[str, ...]] = {}
+    owners: dict[str, str] = {}
+    for share, spec in mapping(section, f"{path}: sharing").items():
+        spec_map = mapping(spec, f"{path}: sharing.{share}", ("recipients", "owner"))
+        shares[share] = _strings(spec_map.get("recipients"), f"{path}: sharing.{share}.recipients")
+        owner = spec_map.get("owner")
+        if owner is not None:
+            if not isinstance(owner, str) or not owner:
+                raise MeshError(f"{path}: sharing.{share}.owner must be a principal or group name")
+            owners[share] = owner
+    return shares, owners
+
+
 def load_config(root: Path, path: Path | None = None) -> UnityConfig:
     """Read and validate the sync config; every mistake is one line naming the key and the file."""
     path = path or root / CONFIG_FILE
@@ -115,10 +131,7 @@ def load_config(root: Path, path: Path | None = None) -> UnityConfig:
         str(c): _strings(groups, f"{path}: restricted_readers.{c}")
         for c, groups in mapping(data.get("restricted_readers"), f"{path}: restricted_readers").items()
     }
-    shares: dict[str, tuple[str, ...]] = {}
-    for share, spec in mapping(data.get("sharing"), f"{path}: sharing").items():
-        spec_map = mapping(spec, f"{path}: sharing.{share}")
-        shares[share] = _strings(spec_map.get("recipients"), f"{path}: sharing.{share}.recipients")
+    shares, share_owners = _sharing(data.get("sharing"), path)
     consumer = data.get("consumer_group")
     if consumer is not None and not isinstance(consumer, str):
         raise MeshError(f"{path}: consumer_group must be a group name")
@@ -135,6 +148,7 @@ def load_config(root: Path, path: Path | None = None) -> UnityConfig:
         managed_tag_keys=frozenset(tag_keys),
         dbt_tag_prefix=prefix,
         shares=shares,
+        share_owners=share_owners,
         trino_principal=trino_principal,
         warehouse_id_env=str(data.get("warehouse_id_env") or "MESH_WAREHOUSE_ID"),
         warehouse_id=str(data["warehouse_id"]) if data.get("warehouse_id") else None,

@@ -186,6 +186,7 @@ def build_desired(mesh: MeshModel, config: UnityConfig) -> DesiredState:
     state = UnityState(shares={name: ShareState(name) for name in config.shares})
     for name, recipients in config.shares.items():
         state.shares[name].recipients = {r: frozenset({"SELECT"}) for r in recipients}
+        state.shares[name].owner = config.share_owners.get(name)  # None: whoever creates it
     desired = DesiredState(state)
     catalog_readers: dict[str, dict[str, set[str]]] = {}
     schema_readers: dict[str, dict[str, set[str]]] = {}

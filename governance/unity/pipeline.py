@@ -91,20 +91,29 @@ def with_share_owner_access(client: UnityClient, desired: UnityState, actual: Un
         have = actual.shares.get(name)
         if have is not None and have.unreadable:
             continue  # left alone: reported as UNITY003
-        owner = have.owner if have is not None and have.exists and have.owner else client.principal
+        owner = share.owner or (have.owner if have is not None and have.exists and have.owner else None)
+        owner = owner or client.principal
         for table in share.objects:
             shared.setdefault(table, set()).add(owner)
     if not shared:
         return desired
     tables = dict(desired.tables)
+    catalogs = {k: dict(v) for k, v in desired.catalog_grants.items()}
+    schemas = {k: dict(v) for k, v in desired.schema_grants.items()}
     for table, owners in shared.items():
         if table in tables:
             want = tables[table]
             grants = dict(want.grants)
+            catalog, schema, _ = table.split(".")
             for owner in owners:
                 grants[owner] = grants.get(owner, frozenset()) | {"SELECT"}
+                if owner != client.principal:  # a group named in unity.yml also needs to reach the table
+                    held = catalogs.setdefault(catalog, {})
+                    held[owner] = held.get(owner, frozenset()) | {"USE_CATALOG"}
+                    held = schemas.setdefault(f"{catalog}.{schema}", {})
+                    held[owner] = held.get(owner, frozenset()) | {"USE_SCHEMA"}
             tables[table] = replace(want, grants=grants)
-    return replace(desired, tables=tables)
+    return replace(desired, tables=tables, catalog_grants=catalogs, schema_grants=schemas)
 
 
 def note_what_cannot_be_seen(plan: Plan, actual: UnityState) -> Plan:

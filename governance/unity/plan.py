@@ -48,6 +48,8 @@ class Change:
         """Changes applied together in one request: a table's comments and tags share one SQL script."""
         if self.kind in ("comment", "column_comments", "tags", "mask"):
             return ("metadata", self.target)
+        if self.kind == "share_owner":
+            return ("owner", f"share:{self.target}")
         if self.kind.startswith("share"):
             return ("share", self.target)
         return (self.kind, f"{self.securable}:{self.target}")
@@ -134,7 +136,7 @@ class Plan:
 CHANGE_KINDS = {
     "comment": "table", "column_comments": "table", "tags": "table", "owner": "table", "mask": "table",
     "grants": None, "share_create": "share", "share_objects": "share", "share_recipients": "share",
-    "function": "function",
+    "function": "function", "share_owner": "share",
 }  # fmt: skip
 _CHANGE_FIELDS = {f.name for f in fields(Change)}
 _REQUIRED_FIELDS = {"kind", "securable", "target", "domain", "before", "after"}
@@ -170,7 +172,7 @@ def _change(path: Path, number: int, raw: Any) -> Change:
             raise MeshError(f"{where}: `{key}` must be a string; re-run mesh plan")
     if not isinstance(raw.get("column"), str | None) or not isinstance(raw.get("drift", False), bool):
         raise MeshError(f"{where}: `column` or `drift` is malformed; re-run mesh plan")
-    if kind not in ("comment", "owner", "share_create") and not isinstance(raw["after"], dict):
+    if kind not in ("comment", "owner", "share_create", "share_owner") and not isinstance(raw["after"], dict):
         raise MeshError(f"{where}: `after` of a {kind} change must be an object; re-run mesh plan")
     return Change(**raw)
 
@@ -567,6 +569,10 @@ def _share_changes(desired: UnityState, actual: UnityState, plan: Plan) -> None:
                     {"add": add, "remove": remove, "shared_as": {t: want.aliases[t] for t in add}},
                 )
             )
+        if want.owner and (not exists or (have is not None and have.owner != want.owner)):
+            # unity.yml `sharing.<share>.owner` (a group): handed over last, like a table's owner
+            held_by = have.owner if have is not None and exists else None
+            plan.changes.append(Change("share_owner", "share", name, "", held_by, want.owner, drift=True))
         recipients = have.recipients if have and exists else {}
         delta = {
             r: {"add": sorted(p - recipients.get(r, frozenset())), "remove": []}

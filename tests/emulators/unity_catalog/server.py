@@ -267,6 +267,15 @@ class UnityCatalogEmulator:
             share = self._share(unquote(match.group(1)))
             if method == "PATCH":
                 self._update_share(share, body.get("updates") or [])
+                if body.get("owner"):
+                    # shares.update(owner=): the owner (or a metastore admin) hands it over; the new owner
+                    # must exist. https://docs.databricks.com/api/workspace/shares/update
+                    owner = str(body["owner"])
+                    if m.principals is not None and owner not in m.principals:
+                        raise ApiError(
+                            404, "PRINCIPAL_DOES_NOT_EXIST", f"Could not find principal with name {owner}"
+                        )
+                    share.owner = owner
             return 200, self._share_info(share)
         raise ApiError(404, "ENDPOINT_NOT_FOUND", f"No API found for '{method} {path}'")
 

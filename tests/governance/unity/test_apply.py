@@ -29,7 +29,7 @@ def _seed_owned_by_the_sync(emulator: UnityCatalogEmulator, mesh: MeshModel) -> 
     emulator.metastore.grants.clear()
     for catalog in emulator.metastore.catalogs:
         emulator.metastore.grant("catalog", catalog, emulator.principal.name, "USE_CATALOG", "USE_SCHEMA")
-    emulator.metastore.grant("metastore", "", emulator.principal.name, "CREATE_SHARE")
+    emulator.metastore.grant("metastore", "", emulator.principal.name, "CREATE_SHARE", "USE_RECIPIENT")
 
 
 def test_owner_change_runs_after_every_other_write_to_the_table(

@@ -4,6 +4,8 @@ Catalog stores them."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from governance.errors import MeshError
@@ -113,3 +115,24 @@ def test_select_inherited_from_the_schema_into_a_restricted_product_is_a_finding
     emulator.metastore.execute(fix)  # an administrator runs it
     plan = compute_plan(client, Inputs(config, build_desired(mesh, config)), False)
     assert not [f for f in plan.findings if f.code == "UNITY004"]
+
+
+def test_a_share_owned_by_a_group_is_handed_over_last_and_its_owner_keeps_select(
+    mesh: MeshModel, config: UnityConfig, client: UnityClient, emulator: UnityCatalogEmulator
+) -> None:
+    # The sync principal belongs to the group, so it keeps reading and changing the share.
+    emulator.identities[emulator.token] = emulator.principal.__class__(
+        emulator.principal.name, frozenset({"sharing-admins"})
+    )
+    config = dataclasses.replace(config, share_owners={SHARE: "sharing-admins"})
+    product(mesh).meta = {**product(mesh).meta, "shares": [SHARE]}
+    plan = compute_plan(client, Inputs(config, build_desired(mesh, config)), False)
+    (handover,) = [c for c in plan.changes if c.kind == "share_owner"]
+    assert handover.unit[0] == "owner"  # the last phase, after the objects and recipients
+    assert not apply_plan(client, plan, config, None).failures
+    share = emulator.metastore.shares[SHARE]
+    assert share.owner == "sharing-admins" and FCT in share.objects
+    assert emulator.metastore.can_select(
+        emulator.principal.__class__("x", frozenset({"sharing-admins"})), FCT
+    )
+    assert compute_plan(client, Inputs(config, build_desired(mesh, config)), False).changes == []
