@@ -204,6 +204,9 @@ class Model:
     fqn: tuple[str, ...] = ()
     refs: tuple[Ref, ...] = ()
     product: bool | None = None  # set by the loader from mesh.yml `products:`
+    # dbt `tblproperties` as parsed (dbt-databricks: the Delta table's properties); None when the manifest
+    # was parsed for an engine without them (the DuckDB and Spark targets render `none`)
+    tblproperties: Mapping[str, str] | None = None
 
     @property
     def is_product(self) -> bool:

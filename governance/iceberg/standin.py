@@ -25,9 +25,12 @@ import dataclasses
 import sys
 from pathlib import Path
 
+from pyiceberg.catalog.sql import SqlCatalog
+
 from governance.errors import ExitCode, MeshError
 from governance.iceberg.catalog import open_catalog
 from governance.iceberg.config import CatalogSettings, load_catalog_settings
+from governance.iceberg.contract import MANAGED_KEY, MANAGED_VALUE
 from governance.iceberg.lock import publish_lock
 from governance.iceberg.publisher import Publisher
 from governance.model import Domain, MeshModel, Model
@@ -52,10 +55,18 @@ def domain_settings(base: CatalogSettings, catalog: str) -> CatalogSettings:
     return dataclasses.replace(base, name=catalog, warehouse=f"{base.warehouse.rstrip('/')}/{catalog}")
 
 
+def served(model: Model) -> bool:
+    """Whether Unity Catalog's Iceberg REST endpoint would serve the product: not when it opts out of
+    Iceberg reads (`meta.iceberg_reads: false`, which rule MESH051 reports)."""
+    return model.meta.get("iceberg_reads") is not False
+
+
 def write_domain(domain: Domain, base: CatalogSettings) -> tuple[str, int]:
-    """Write every product of `domain` to its stand-in catalog; (catalog name, products written)."""
-    products = sorted(domain.products, key=lambda m: (m.name, m.version or ""))
-    catalogs = {uc_identifier(m)[0] for m in products}
+    """Write every product of `domain` that UniForm would serve to its stand-in catalog; (catalog name,
+    products written)."""
+    every = sorted(domain.products, key=lambda m: (m.name, m.version or ""))
+    products = [m for m in every if served(m)]
+    catalogs = {uc_identifier(m)[0] for m in every}
     if len(catalogs) != 1:
         raise MeshError(
             f"domain {domain.name}: its products are in {len(catalogs)} catalogs "
@@ -64,11 +75,24 @@ def write_domain(domain: Domain, base: CatalogSettings) -> tuple[str, int]:
     (catalog,) = catalogs
     settings = domain_settings(base, catalog)
     with publish_lock(settings):
-        publisher = Publisher(open_catalog(settings), settings)
+        iceberg = open_catalog(settings)
+        publisher = Publisher(iceberg, settings)
         for model in products:
             _, schema, table = uc_identifier(model)
             publisher.publish(model, identifier=(schema, table))
+        for model in every:
+            if not served(model):
+                _withdraw(iceberg, uc_identifier(model)[1:])
     return catalog, len(products)
+
+
+def _withdraw(iceberg: SqlCatalog, identifier: tuple[str, str]) -> None:
+    """Drop a table an earlier run wrote for a product that is no longer served (only the stand-in's own
+    tables: those carrying the mesh's managed-by property)."""
+    if not iceberg.table_exists(identifier):
+        return
+    if iceberg.load_table(identifier).properties.get(MANAGED_KEY) == MANAGED_VALUE:
+        iceberg.drop_table(identifier)
 
 
 def main(argv: list[str] | None = None) -> int:

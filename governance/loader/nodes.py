@@ -159,7 +159,17 @@ def parse_model(node: s.ModelNode, files: ProjectFiles) -> Model:
         fqn,
         _refs(node.refs),
         files.is_product(access, layer, files.is_hub),
+        _tblproperties(config.tblproperties),
     )
+
+
+def _tblproperties(value: Any) -> dict[str, str] | None:
+    """`config.tblproperties` as text (YAML `false` reads 'false', as Databricks stores it)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise Malformed("`tblproperties` must be an object of table properties")
+    return {str(k): (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in value.items()}
 
 
 def _period(threshold: s.Period | None) -> str | None:

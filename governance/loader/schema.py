@@ -63,6 +63,7 @@ class ModelConfig(msgspec.Struct, kw_only=True):
     grants: dict[str, str | tuple[str, ...]] | None = None
     contract: Contract | None = None
     materialized: str | None = None
+    tblproperties: Any = None  # dbt-databricks; `nodes._tblproperties` checks its shape
 
 
 class ModelNode(Entry, kw_only=True):

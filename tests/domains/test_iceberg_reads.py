@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from governance.checks.rules.engines import iceberg_reads_gaps
 from governance.project import Platform, Projects
 from tests.domains.mesh_copy import REPO, copy_mesh
 from tests.domains.test_databricks_target import ORDER, offline  # noqa: F401 (fixture)
@@ -45,5 +46,7 @@ def test_databricks_gold_products_enable_iceberg_reads_on_databricks_only(
                 if target == "databricks":
                     missing = {k: v for k, v in ICEBERG_READS.items() if properties.get(k) != v}
                     assert not missing, f"{node.unique_id}: Iceberg reads need {missing}"
+                    # and the policy rule (MESH051) that judges a Databricks manifest agrees
+                    assert not iceberg_reads_gaps({k: str(v) for k, v in properties.items()})
                 else:
                     assert not properties, f"{node.unique_id}: Delta settings on the {target} target"
