@@ -104,6 +104,9 @@ class RulesBuilder:
     settings: TrinoSettings
     publisher: str
     products: list[ProductAccess] = field(default_factory=list)
+    # The central part of the access matrix (unity.yml consumer group, restricted readers); by default the
+    # model alone decides, as the generated rules always have.
+    policy: AccessPolicy = field(default_factory=AccessPolicy)
 
     def __post_init__(self) -> None:
         for domain in self.mesh.domains.values():
@@ -116,7 +119,7 @@ class RulesBuilder:
                 Path(self.mesh.root), domain.name, TRINO_TARGET
             )
             for model in sorted(domain.products, key=lambda m: (m.name, m.version or "")):
-                access = ProductAccess.of(model, domain, self.settings)
+                access = ProductAccess.of(model, domain, self.settings, self.policy)
                 access.owner_writes = builds_on_trino and access.table.catalog == domain.name
                 self.products.append(access)
 
