@@ -153,3 +153,13 @@ def test_mask_function_names_and_bodies_are_quoted() -> None:
     assert mask_function("orders", "gold", "STRING", ["b", "a"]) == mask_function(
         "orders", "gold", "STRING", ["a", "b"]
     )
+
+
+def test_a_pii_column_whose_type_cannot_type_a_mask_is_one_line(mesh: MeshModel, config: UnityConfig) -> None:
+    from governance.errors import MeshError
+
+    model = next(m for m in synced_products(mesh) if m.pii_in_clear)
+    column = model.columns[model.pii_in_clear[0]]
+    column.data_type = "string) RETURN 'x'; --"
+    with pytest.raises(MeshError, match=r"cannot type a column mask; declare a plain SQL type"):
+        build_desired(mesh, config)
