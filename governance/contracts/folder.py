@@ -97,15 +97,24 @@ def replace_folders(outputs: dict[Path, Callable[[Path], None]], marker: str) ->
 
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
-    held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    """SIGINT, SIGTERM and SIGHUP recorded, not acted on, for the duration; then delivered in order.
+
+    Python runs signal handlers in the main thread whichever thread the kernel picked, so swapping the
+    handlers (not the thread's signal mask) holds them off even while other threads run."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    arrived: list[int] = []
+    previous = {}
+    for held in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        previous[held] = signal.signal(held, lambda signum, _frame: arrived.append(signum))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # a held signal is delivered now
+        for held, handler in previous.items():
+            signal.signal(held, signal.SIG_DFL if handler is None else handler)  # None: set outside Python
+        for signum in dict.fromkeys(arrived):  # each once, in the order they came
+            signal.raise_signal(signum)
 
 
 def _stage(out: Path, marker: str, write: Callable[[Path], None]) -> Path:

@@ -126,3 +126,41 @@ def test_the_plan_file_is_written_through_the_same_helper(tmp_path: Path) -> Non
     with pytest.raises(MeshError):
         write_plan(fifo, Plan(fingerprint="f", prune=False))
     assert stat.S_ISFIFO(fifo.lstat().st_mode)
+
+
+def test_a_signal_during_the_swaps_waits_until_every_folder_is_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Several folders replaced as one (`mesh contracts export` into each domain): a SIGTERM arriving
+    between two swaps is delivered once all are done, never between them."""
+    import signal
+
+    from governance.contracts import folder as folder_module
+
+    outs = [tmp_path / "orders" / "contracts", tmp_path / "marketing" / "contracts"]
+    for out in outs:
+        out.mkdir(parents=True)
+        (out / ".mesh-contracts").write_text("")
+        (out / "c.yaml").write_text("old")
+    real_swap = folder_module._swap_in
+    swapped: list[Path] = []
+
+    def swap_then_signal(tmp: Path, out: Path) -> None:
+        real_swap(tmp, out)
+        swapped.append(out)
+        if len(swapped) == 1:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    def on_term(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    monkeypatch.setattr(folder_module, "_swap_in", swap_then_signal)
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        with pytest.raises(SystemExit):
+            folder_module.replace_folders(
+                {out: lambda f: (f / "c.yaml").write_text("new") and None for out in outs}, ".mesh-contracts"
+            )
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert [(out / "c.yaml").read_text() for out in outs] == ["new", "new"]
