@@ -19,6 +19,7 @@ from governance.settings import settings_file
 from governance.trino.bundle import build_bundle
 from governance.trino.config import load_trino_settings
 from governance.trino.properties import CONFIG_DIR
+from governance.unity.config import load_config
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -41,11 +42,15 @@ def run(args: argparse.Namespace) -> int:
     if not config_dir.startswith("/") or "\n" in config_dir:
         raise MeshError(f"--config-dir {config_dir!r} must be an absolute path (Trino resolves it itself)")
     mesh = load_mesh(root, Projects.discover(root))
+    # The same central policy the Unity Catalog sync enforces (consumer group, restricted readers, shares),
+    # so Trino grants what `mesh access` prints.
+    policy = load_config(root, settings_file("unity", root)).access_policy()
     bundle = build_bundle(
         mesh,
         load_trino_settings(settings_file("trino", root)),
         load_catalog_settings(root, settings_file("publish", root)),
         config_dir.rstrip("/") or "/",
+        policy,
     )
     write_all({out / relative: content for relative, content in sorted(bundle.files.items())})
     describe(mesh)  # what the rules cover, and what could not be placed

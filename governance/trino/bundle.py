@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import orjson
 
+from governance.access import AccessPolicy
 from governance.engines.quoting import qualified, quote_literal
 from governance.errors import MeshError
 from governance.iceberg.config import CatalogSettings, domain_catalog
@@ -83,10 +85,18 @@ services:
 
 
 def build_bundle(
-    mesh: MeshModel, trino: TrinoSettings, catalog: CatalogSettings, config_dir: str = properties.CONFIG_DIR
+    mesh: MeshModel,
+    trino: TrinoSettings,
+    catalog: CatalogSettings,
+    config_dir: str = properties.CONFIG_DIR,
+    policy: AccessPolicy | None = None,
 ) -> Bundle:
+    """`policy`: the central part of the access policy (consumer group, restricted readers, shares), the
+    one Unity Catalog enforces, so Trino grants exactly what `mesh access` prints."""
     bundle = Bundle()
-    builder = RulesBuilder(mesh, trino, catalog.identity)
+    # Share recipients read through Delta Sharing, never as Trino users: they are no Trino reader.
+    trino_policy = dataclasses.replace(policy or AccessPolicy(), shares={})
+    builder = RulesBuilder(mesh, trino, catalog.identity, policy=trino_policy)
     rules = builder.build()
     bundle.files["rules.json"] = orjson.dumps(rules, option=orjson.OPT_INDENT_2).decode() + "\n"
     missing = sorted(builder.referenced_groups - set(trino.groups))
