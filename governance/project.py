@@ -171,16 +171,13 @@ def _resolve_upstream(
     root: Path, by_folder: dict[Path, str], entry: UpstreamEntry, where: Path | None
 ) -> str:
     """The project an upstream entry reads, as dbt-loom names it: the project its manifest belongs to
-    (the manifest's own `metadata.project_name`, else the dbt project folder holding that path), the
-    entry's label only when neither says (a remote manifest, dependencies.yml)."""
+    (the dbt project whose folder writes that path, else the manifest's own `metadata.project_name`),
+    the entry's label only when neither says (a remote manifest, dependencies.yml)."""
     manifest = entry.manifest
     if manifest is None:
         return entry.label
-    if manifest.is_file():
-        named = _manifest_project(manifest)
-        if named:
-            return named
-    # dbt writes a manifest into a folder of its project (`target/`, or its target-path).
+    # dbt writes a manifest into a folder of its project (`target/`, or its target-path): a path into a
+    # project of the mesh names that project, whatever (possibly stale or foreign) file lies there now.
     folder = manifest.parent.parent
     if folder.is_relative_to(root) and (folder / "dbt_project.yml").is_file():
         if folder in by_folder:
@@ -190,6 +187,10 @@ def _resolve_upstream(
             f"{where}: manifest {entry.label!r} points at {manifest.relative_to(root)}, written by the dbt "
             f"project in {shown}, which is not in the mesh; add {shown!r} to mesh.yml projects.include"
         )
+    if manifest.is_file():  # a copied artifact: the project it belongs to, as dbt-loom names it
+        named = _manifest_project(manifest)
+        if named:
+            return named
     return entry.label
 
 
@@ -312,11 +313,15 @@ class Projects:
     def loom_warnings(self) -> list[str]:
         """Projects whose upstreams only dependencies.yml names: dbt Core compiles a cross-project ref
         only through dbt-loom (dbt Cloud resolves them itself), so such a build fails at the first ref."""
+        return self.loom_warnings_for(self.projects.values())
+
+    def loom_warnings_for(self, chosen: Iterable[DbtProject]) -> list[str]:
+        """`loom_warnings` of the `chosen` projects (what a build of them would hit)."""
         return [
             f"{p.name} names its upstream projects ({', '.join(p.reads)}) only in dependencies.yml; dbt "
             f"Core resolves cross-project refs only with dbt-loom: add {p.path.name}/dbt_loom.config.yml "
             "with a `file` manifest entry per upstream (`mesh init --loom` writes them)"
-            for p in self.projects.values()
+            for p in chosen
             if p.reads and p.upstream_file is not None and p.upstream_file.name == "dependencies.yml"
         ]
 

@@ -114,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
     describe_build(selected, len(projects.projects), args.target)  # never silently green
     for note in projects.notes:  # how an order was chosen between projects that read each other
         print(f"order: {note}", file=sys.stderr)
-    for warning in projects.loom_warnings:  # dependencies.yml alone: dbt Core cannot compile the ref
+    for warning in projects.loom_warnings_for(selected):  # dependencies.yml alone: dbt Core cannot compile
         print(f"warning: {warning}", file=sys.stderr)
     started = time.perf_counter()
     if args.target in EXTERNAL_TARGETS:  # the domain's own Trino: owner's user, sources landed first
