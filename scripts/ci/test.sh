@@ -99,8 +99,10 @@ build_mesh() {
   "$BIN/python" scripts/generate_data.py --scale "$CI_SCALE" --seed 7 && "$BIN/mesh" build
 }
 
+# loadscope: a module's tests run on one worker, so a module fixture (a built mesh) is built once, not once per
+# worker, and tests that share one fixture copy never race each other.
 pytest_main() {
-  "$BIN/pytest" -n 2 --dist loadgroup -m "not spark and not trino" --durations=15 "$@"
+  "$BIN/pytest" -n 2 --dist loadscope -m "not spark and not trino" --durations=15 "$@"
 }
 
 pytest_trino() {

@@ -17,8 +17,9 @@ from tests.fixtures.built_mesh import BuiltMesh, built_mesh, edited
 from tests.fixtures.mesh_project import cache_dir
 from tests.lanes import builds_dbt
 
-# Its tests edit the one shared production copy (and undo the edit): one worker runs them all, in turn.
-pytestmark = [pytest.mark.dbt, pytest.mark.xdist_group("production-mesh")]
+# Its tests edit the one shared production copy (and undo the edit): one worker runs them all, in turn
+# (`--dist loadscope` keeps a module's tests on one worker, so its module fixtures are built once).
+pytestmark = pytest.mark.dbt
 
 STG_ORDERS = "domains/orders/models/staging/stg_orders.sql"
 STG_PRODUCTS = "domains/orders/models/staging/stg_products.sql"
