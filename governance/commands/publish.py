@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 from functools import partial
+from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
@@ -32,7 +33,7 @@ from governance.iceberg.publisher import Publisher
 from governance.iceberg.verify import TRINO_ADAPTER, TrinoBuiltVerifier, built_on
 from governance.loader import load_mesh
 from governance.model import MeshModel, Model
-from governance.project import Platform, Projects, find_root
+from governance.project import Platform, Projects, data_dir, find_root
 from governance.settings import settings_file
 
 
@@ -84,7 +85,9 @@ def run(args: argparse.Namespace) -> int:
     with publish_lock(settings):
         # A domain whose last build ran on Trino wrote its products itself: verified and completed instead.
         on_trino = {p.name for p in projects.projects.values() if built_on(p.manifest_path) == TRINO_ADAPTER}
-        failed = _publish_all(products, settings, console, on_trino)
+        done: list[tuple[Model, str, dict[str, str]]] = []
+        failed = _publish_all(products, settings, console, on_trino, done)
+        _record_health(mesh, done, data_dir(root), console)
     console.print(
         f"published {len(products) - failed} of {len(products)} product(s) to catalog {settings.name} "
         f"at {settings.display_uri}",
@@ -95,11 +98,33 @@ def run(args: argparse.Namespace) -> int:
     return int(ExitCode.FAILED if failed else ExitCode.OK)
 
 
+def _record_health(
+    mesh: MeshModel, done: list[tuple[Model, str, dict[str, str]]], data: Path, console: Console
+) -> None:
+    """One health observation per published product (governance.health.published); never fails the publish."""
+    from governance.health.published import record_publish, table_at
+
+    def warn(line: str) -> None:
+        console.print(f"warning: {line}", markup=False, highlight=False)
+
+    try:
+        tables = [(model, table_at(location, properties)) for model, location, properties in done]
+    except Exception as error:  # unreadable metadata: the publish itself succeeded
+        warn(f"health not recorded: {error}")
+        return
+    record_publish(mesh, tables, data=data, warn=warn)
+
+
 def _publish_all(
-    products: list[Model], settings: CatalogSettings, console: Console, on_trino: set[str] | None = None
+    products: list[Model],
+    settings: CatalogSettings,
+    console: Console,
+    on_trino: set[str] | None = None,
+    done: list[tuple[Model, str, dict[str, str]]] | None = None,
 ) -> int:
     """Publish each product (the caller holds the catalog's lock); return how many failed. Each domain is
-    its own Iceberg catalog in the database, named after it (iceberg.config.domain_catalog)."""
+    its own Iceberg catalog in the database, named after it (iceberg.config.domain_catalog). `done` gets
+    each published product with its table's metadata file and the catalog's properties."""
     publishers: dict[str, tuple[Publisher, TrinoBuiltVerifier]] = {}
     failed = 0
     with Progress(
@@ -136,6 +161,8 @@ def _publish_all(
                 progress.update(task, description=f"[red]✗ {escape(product.relation)}")
                 progress.console.print(f"[red]error:[/red] {escape(str(error))}", highlight=False)
                 continue
+            if done is not None:
+                done.append((product, published.metadata_location, dict(publisher.catalog.properties)))
             if published.lost_metadata:
                 progress.console.print(
                     f"warning: {product.project}.{published.identifier}: the catalog pointed at metadata "

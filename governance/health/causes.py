@@ -123,7 +123,9 @@ def history_anomalies(history: History, detector: Detector = DEFAULT) -> tuple[
     dict[str, Anomaly], dict[str, Anomaly]
 ]:  # fmt: skip
     """(volume anomalies, late-load anomalies) of every product's newest run against its own history:
-    rows added per run (both ways), hours from the newest load to the build (only later than usual)."""
+    rows added per run (both ways), hours from the newest load to the build (only later than usual).
+    A product that is built and published is judged on its builds (a publish serves the figures of the
+    build before it: its rows added would read 0); one only ever published, on its publishes."""
     volume: list[tuple[numpy.ndarray, numpy.ndarray]] = []
     lateness: list[tuple[numpy.ndarray, numpy.ndarray]] = []
     keep = detector.window + 2
@@ -131,11 +133,12 @@ def history_anomalies(history: History, detector: Detector = DEFAULT) -> tuple[
     for i in range(len(history.products)):
         rows = history.rows_of(i)
         first = max(rows.start, rows.stop - keep)
-        day, counts, lags = (
-            days[first : rows.stop],
-            history.rows[first : rows.stop],
-            history.lag[first : rows.stop],
-        )
+        runs: slice | numpy.ndarray = slice(first, rows.stop)
+        if history.published is not None:
+            published = history.published[rows]
+            if published.any() and not published.all():  # a publish repeats its build's figures
+                runs = numpy.flatnonzero(~published)[-keep:] + rows.start
+        day, counts, lags = days[runs], history.rows[runs], history.lag[runs]
         known = ~numpy.isnan(counts)
         volume.append((day[known][1:], numpy.diff(counts[known])))
         known = ~numpy.isnan(lags)

@@ -26,6 +26,7 @@ RETENTION_DAYS = 180
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 TESTED_AGAINST = "tested-against:"  # an upstream its tests compare it with, not one it reads
 NO_OWN_SOURCES = "reads no source of its own domain"  # the freshness note of a mart over other products
+PUBLISH_RUN = "publish-"  # the run ids of `mesh publish` (health/published.py) start so
 STORE_FILE = "health.duckdb"
 SCHEMA_VERSION = 1
 
@@ -91,6 +92,7 @@ class History:
     rows: numpy.ndarray
     lag: numpy.ndarray
     shape: numpy.ndarray  # a hash of the columns
+    published: numpy.ndarray | None = None  # True where `mesh publish` wrote the row (PUBLISH_RUN)
 
     @classmethod
     def of(cls, table: dict[str, Any], names: dict[int, str]) -> History:
@@ -105,7 +107,9 @@ class History:
         start = numpy.concatenate(([0], numpy.flatnonzero(key[1:] != key[:-1]) + 1, [len(key)]))
         products = [names[k] for k in key[start[:-1]].tolist()] if len(key) else []
         shape = numpy.asarray(table["shape"])[order]
-        return cls(products, start, t[order], rows[order], (t - loaded)[order] / 3600.0, shape)
+        published = numpy.asarray(table["published"], dtype=bool)[order] if "published" in table else None
+        lag = (t - loaded)[order] / 3600.0
+        return cls(products, start, t[order], rows[order], lag, shape, published)
 
     def reshaped(self) -> list[str]:
         """Products whose newest observation's columns differ from the one before."""
@@ -254,7 +258,8 @@ class HealthStore:
         ).fetchall()
         table = self.connection.execute(
             f"""select hash(product) as product_key, epoch(observed_at) as t, row_count,
-                       epoch(loaded_at) as loaded, hash(columns) as shape, hash(run_id) as run_key
+                       epoch(loaded_at) as loaded, hash(columns) as shape, hash(run_id) as run_key,
+                       starts_with(run_id, '{PUBLISH_RUN}') as published
                 from observations {where}""",
             params,
         ).fetchnumpy()
