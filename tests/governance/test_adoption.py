@@ -181,7 +181,12 @@ def test_a_project_that_is_not_in_the_mesh_is_one_line(adopted: Adopted, tmp_pat
     for command in (("check",), ("lineage",), ("build", "--target", "dev")):
         run = mesh(root, *command)
         assert run.code == 2 and run.out == "", run.out
-        assert run.err.count("\n") == 1 and "upstream project 'core' is not in the mesh" in run.err
+        assert run.err.count("\n") == 1, run.err
+        assert (
+            "manifest 'core' points at warehouse_core/target/manifest.json, written by the dbt project in "
+            in run.err
+        )
+        assert "add 'warehouse_core' to mesh.yml projects.include" in run.err
 
 
 def test_trino_config_uses_the_package_defaults_not_this_repositorys_users(
@@ -529,8 +534,9 @@ def test_a_dependencies_yml_only_mesh_is_warned_and_gets_its_dbt_loom_config(tmp
         "warning: jaffle_finance names its upstream projects (jaffle_platform) only in dependencies.yml; "
         "dbt Core resolves cross-project refs only with dbt-loom" in init.out
     )
-    build_warning = mesh(root, "build", "--domain", "jaffle_platform")  # a build says so too
-    assert "only in dependencies.yml" in build_warning.err, build_warning.err
+    failing = mesh(root, "build", "--domain", "jaffle_platform", "--domain", "jaffle_finance")
+    assert "warning: jaffle_finance names its upstream projects (jaffle_platform) only in" in failing.err
+    assert failing.code == 1 and "Compilation Error" in failing.out  # what dbt Core does without dbt-loom
     loom = mesh(root, "init", "--force", "--loom")
     assert loom.code == 0 and "only in dependencies.yml" not in loom.out, loom.out + loom.err
     config = yaml.safe_load((root / "finance" / "dbt_loom.config.yml").read_text(encoding="utf-8"))
