@@ -85,17 +85,23 @@ def test_a_published_product_is_judged_on_its_commit_against_its_sla(mesh: Built
     assert any(r.startswith("stale") and "the SLA is 24 h" in r for r in health.reasons), health.reasons
 
 
-@pytest.mark.dbt
-def test_mesh_publish_appends_publish_observations(
-    mesh: BuiltMesh, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+@pytest.fixture
+def data(mesh: BuiltMesh, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """`mesh publish` into a tmp catalog from a copy of the fixture's data (the cache is read-only)."""
     data = tmp_path / "data"
-    shutil.copytree(mesh.warehouse, data / "warehouse")  # the cached fixture stays read-only
+    shutil.copytree(mesh.warehouse, data / "warehouse")
     monkeypatch.setenv("MESH_ROOT", str(mesh.root))
     monkeypatch.setenv("MESH_DATA_DIR", str(data))
     monkeypatch.setenv("MESH_CATALOG_URI", f"sqlite:///{tmp_path / 'catalog.db'}")
     monkeypatch.setenv("MESH_WAREHOUSE", (tmp_path / "lake").as_uri())
     monkeypatch.delenv("MESH_CATALOG_PASSWORD", raising=False)
+    return data
+
+
+@pytest.mark.dbt
+def test_mesh_publish_appends_publish_observations(
+    mesh: BuiltMesh, data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["publish"]) == 0
     assert main(["publish", "--domain", "shipping"]) == 0
     assert "warning" not in capsys.readouterr().err
@@ -119,3 +125,15 @@ def test_mesh_publish_appends_publish_observations(
         assert run_id == runs[-1] and total is not None and total > 0
         assert row_count == total and loaded_at is not None and committed_at is not None
         assert loaded_at <= committed_at
+
+
+@pytest.mark.dbt
+def test_health_that_cannot_be_recorded_is_a_warning_not_a_failed_publish(
+    data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (data / "health").write_text("not a folder")  # the store cannot be created under it
+    assert main(["publish"]) == 0
+    err = capsys.readouterr().err
+    warnings = [line for line in err.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and warnings[0].startswith("warning: health not recorded:"), err
+    assert "published 3 of 3 product(s)" in err and "Traceback" not in err
