@@ -5,6 +5,9 @@ succeed, an overflow or a division by zero fails the statement instead of yieldi
 forces `spark.sql.ansi.enabled=false` into every session it opens (`SparkCredentials.__post_init__`,
 for Spark 3 compatibility), whatever the profile says; this plugin sets it back to true when a Spark
 connection opens. DuckDB and Databricks connections are left alone.
+
+On the `databricks` target, the plugin also declares the sync's PII column masks on every withheld
+column of the project's Databricks products as the manifest is loaded (`dbt_mesh.masks`).
 """
 
 from __future__ import annotations
@@ -36,4 +39,32 @@ class SparkAnsiMode(dbtPlugin):
         SparkConnectionManager._mesh_ansi_mode = True  # type: ignore[attr-defined]
 
 
-plugins = [SparkAnsiMode]
+class DatabricksColumnMasks(dbtPlugin):
+    def initialize(self) -> None:
+        from dbt.parser.manifest import ManifestLoader
+
+        if getattr(ManifestLoader, "_mesh_column_masks", False):
+            return
+        loader = ManifestLoader.get_full_manifest.__func__  # type: ignore[attr-defined]
+
+        def get_full_manifest(cls: Any, config: Any, *args: Any, **kwargs: Any) -> Any:
+            manifest = loader(cls, config, *args, **kwargs)
+            if getattr(config.credentials, "type", None) == "databricks":
+                from pathlib import Path
+
+                from dbt_common.exceptions import DbtRuntimeError
+
+                from dbt_mesh.masks import declared_masks
+                from governance.errors import MeshError
+
+                try:
+                    declared_masks(manifest, config.project_name, Path(config.project_root))
+                except MeshError as exc:
+                    raise DbtRuntimeError(str(exc)) from None
+            return manifest
+
+        ManifestLoader.get_full_manifest = classmethod(get_full_manifest)  # type: ignore[method-assign,assignment]
+        ManifestLoader._mesh_column_masks = True  # type: ignore[attr-defined]
+
+
+plugins = [SparkAnsiMode, DatabricksColumnMasks]

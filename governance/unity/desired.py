@@ -19,7 +19,7 @@ from governance.findings import Finding, Severity
 from governance.model import MeshModel, Model
 from governance.project import Platform
 from governance.unity.config import UnityConfig
-from governance.unity.masks import mask_function, sql_type
+from governance.unity.masks import product_masks
 from governance.unity.state import Grants, ShareState, TableState, Tags, UnityState
 
 KNOWN_PRIVILEGES = frozenset(p.value for p in Privilege)
@@ -156,15 +156,7 @@ def _table_grants(model: Model, config: UnityConfig, findings: list[Finding], ow
 
 def _masks(model: Model, config: UnityConfig, table: TableState, state: UnityState) -> None:
     """A mask on every column the matrix withholds from uncleared readers (governance.unity.masks)."""
-    access = product_access(model, config.access_policy())
-    withheld = access.withheld_columns
-    if not withheld:
-        return
-    catalog, schema, _ = table.full_name.lower().split(".")
-    clear = sorted({config.unity_principal(g) or g for g in access.cleared})
-    for column in withheld:
-        data_type = sql_type(model, column, model.columns[column].data_type)
-        function = mask_function(catalog, schema, data_type, clear)
+    for column, function in product_masks(model, config).items():
         state.functions[function.full_name] = function
         table.masks[column] = function.full_name
 

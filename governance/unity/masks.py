@@ -26,8 +26,10 @@ from __future__ import annotations
 import hashlib
 import re
 
+from governance.access import product_access
 from governance.errors import MeshError
 from governance.model import Model
+from governance.unity.config import UnityConfig
 from governance.unity.sql import quote_ident, quote_literal, quote_name
 from governance.unity.state import MaskFunction
 
@@ -65,6 +67,26 @@ def mask_function(catalog: str, schema: str, data_type: str, groups: list[str]) 
     return MaskFunction(name, data_type, body(groups))
 
 
+def product_masks(model: Model, config: UnityConfig) -> dict[str, MaskFunction]:
+    """Column -> the mesh's mask for every column the access matrix withholds from uncleared readers.
+
+    The one place a product's mask names are decided: the sync sets them (`governance.unity.desired`)
+    and the build declares them (`dbt_mesh.masks`, dbt-databricks `column_mask`).
+    """
+    access = product_access(model, config.access_policy())
+    withheld = access.withheld_columns
+    if not withheld:
+        return {}
+    catalog, schema, _ = model.relation.lower().split(".")
+    clear = sorted({config.unity_principal(g) or g for g in access.cleared})
+    return {
+        column: mask_function(
+            catalog, schema, sql_type(model, column, model.columns[column].data_type), clear
+        )
+        for column in withheld
+    }
+
+
 def is_mesh_function(full_name: str | None) -> bool:
     return bool(full_name) and str(full_name).rsplit(".", 1)[-1].lower().startswith(PREFIX)
 
@@ -76,6 +98,12 @@ def create_function(function: MaskFunction) -> str:
         f"{function.data_type}) RETURNS {function.data_type} "
         f"COMMENT {quote_literal(COMMENT)} RETURN {function.body}"
     )
+
+
+def create_function_if_missing(function: MaskFunction) -> str:
+    """The build's statement: the mesh's function when it does not exist yet (first deploy), else nothing.
+    IF NOT EXISTS never replaces a function (a foreign one of that name stays, and the sync reports it)."""
+    return create_function(function).replace("CREATE OR REPLACE FUNCTION", "CREATE FUNCTION IF NOT EXISTS", 1)
 
 
 def set_mask(table: str, column: str, function: str) -> str:
