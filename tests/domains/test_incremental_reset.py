@@ -7,10 +7,10 @@ demo's rows, whose keys no longer exist upstream.
 
 from __future__ import annotations
 
-from pathlib import Path
-
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -38,10 +38,27 @@ def _loaded_and_raw(data: Path) -> tuple[int, int, int]:
     return int(row[0]), int(row[1]), int(row[2])
 
 
+@pytest.fixture(scope="module")
+def parsed(tmp_path_factory: pytest.TempPathFactory) -> tuple[MeshCopy, Path]:
+    """One copy for the module, both projects parsed once: orders' manifest (which marketing's dbt-loom
+    reads) does not depend on the data, and one data folder keeps the profile, hence dbt's partial parse,
+    the same from build to build."""
+    base = tmp_path_factory.mktemp("incremental")
+    data = base / "data"
+    copy = copy_mesh(base / "mesh", domains=("orders", "marketing"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MESH_DATA_DIR", str(data))
+        _dbt(copy, "orders", "parse")
+        _dbt(copy, "marketing", "parse")
+    return copy, data
+
+
 @pytest.fixture
-def mesh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> MeshCopy:
-    monkeypatch.setenv("MESH_DATA_DIR", str(tmp_path / "data"))
-    copy = copy_mesh(tmp_path / "mesh", domains=("orders", "marketing"))
+def mesh(parsed: tuple[MeshCopy, Path], monkeypatch: pytest.MonkeyPatch) -> MeshCopy:
+    """The module's copy over an empty data folder (each test generates its own raw data)."""
+    copy, data = parsed
+    shutil.rmtree(data, ignore_errors=True)
+    monkeypatch.setenv("MESH_DATA_DIR", str(data))
     return copy
 
 
@@ -55,8 +72,8 @@ def _dbt(mesh: MeshCopy, project: str, *args: str) -> None:
 
 def _build(mesh: MeshCopy, data: Path) -> None:
     # marketing's connection attaches orders' warehouse read-only; this model does not read it
+    (data / "warehouse").mkdir(parents=True, exist_ok=True)
     duckdb.connect(str(data / "warehouse" / "orders.duckdb")).close()
-    _dbt(mesh, "orders", "parse")
     _dbt(mesh, "marketing", "run", "--select", MODEL)
 
 
@@ -64,9 +81,9 @@ def _build(mesh: MeshCopy, data: Path) -> None:
     ("first", "second"), [(("0.004", "1"), ("0.002", "1")), (("0.002", "1"), ("0.002", "2"))]
 )
 def test_a_regenerated_source_is_reloaded_not_appended_to(
-    mesh: MeshCopy, tmp_path: Path, first: tuple[str, str], second: tuple[str, str]
+    mesh: MeshCopy, parsed: tuple[MeshCopy, Path], first: tuple[str, str], second: tuple[str, str]
 ) -> None:
-    data = tmp_path / "data"
+    data = parsed[1]
     generate_data(data, *first)
     _build(mesh, data)
     loaded, raw, orphans = _loaded_and_raw(data)
@@ -79,8 +96,10 @@ def test_a_regenerated_source_is_reloaded_not_appended_to(
     assert loaded == raw
 
 
-def test_an_unchanged_source_is_appended_to_not_reloaded(mesh: MeshCopy, tmp_path: Path) -> None:
-    data = tmp_path / "data"
+def test_an_unchanged_source_is_appended_to_not_reloaded(
+    mesh: MeshCopy, parsed: tuple[MeshCopy, Path]
+) -> None:
+    data = parsed[1]
     generate_data(data, "0.002", "1")
     _build(mesh, data)
     before = _loaded_and_raw(data)
