@@ -219,9 +219,9 @@ def _macro_paths(root: Path, folder: Path) -> tuple[list[str], bool]:
     return ["macros", os.path.relpath(shared, folder).replace(os.sep, "/")], naming
 
 
-def _project_yml(settings: Settings, name: str, macros: list[str]) -> str:
+def _project_yml(settings: Settings, name: str, macros: list[str], platform: Platform) -> str:
     bronze, silver, gold = (_layer_schema(settings, layer) for layer in ("bronze", "silver", "gold"))
-    project = {
+    project: dict[str, object] = {
         "name": name,
         "version": "1.0.0",
         "config-version": 2,
@@ -246,6 +246,10 @@ def _project_yml(settings: Settings, name: str, macros: list[str]) -> str:
             }
         },
     }
+    if platform is Platform.DATABRICKS:
+        # dbt-databricks writes the PII column masks dbt_mesh declares inside the CREATE only on this path
+        # (docs/unity-catalog-conformance.md, "Column masks"); other adapters ignore the flag.
+        project["flags"] = {"use_materialization_v2": True}
     return _yaml(project)
 
 
@@ -380,7 +384,7 @@ def new_domain(projects: Projects, name: str, platform: Platform, upstream: list
     folder = domain_folder(settings, name)
     macros, shared_naming = _macro_paths(root, folder)
     files: dict[Path, str] = {
-        folder / "dbt_project.yml": _project_yml(settings, name, macros),
+        folder / "dbt_project.yml": _project_yml(settings, name, macros, platform),
         folder / "domain.yml": "# Where this domain runs (docs/conventions.md): databricks or external.\n"
         + _yaml({"platform": platform.value}),
         folder / "models" / "groups.yml": _yaml(

@@ -69,6 +69,17 @@ def test_new_domain_writes_the_conventional_project(root: Path) -> None:
     assert (billing.platform, billing.upstream) == (Platform.EXTERNAL, ("shop",))
 
 
+def test_a_new_databricks_domain_builds_its_masks_inside_the_create(root: Path) -> None:
+    """dbt-databricks writes the PII `column_mask` dbt_mesh declares inside the CREATE only under
+    `use_materialization_v2` (docs/unity-catalog-conformance.md); an external domain does not need it."""
+    new_domain(projects_of(root), "billing", Platform.DATABRICKS, ["shop"])
+    project = yaml.safe_load((root / "domains" / "billing" / "dbt_project.yml").read_text(encoding="utf-8"))
+    assert project["flags"] == {"use_materialization_v2": True}
+    new_domain(projects_of(root), "ledger", Platform.EXTERNAL, ["shop"])
+    project = yaml.safe_load((root / "domains" / "ledger" / "dbt_project.yml").read_text(encoding="utf-8"))
+    assert "flags" not in project
+
+
 def test_new_product_without_a_relation_writes_a_contracted_key(root: Path) -> None:
     written = new_product(projects_of(root), "shop", "dim_stores")
     assert written.created == (
