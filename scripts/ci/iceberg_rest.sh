@@ -42,18 +42,8 @@ say() { echo "iceberg_rest.sh: $*" >&2; }
 die() { say "$*"; exit 1; }
 
 # --- JDK ---------------------------------------------------------------------------------------------
-java_major() { "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p'; }
-
-find_jdk() {
-  local candidate major
-  for candidate in ${ICEBERG_REST_JAVA_HOME:+"$ICEBERG_REST_JAVA_HOME"} $(ls -d /usr/lib/jvm/*/ 2>/dev/null | sort -V -r); do
-    candidate="${candidate%/}"
-    [[ -x "$candidate/bin/java" ]] || continue
-    major="$(java_major "$candidate")"
-    if [[ "$major" =~ ^[0-9]+$ ]] && (( major >= 17 && major <= 22 )); then echo "$candidate"; return 0; fi
-  done
-  return 1
-}
+# shellcheck source=scripts/ci/jdk.sh
+. "$ROOT/scripts/ci/jdk.sh"
 
 # --- download ----------------------------------------------------------------------------------------
 fetch() {
@@ -117,7 +107,7 @@ wait_for() {  # name url pidfile [token]
 
 start() {
   local jdk catalogs catalog port token backends="" started
-  jdk="$(find_jdk)" || die "the Iceberg REST catalog server needs a JDK 17 to 22 (Hadoop refuses 23+); none under /usr/lib/jvm (ICEBERG_REST_JAVA_HOME=${ICEBERG_REST_JAVA_HOME:-unset}); install openjdk-17-jdk-headless"
+  jdk="$(find_jdk 17 22 "${ICEBERG_REST_JAVA_HOME:-}")" || die "the Iceberg REST catalog server needs a JDK 17 to 22 (Hadoop refuses 23+); none under /usr/lib/jvm (ICEBERG_REST_JAVA_HOME=${ICEBERG_REST_JAVA_HOME:-unset}); install openjdk-17-jdk-headless"
   [[ -x "$ROOT/.venv/bin/python" ]] || die "$ROOT/.venv/bin/python is missing; run make install first"
   fetch
   stop

@@ -13,13 +13,8 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 PY="$ROOT/.venv/bin/python"
 say() { echo "jvm_deps.sh: $*" >&2; }
 
-java_bin() {
-  local candidate
-  for candidate in ${JAVA_HOME:+"$JAVA_HOME"} $(ls -d /usr/lib/jvm/*/ 2>/dev/null | sort -V -r); do
-    [[ -x "${candidate%/}/bin/java" ]] && { echo "${candidate%/}/bin/java"; return 0; }
-  done
-  command -v java
-}
+# shellcheck source=scripts/ci/jdk.sh
+. "$ROOT/scripts/ci/jdk.sh"
 
 # The artifact spark.jars.packages names in the profiles (one place to change the version).
 delta_coordinate() {
@@ -28,7 +23,7 @@ delta_coordinate() {
 
 spark() {
   local java ivy coordinate group artifact version log
-  java="$(java_bin)" || { say "no Java found (JAVA_HOME, /usr/lib/jvm); install a JDK 17+"; exit 1; }
+  java="$(find_jdk 17 0 "${JAVA_HOME:-}")/bin/java" || { say "no JDK 17 or newer (JAVA_HOME, /usr/lib/jvm); install one"; exit 1; }
   ivy="$("$PY" -c 'import pathlib, pyspark; print(next((pathlib.Path(pyspark.__file__).parent / "jars").glob("ivy-*.jar")))')" \
     || { say "pyspark's Ivy jar not found; run make install"; exit 1; }
   coordinate="$(delta_coordinate)"

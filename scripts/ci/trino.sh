@@ -46,18 +46,8 @@ say() { echo "trino.sh: $*" >&2; }
 die() { say "$*"; exit 1; }
 
 # --- JDK ---------------------------------------------------------------------------------------------
-java_major() { "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p'; }
-
-find_jdk() {
-  local candidate major
-  for candidate in ${JAVA_HOME:+"$JAVA_HOME"} $(ls -d /usr/lib/jvm/*/ 2>/dev/null | sort -V -r); do
-    candidate="${candidate%/}"
-    [[ -x "$candidate/bin/java" ]] || continue
-    major="$(java_major "$candidate")"
-    if [[ "$major" =~ ^[0-9]+$ ]] && (( major >= 24 )); then echo "$candidate"; return 0; fi
-  done
-  return 1
-}
+# shellcheck source=scripts/ci/jdk.sh
+. "$ROOT/scripts/ci/jdk.sh"
 
 # --- download ----------------------------------------------------------------------------------------
 fetch_artifact() {  # artifactId extension -> prints the cached path
@@ -243,7 +233,7 @@ start() {
     return 0
   fi
   local jdk started elapsed
-  jdk="$(find_jdk)" || die "Trino $VERSION needs a JDK 24 or newer; none found (JAVA_HOME=${JAVA_HOME:-unset}, /usr/lib/jvm/*); install Temurin 25 or set JAVA_HOME"
+  jdk="$(find_jdk 24 0 "${JAVA_HOME:-}")" || die "Trino $VERSION needs a JDK 24 or newer; none found (JAVA_HOME=${JAVA_HOME:-unset}, /usr/lib/jvm/*); install Temurin 25 or set JAVA_HOME"
   command -v python3 >/dev/null || die "python3 is missing"
   fetch
   configure

@@ -90,6 +90,7 @@ def test_a_maven_download_failure_is_one_line_exit_1(tmp_path: Path) -> None:
     (tmp_path / "scripts" / "ci").mkdir(parents=True)
     (tmp_path / "deploy" / "iceberg-rest").mkdir(parents=True)
     shutil.copy(SCRIPT, tmp_path / "scripts" / "ci" / "iceberg_rest.sh")
+    shutil.copy(SCRIPT.parent / "jdk.sh", tmp_path / "scripts" / "ci" / "jdk.sh")
     shutil.copy(
         REPO / "deploy" / "iceberg-rest" / "pom.xml", tmp_path / "deploy" / "iceberg-rest" / "pom.xml"
     )
