@@ -10,10 +10,13 @@ written atomically, and a domain's files are only written once all of them have 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -367,6 +370,39 @@ def _profile(
     return profiles_file, combined, True
 
 
+SCAFFOLD_LOCK = Path(".mesh") / "new.lock"  # under the root; .mesh/ is the tool's own (git-ignored)
+LOCK_WAIT_SECONDS = 30
+
+
+@contextlib.contextmanager
+def scaffold_lock(root: Path) -> Iterator[None]:
+    """Serialise the `mesh new` commands of one mesh (an flock: it dies with its process)."""
+    import fcntl
+
+    lock_path = root / SCAFFOLD_LOCK
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
+    except OSError as error:
+        raise MeshError(f"{lock_path}: cannot open the lock of `mesh new` ({error.strerror})") from None
+    try:
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise MeshError(
+                        f"another `mesh new` has held {lock_path} for {LOCK_WAIT_SECONDS} s; let it finish, "
+                        "then run this one again"
+                    ) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)
+
+
 def new_domain(projects: Projects, name: str, platform: Platform, upstream: list[str],
                owner_email: str | None = None) -> Written:  # fmt: skip
     """Write a new domain project: dbt_project.yml, domain.yml, groups, the upstream file, its profile
@@ -399,12 +435,15 @@ def new_domain(projects: Projects, name: str, platform: Platform, upstream: list
         path, text = _upstream_file(projects, folder, ups)
         files[path] = text
     existing = [p for p in projects.projects.values() if not p.is_hub]
-    profiles_file, profiles_text, appended = _profile(settings, name, folder, ups, existing)
-    if settings.path is None and not projects.projects:  # an empty repository becomes a mesh
-        files[root / "mesh.yml"] = NEW_MESH_SETTINGS
-    _refuse_outside([*files, profiles_file], root)
-    _refuse_existing([*files, *([] if appended else [profiles_file])], root)
-    write_all({**files, profiles_file: profiles_text})
+    # The shared profiles.yml is read, extended and written under one lock: two `mesh new domain` at once
+    # would otherwise each append to what they read, and the later write would drop the other's profile.
+    with scaffold_lock(root):
+        profiles_file, profiles_text, appended = _profile(settings, name, folder, ups, existing)
+        if settings.path is None and not projects.projects:  # an empty repository becomes a mesh
+            files[root / "mesh.yml"] = NEW_MESH_SETTINGS
+        _refuse_outside([*files, profiles_file], root)
+        _refuse_existing([*files, *([] if appended else [profiles_file])], root)
+        write_all({**files, profiles_file: profiles_text})
     if (
         "MESH_DATA_DIR" in profiles_text.split(f"\n{name}:", 1)[-1]
     ):  # dbt-duckdb makes the file, not its folder
