@@ -65,7 +65,15 @@ def test_names_and_clickstream_materialization_follow_the_target(orders_mesh: Me
     assert clickstream.config.materialized == expected[1]
     assert clickstream.depends_on.nodes == ["source.marketing.clickstream.web_events"]
     gold = [n for n in orders.nodes.values() if n.resource_type == "model" and n.schema.endswith("gold")]
-    properties = {"delta.enableChangeDataFeed": "true"} if target == "databricks" else None
+    # On Databricks: change data feed, and Iceberg reads (UniForm) so Trino reads the products through Unity
+    # Catalog's Iceberg REST endpoint (MESH051 holds the same four properties).
+    uniform = {
+        "delta.enableIcebergCompatV2": "true",
+        "delta.universalFormat.enabledFormats": "iceberg",
+        "delta.columnMapping.mode": "name",
+        "delta.enableDeletionVectors": "false",
+    }
+    properties = {"delta.enableChangeDataFeed": "true", **uniform} if target == "databricks" else None
     assert gold and all(n.config.get("tblproperties") == properties for n in gold)
     docs = [n.config.persist_docs for n in gold]
     assert not any(d.get("relation") or d.get("columns") for d in docs), "the governance sync writes comments"
