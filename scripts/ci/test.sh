@@ -118,7 +118,7 @@ summary() {
   echo
   echo "make test: lanes"
   printf '  %s\n' "${SUMMARY[@]}"
-  echo "  total    $(((($(date +%s) - STARTED_AT))) ) s"
+  printf '  %-8s         %4d s\n' total "$(($(date +%s) - STARTED_AT))"
 }
 
 if [[ "${1:-all}" == services ]]; then

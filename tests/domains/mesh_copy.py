@@ -23,7 +23,8 @@ from tests.lanes import refuse_dbt_in_unit_lane
 
 REPO = Path(__file__).resolve().parents[2]
 ROOT_FILES = ("mesh.yml", "dbt_project.yml", "dbt_loom.config.yml")
-ROOT_DIRS = ("models", "macros", "profiles")
+# deploy/spark: the Ivy settings the profiles' spark target names by a path relative to each project
+ROOT_DIRS = ("models", "macros", "profiles", "deploy/spark")
 SKIP = shutil.ignore_patterns("target", "logs", "dbt_packages", ".user.yml")
 
 
@@ -69,5 +70,11 @@ def copy_mesh(destination: Path, domains: tuple[str, ...] = ("orders", "marketin
         shutil.copytree(REPO / name, destination / name, ignore=SKIP)
     for domain in domains:
         shutil.copytree(REPO / "domains" / domain, destination / "domains" / domain, ignore=SKIP)
+    # The Ivy settings keep Spark's jars in <root>/.cache/ivy: a copy reads the repository's own cache
+    # (scripts/ci/jvm_deps.sh fills it) instead of downloading them again.
+    (destination / ".cache").mkdir(exist_ok=True)
+    if not (destination / ".cache" / "ivy").exists():
+        (REPO / ".cache" / "ivy").mkdir(parents=True, exist_ok=True)
+        (destination / ".cache" / "ivy").symlink_to(REPO / ".cache" / "ivy", target_is_directory=True)
     os.environ.setdefault("DO_NOT_TRACK", "1")
     return MeshCopy(destination)
