@@ -1,5 +1,5 @@
 """`mesh clean --pr ID`: remove a pull request's namespace (DuckDB files, artifacts, configurations), or
-with `--target databricks` its catalogs in Unity Catalog."""
+with `--platform databricks` its catalogs in Unity Catalog."""
 
 from __future__ import annotations
 

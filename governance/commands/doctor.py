@@ -1,4 +1,4 @@
-"""`mesh doctor --target unity`: preflight of the Unity Catalog sync (reads only, writes nothing)."""
+"""`mesh doctor --platform unity`: preflight of the Unity Catalog sync (reads only, writes nothing)."""
 
 from __future__ import annotations
 

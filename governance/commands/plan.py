@@ -1,4 +1,4 @@
-"""`mesh plan --target unity`: what a governance sync would change in Unity Catalog (reads only)."""
+"""`mesh plan --platform unity`: what a governance sync would change in Unity Catalog (reads only)."""
 
 from __future__ import annotations
 

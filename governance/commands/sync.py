@@ -1,4 +1,4 @@
-"""`mesh sync --target unity`: push descriptions, owners, tags, grants and shares to Unity Catalog.
+"""`mesh sync --platform unity`: push descriptions, owners, tags, grants and shares to Unity Catalog.
 
 A dry run (prints the plan) unless `--apply`. With `--plan-file`, applies exactly a reviewed plan and
 refuses (exit 2) when the workspace changed since it was computed. Exit 1 when an object failed or a

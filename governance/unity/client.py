@@ -343,7 +343,7 @@ def _describe_error(error: BaseException) -> str:
         code, line = "", ""
     if line:
         hint = (
-            "; run mesh doctor --target unity for the GRANT that fixes it" if code in _NEEDS_PRIVILEGE else ""
+            "; run mesh doctor --platform unity for the GRANT that fixes it" if code in _NEEDS_PRIVILEGE else ""
         )
         return line + hint
     if isinstance(error, TimeoutError):

@@ -98,7 +98,7 @@ class Plan:
     @classmethod
     def read(cls, path: Path) -> Plan:
         """A plan file, checked for shape only: `check_reviewed` decides whether its changes may apply."""
-        hint = "write one with mesh plan --target unity --out"
+        hint = "write one with mesh plan --platform unity --out"
         try:
             raw = path.read_bytes()
         except FileNotFoundError:

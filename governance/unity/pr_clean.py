@@ -1,4 +1,4 @@
-"""Drop a pull request's catalogs from Unity Catalog (`mesh clean --pr ID --target databricks`).
+"""Drop a pull request's catalogs from Unity Catalog (`mesh clean --pr ID --platform databricks`).
 
 Only names computed from the mesh are ever touched: for each domain, its catalog plus the pull request's
 suffix (`orders_dev__pr_42`), minus any name that is a domain's own catalog. Nothing is listed or matched
