@@ -342,9 +342,8 @@ def _describe_error(error: BaseException) -> str:
     else:
         code, line = "", ""
     if line:
-        hint = (
-            "; run mesh doctor --platform unity for the GRANT that fixes it" if code in _NEEDS_PRIVILEGE else ""
-        )
+        needs_grant = code in _NEEDS_PRIVILEGE
+        hint = "; run mesh doctor --platform unity for the GRANT that fixes it" if needs_grant else ""
         return line + hint
     if isinstance(error, TimeoutError):
         return f"timed out after retries ({error.__cause__ or error})"
