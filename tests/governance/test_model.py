@@ -93,6 +93,7 @@ def test_pii_in_clear_is_read_from_the_columns(clean_mesh: MeshModel) -> None:
         )
 
 
+@pytest.mark.dbt  # the repository's own mesh, as `mesh build` left it (make test's build lane)
 def test_this_repository_owns_each_product_by_the_same_principal_everywhere() -> None:
     projects = Projects.discover(REPO)
     missing = [p.name for p in projects.projects.values() if not p.manifest_path.is_file()]
