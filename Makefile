@@ -1,5 +1,5 @@
 # Two entry points: `make demo` (build the mesh on the embedded engine) and `make test` (everything CI runs,
-# with every service it needs started and stopped by itself). `make check` is the inner loop (~3 minutes).
+# with every service it needs started and stopped by itself). `make check` is the inner loop (under a minute).
 SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
