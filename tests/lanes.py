@@ -28,9 +28,7 @@ LANES = ("live", "spark", "trino", "browser", "postgres", "dbt")
 UNIT = "unit"
 
 # Fixtures whose set-up runs real dbt (on first use; later sessions reuse the cache) are decorated with
-# `builds_dbt`; a test that takes one, directly or through another fixture, is in the dbt lane. Names here
-# mark fixtures defined where the decorator is not used.
-DBT_FIXTURES = frozenset({"adopted"})
+# `builds_dbt`; a test that takes one, directly or through another fixture, is in the dbt lane.
 
 
 def builds_dbt(fixture_function: F) -> F:
@@ -40,9 +38,6 @@ def builds_dbt(fixture_function: F) -> F:
 
 
 def uses_dbt(item: pytest.Item) -> bool:
-    names = set(getattr(item, "fixturenames", ()))
-    if DBT_FIXTURES & names:
-        return True
     info = getattr(item, "_fixtureinfo", None)
     definitions = info.name2fixturedefs if info is not None else {}
     return any(getattr(defs[-1].func, "mesh_builds_dbt", False) for name, defs in definitions.items() if defs)
@@ -62,7 +57,7 @@ def refuse_dbt_in_unit_lane(what: str) -> None:
     if os.environ.get("MESH_TEST_LANE") == UNIT:
         pytest.fail(
             f"{what} runs real dbt, but this is the unit lane (make check): mark the test `dbt` "
-            "or add its fixture to tests/lanes.py DBT_FIXTURES"
+            "or decorate its fixture with tests.lanes.builds_dbt"
         )
 
 

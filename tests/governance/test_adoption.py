@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from tests.fixtures.mesh_project import MeshRecipe, Phase, cache_dir, copy_tree, prepare
+from tests.lanes import builds_dbt
 
 ADOPTION = Path(__file__).resolve().parents[1] / "fixtures" / "adoption"
 PROJECTS = {"core": "warehouse_core", "finance": "teams/finance", "growth": "teams/growth"}
@@ -65,6 +66,7 @@ class Adopted:
 
 
 @pytest.fixture(scope="module")
+@builds_dbt
 def adopted(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Adopted:
     copy = prepare(MeshRecipe("adoption", (Phase(steps=()),), source=ADOPTION), cache_dir(request.config))
     root = copy_tree(copy, tmp_path_factory.mktemp("adoption") / "repo")

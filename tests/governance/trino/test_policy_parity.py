@@ -4,6 +4,7 @@ recipients excepted (they read through Delta Sharing, never as Trino users)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import orjson
@@ -41,8 +42,6 @@ def first_match(rules: list[dict[str, object]], group: str, table: tuple[str, st
 
 
 def _matches(pattern: str, value: str) -> bool:
-    import re
-
     return re.fullmatch(pattern, value) is not None
 
 
