@@ -125,26 +125,35 @@ def history_anomalies(history: History, detector: Detector = DEFAULT) -> tuple[
     """(volume anomalies, late-load anomalies) of every product's newest run against its own history:
     rows added per run (both ways), hours from the newest load to the build (only later than usual).
     A product that is built and published is judged on its builds (a publish serves the figures of the
-    build before it: its rows added would read 0); one only ever published, on its publishes."""
-    volume: list[tuple[numpy.ndarray, numpy.ndarray]] = []
-    lateness: list[tuple[numpy.ndarray, numpy.ndarray]] = []
-    keep = detector.window + 2
-    days = weekdays(history.t)
-    for i in range(len(history.products)):
-        rows = history.rows_of(i)
-        first = max(rows.start, rows.stop - keep)
-        runs: slice | numpy.ndarray = slice(first, rows.stop)
-        if history.published is not None:
-            published = history.published[rows]
-            if published.any() and not published.all():  # a publish repeats its build's figures
-                runs = numpy.flatnonzero(~published)[-keep:] + rows.start
-        day, counts, lags = days[runs], history.rows[runs], history.lag[runs]
-        known = ~numpy.isnan(counts)
-        volume.append((day[known][1:], numpy.diff(counts[known])))
-        known = ~numpy.isnan(lags)
-        lateness.append((day[known], lags[known]))
-    found_volume = detect_batch(Batch.of(volume, detector.window), detector)
-    found_late = detect_batch(Batch.of(lateness, detector.window), detector, direction=1)
+    build before it: its rows added would read 0); one only ever published, on its publishes.
+
+    Vectorised over every product at once (no Python per product: 10,000 products x 90 runs in tens of
+    milliseconds); tests/governance/health/test_anomalies.py holds it equal to the loop per product."""
+    n = len(history.products)
+    if not n:
+        return {}, {}
+    sizes = numpy.diff(history.start)
+    product = numpy.repeat(numpy.arange(n), sizes)
+    runs = numpy.ones(len(product), dtype=bool)
+    if history.published is not None:
+        published = numpy.add.reduceat(history.published.astype("int64"), history.start[:-1])
+        mixed = (published > 0) & (published < sizes)  # a publish repeats its build's figures
+        runs = ~(history.published & mixed[product])
+    chosen = numpy.flatnonzero(runs)
+    keep = detector.window + 2  # the last runs judged: the window, the current one and one to diff
+    back = (numpy.cumsum(numpy.bincount(product[chosen], minlength=n)) - 1)[product[chosen]]
+    chosen = chosen[back - numpy.arange(len(chosen)) < keep]
+    days = weekdays(history.t[chosen])
+    counts, lags, owner = history.rows[chosen], history.lag[chosen], product[chosen]
+    known = ~numpy.isnan(counts)
+    k_owner, k_counts, k_days = owner[known], counts[known], days[known]
+    same = k_owner[1:] == k_owner[:-1]  # rows added: from the previous known count of the same product
+    added = (k_counts[1:] - k_counts[:-1])[same]
+    volume = Batch.from_flat(k_owner[1:][same], k_days[1:][same], added, n, detector.window)
+    known = ~numpy.isnan(lags)
+    lateness = Batch.from_flat(owner[known], days[known], lags[known], n, detector.window)
+    found_volume = detect_batch(volume, detector)
+    found_late = detect_batch(lateness, detector, direction=1)
     return (
         {p: a for p, a in zip(history.products, found_volume, strict=True) if a is not None},
         {p: a for p, a in zip(history.products, found_late, strict=True) if a is not None},

@@ -122,3 +122,63 @@ def test_the_batch_detector_gives_the_scalar_detectors_answers() -> None:
                     want.weekday,
                 )
                 assert abs(got.score - want.score) < 1e-9 and got.value == want.value
+
+
+def _per_product(history):  # type: ignore[no-untyped-def]
+    """The loop `history_anomalies` ran before it was vectorised: one product at a time."""
+    detector = Detector()
+    volume, lateness = [], []
+    keep = detector.window + 2
+    days = weekdays(history.t)
+    for i in range(len(history.products)):
+        rows = history.rows_of(i)
+        runs = slice(max(rows.start, rows.stop - keep), rows.stop)
+        if history.published is not None:
+            published = history.published[rows]
+            if published.any() and not published.all():
+                runs = numpy.flatnonzero(~published)[-keep:] + rows.start
+        day, counts, lags = days[runs], history.rows[runs], history.lag[runs]
+        known = ~numpy.isnan(counts)
+        volume.append((day[known][1:], numpy.diff(counts[known])))
+        known = ~numpy.isnan(lags)
+        lateness.append((day[known], lags[known]))
+    found_volume = detect_batch(Batch.of(volume, detector.window), detector)
+    found_late = detect_batch(Batch.of(lateness, detector.window), detector, direction=1)
+    return (
+        {p: a for p, a in zip(history.products, found_volume, strict=True) if a is not None},
+        {p: a for p, a in zip(history.products, found_late, strict=True) if a is not None},
+    )
+
+
+def test_the_vectorised_history_gives_the_per_product_answers() -> None:
+    """`history_anomalies` judges every product at once; the same answers as one product at a time, on
+    histories of every length (none, one run, past the window), with missing figures and publishes."""
+    from governance.health.causes import history_anomalies
+    from governance.health.store import History
+
+    rng = numpy.random.default_rng(7)
+    products = 400
+    t, key, rows, lag, published = [], [], [], [], []
+    for p in range(products):
+        runs = int(rng.integers(1, 80))
+        start = 1_700_000_000 + int(rng.integers(0, 7)) * 86400
+        count = 1000.0
+        kind = p % 4  # builds only, publishes only, both interleaved, builds with some missing figures
+        for r in range(runs):
+            count += 100 + rng.normal(0, 5) + (rng.choice([0, -90, 150], p=[0.9, 0.05, 0.05]))
+            t.append(start + r * 86400 + float(rng.integers(0, 3600)))
+            key.append(p)
+            missing = kind == 3 and rng.random() < 0.2
+            rows.append(numpy.nan if missing else count)
+            lag.append(numpy.nan if missing else 3 + rng.gamma(2.0) + (40 if rng.random() < 0.03 else 0))
+            published.append(kind == 1 or (kind == 2 and r % 2 == 1))
+    table = {
+        "product_key": numpy.array(key, dtype="uint64"), "t": numpy.array(t), "row_count": numpy.array(rows),
+        "lag": numpy.array(lag), "shape": numpy.zeros(len(t), dtype="uint64"),
+        "run_key": numpy.arange(len(t), dtype="uint64")[::-1].copy(), "published": numpy.array(published),
+    }  # fmt: skip
+    history = History.of(table, {p: f"model.d.p{p}" for p in range(products)})
+    volume, late = history_anomalies(history)
+    assert (volume, late) == _per_product(history)
+    assert len(volume) > 10 and len(late) > 5  # the comparison is not between two empty answers
+    assert history_anomalies(History.of({k: v[:0] for k, v in table.items()}, {})) == ({}, {})
