@@ -36,6 +36,7 @@ PACKAGE_DEFAULTS = {
     "unity": PACKAGE_DIR / "defaults" / "unity.yml",
     "trino": PACKAGE_DIR / "defaults" / "trino.yml",
     "publish": PACKAGE_DIR / "publish.yml",
+    "health": PACKAGE_DIR / "defaults" / "health.yml",
 }
 # Folders never searched for projects: dependencies, build output, virtual environments.
 SKIPPED_FOLDERS = frozenset(
@@ -51,6 +52,9 @@ ENVIRONMENT: dict[str, str] = {
     "MESH_UNITY_CONFIG": "the Unity Catalog sync settings (over mesh.yml files.unity)",
     "MESH_TRINO_CONFIG": "the Trino settings (over mesh.yml files.trino)",
     "MESH_PUBLISH_CONFIG": "the Iceberg publish settings (over mesh.yml files.publish)",
+    "MESH_HEALTH_CONFIG": "the health store settings (over mesh.yml files.health)",
+    "MESH_HEALTH_STORE_URI": "health.yml store.uri (the warehouse database of the health store)",
+    "MESH_HEALTH_STORE_PASSWORD": "the health store's warehouse database password",
     "MESH_CATALOG_URI": "publish.yml catalog.uri",
     "MESH_CATALOG_PASSWORD": "the Iceberg catalog database password",
     "MESH_WAREHOUSE": "publish.yml catalog.warehouse",
@@ -142,6 +146,7 @@ class SettingsFiles(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, fr
     unity: str | None = None
     trino: str | None = None
     publish: str | None = None
+    health: str | None = None
 
 
 class MeshSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
@@ -165,7 +170,7 @@ class Settings:
     mesh: MeshSettings
     path: Path | None  # mesh.yml, or None when absent (defaults)
 
-    def file(self, name: Literal["policies", "unity", "trino", "publish"]) -> Path:
+    def file(self, name: Literal["policies", "unity", "trino", "publish", "health"]) -> Path:
         """The settings file `name`: `MESH_<NAME>_CONFIG`, else the repository's (mesh.yml `files:`),
         else the package default."""
         variable = f"MESH_{name.upper()}_CONFIG"
@@ -265,7 +270,8 @@ def _check_paths(mesh: MeshSettings, where: Path) -> None:
     """Every path mesh.yml gives, checked before any use: no NUL, no name longer than the file system
     allows (255 bytes), at most MAX_PATH_CHARS characters. One line naming the key, never an OSError."""
     given: list[tuple[str, str | None]] = [("hub", mesh.hub), ("profiles_dir", mesh.profiles_dir)]
-    given += [(f"files.{k}", getattr(mesh.files, k)) for k in ("policies", "unity", "trino", "publish")]
+    files = ("policies", "unity", "trino", "publish", "health")
+    given += [(f"files.{k}", getattr(mesh.files, k)) for k in files]
     given += [(f"domains.{n}.profiles_dir", d.profiles_dir) for n, d in mesh.domains.items()]
     given += [(f"projects.include[{i}]", p) for i, p in enumerate(mesh.projects.include)]
     given += [(f"projects.exclude[{i}]", p) for i, p in enumerate(mesh.projects.exclude)]
@@ -647,6 +653,8 @@ def profiles_dir(settings: Settings, folder: Path, own: DomainSettings | None, n
     return Path(env).resolve() if env else Path.home() / ".dbt"
 
 
-def settings_file(name: Literal["policies", "unity", "trino", "publish"], root: Path | None = None) -> Path:
+def settings_file(
+    name: Literal["policies", "unity", "trino", "publish", "health"], root: Path | None = None
+) -> Path:
     """The settings file `name` of the repository at `root` (default: `find_root()`)."""
     return load_settings(root or find_root()).file(name)

@@ -11,9 +11,9 @@ import orjson
 
 from governance.errors import ExitCode, MeshError
 from governance.files import write_all
+from governance.health.backends import open_store
 from governance.health.causes import DEGRADED, HealthReport, ProductHealth, report_from_store
 from governance.health.notify import messages
-from governance.health.store import HealthStore, store_path
 from governance.project import data_dir, find_root
 
 FORMATS = ("table", "json", "markdown", "github")
@@ -133,7 +133,7 @@ def write_notifications(report: HealthReport, folder: Path) -> int:
 def run(args: argparse.Namespace) -> int:
     at = parse_time(args.at)
     root = find_root()
-    store = HealthStore.open_existing(store_path(data_dir(root)))
+    store = open_store(root, data_dir(root), create=False)
     try:
         report = report_from_store(store, at)
     finally:

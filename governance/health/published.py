@@ -24,8 +24,9 @@ from pyiceberg.table import StaticTable, Table
 from pyiceberg.table.metadata import TableMetadata
 
 from governance.errors import MeshError
+from governance.health.backends import append_and_prune, open_writer
 from governance.health.signals import observe
-from governance.health.store import PUBLISH_RUN, HealthStore, Observation, store_path
+from governance.health.store import PUBLISH_RUN, Observation
 from governance.model import MeshModel, Model
 
 RUN_KIND = PUBLISH_RUN.removesuffix("-")
@@ -102,16 +103,7 @@ def record_publish(
     moment = now or datetime.now(UTC)
     try:
         observations = observe_published(mesh, published, run_id=run_id_for(moment), observed_at=moment)
-        store = HealthStore.open(store_path(data))
+        return append_and_prune(open_writer(Path(mesh.root), data), observations, moment)
     except (MeshError, OSError, duckdb.Error, ValueError) as error:
         warn(f"health not recorded: {error}")
         return 0
-    try:
-        written = store.append(observations)
-        store.prune(moment)
-    except duckdb.Error as error:
-        warn(f"health not recorded: {store.path}: {error}")
-        return 0
-    finally:
-        store.close()
-    return written

@@ -24,8 +24,8 @@ from governance.build.runner import BuildOptions, dbt_executable, error_from_log
 from governance.build.scheduler import run_in_order
 from governance.build.targets import SINGLE_PROCESS_TARGETS
 from governance.errors import MeshError
+from governance.health.backends import append_and_prune, open_writer
 from governance.health.signals import duckdb_row_counts, observe
-from governance.health.store import HealthStore, store_path
 from governance.project import DbtProject, Projects, data_dir
 
 DUCKDB_TARGETS = ("ci",)
@@ -135,13 +135,7 @@ def record_build(
         },
     )  # fmt: skip
     try:
-        store = HealthStore.open(store_path(data))
+        return append_and_prune(open_writer(projects.root, data), observations, moment)
     except (MeshError, OSError, duckdb.Error) as error:
         warn(f"health not recorded: {error}")
         return 0
-    try:
-        written = store.append(observations)
-        store.prune(moment)
-    finally:
-        store.close()
-    return written

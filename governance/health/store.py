@@ -159,6 +159,7 @@ class HealthStore:
     def __init__(self, connection: duckdb.DuckDBPyConnection, path: Path) -> None:
         self.connection = connection
         self.path = path
+        self.retention_days = RETENTION_DAYS  # health.yml retention_days (backends.open_store)
 
     @classmethod
     def open(cls, path: Path) -> HealthStore:
@@ -232,8 +233,8 @@ class HealthStore:
         self.connection.execute(f"insert into observations select {', '.join(FIELDS)} from incoming")
         self.connection.unregister("incoming")
 
-    def prune(self, now: datetime, days: int = RETENTION_DAYS) -> int:
-        cutoff = now - timedelta(days=days)
+    def prune(self, now: datetime, days: int | None = None) -> int:
+        cutoff = now - timedelta(days=days or self.retention_days)
         row = self.connection.execute(
             "delete from observations where observed_at < ? returning 1", [cutoff]
         ).fetchall()

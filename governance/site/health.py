@@ -17,6 +17,8 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from governance.errors import MeshError
+from governance.health.backends import open_store
 from governance.health.causes import CAUTION, DEGRADED, ORDER, HealthReport, ProductHealth, evaluate
 from governance.health.store import HealthStore, StoreBusyError, store_path
 
@@ -39,12 +41,22 @@ class History:
     root_names: dict[str, str]  # root unique_id -> name
 
 
-def load_histories(data: Path, at: datetime) -> tuple[HealthReport, dict[str, History]] | None:
-    """The health report and each product's history from the store under `data`, or None without one."""
+def load_histories(
+    data: Path, at: datetime, root: Path | None = None
+) -> tuple[HealthReport, dict[str, History]] | None:
+    """The health report and each product's history from the mesh's store (`root`'s health.yml; the
+    embedded one under `data` without a root), or None without one."""
     try:
-        store = HealthStore.open_existing(store_path(data))
+        store = (
+            HealthStore.open_existing(store_path(data))
+            if root is None
+            else open_store(root, data, create=False)
+        )
     except StoreBusyError as busy:  # a build is writing it: the site keeps its own judgement this time
         print(f"warning: {busy}; the catalog shows no health history this time", file=sys.stderr)
+        return None
+    except MeshError as error:  # the warehouse table unreachable: the site is still built
+        print(f"warning: {error}; the catalog shows no health history this time", file=sys.stderr)
         return None
     if store is None:
         return None
@@ -156,12 +168,12 @@ def health_section(history: History, url_of: Callable[[str], str | None], base: 
     return "".join(parts)
 
 
-def apply_health(catalog: Catalog, data: Path) -> HealthReport | None:
+def apply_health(catalog: Catalog, data: Path, root: Path | None = None) -> HealthReport | None:
     """Give each product the store knows its status, reasons and history (the site then agrees with
     `mesh health`); None when the mesh has no health store yet."""
     from governance.site.catalog import Health
 
-    loaded = load_histories(data, catalog.generated_at)
+    loaded = load_histories(data, catalog.generated_at, root)
     if loaded is None:
         return None
     report, histories = loaded

@@ -114,7 +114,7 @@ def write_site(
     lineage = build_lineage(mesh)
     contract_paths(mesh)  # two products with one contract id: fail before writing anything
     catalog = build_catalog(mesh, lineage, findings, surroundings, now=now)
-    apply_health(catalog, data_dir(root))  # the health store's verdicts and history, when there is one
+    apply_health(catalog, data_dir(root), root)  # the health store's verdicts and history, if any
     files = shared_files(catalog)
 
     def write(folder: Path) -> None:
