@@ -222,7 +222,14 @@ class Model:
 
     @property
     def display_name(self) -> str:
+        """`<project>.<name>[.v<version>]`: a product's identity (two projects may publish one name)."""
         return f"{self.project}.{self.name}" + (f".v{self.version}" if self.version else "")
+
+    @property
+    def shared_as(self) -> str:
+        """`<domain>.<table>`, the alias a Delta Sharing share gives it (the Unity sync, `_alias`):
+        unique in a share where two domains' products have the same name."""
+        return f"{self.domain}.{self.alias}".lower()
 
     @property
     def yml_path(self) -> Location | None:

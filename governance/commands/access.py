@@ -20,6 +20,7 @@ from governance.access import ProductAccess, access_matrix, cells
 from governance.coverage import describe
 from governance.errors import ExitCode, MeshError
 from governance.loader import load_mesh
+from governance.product_names import select_named
 from governance.project import find_root
 from governance.settings import settings_file
 from governance.unity.config import load_config
@@ -32,9 +33,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(run=run)
 
 
-def _matches(product: ProductAccess, wanted: str) -> bool:
-    model = product.model
-    return wanted in (model.display_name, model.name, f"{model.project}.{model.name}", model.relation)
+def _named(matrix: list[ProductAccess], wanted: str) -> list[ProductAccess]:
+    """The rows of the product `wanted` names; a bare name two projects publish is one line (exit 2)."""
+    return select_named(
+        wanted,
+        matrix,
+        project=lambda p: p.model.project,
+        bare=lambda p: p.model.name,
+        qualified=lambda p: (
+            p.model.display_name,
+            f"{p.model.project}.{p.model.name}",
+            p.model.relation,
+            p.model.unique_id,
+        ),
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     describe(mesh)
     matrix = access_matrix(mesh, policy)
     if args.product:
-        matrix = [p for p in matrix if _matches(p, args.product)]
+        matrix = _named(matrix, args.product)
         if not matrix:
             raise MeshError(f"--product {args.product!r} is not a product of the mesh; see mesh lineage")
     principal: str | None = args.principal

@@ -14,6 +14,7 @@ from governance.files import write_all
 from governance.health.backends import open_store
 from governance.health.causes import DEGRADED, HealthReport, ProductHealth, report_from_store
 from governance.health.notify import messages
+from governance.product_names import select_named
 from governance.project import data_dir, find_root
 
 FORMATS = ("table", "json", "markdown", "github")
@@ -43,17 +44,19 @@ def parse_time(text: str | None) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _matches(health: ProductHealth, products: list[str], domains: list[str]) -> bool:
-    if domains and health.domain not in domains:
-        return False
-    if not products:
-        return True
-    short = health.name.split(".", 1)[-1]
-    return any(p in (health.name, health.product, short) for p in products)
+def _named(report: HealthReport, product: str) -> list[ProductHealth]:
+    """The products `--product` names (`governance.product_names`): domain.name, its unique_id, or a bare
+    name one project publishes; a bare name two publish is one line asking for domain.name."""
+    return select_named(
+        product,
+        report.products.values(),
+        project=lambda h: h.product.split(".")[1] if h.product.count(".") >= 2 else h.domain,
+        bare=lambda h: h.name.split(".", 1)[-1],
+        qualified=lambda h: (h.name, h.product),
+    )
 
 
 def selected(report: HealthReport, products: list[str], domains: list[str]) -> list[ProductHealth]:
-    chosen = [h for h in report.ordered() if _matches(h, products, domains)]
     known = {h.domain for h in report.products.values()}
     for domain in domains:
         if report.products and domain not in known:
@@ -61,12 +64,19 @@ def selected(report: HealthReport, products: list[str], domains: list[str]) -> l
             raise MeshError(
                 f"--domain {domain}: no product of that domain in the health history; known: {names}"
             )
+    wanted: set[str] = set()
     for product in products:
-        if report.products and not any(_matches(h, [product], []) for h in report.products.values()):
+        named = _named(report, product)
+        if report.products and not named:
             raise MeshError(
                 f"--product {product}: not in the health history; `mesh health` lists every product"
             )
-    return chosen
+        wanted |= {h.product for h in named}
+    return [
+        h
+        for h in report.ordered()
+        if (not domains or h.domain in domains) and (not products or h.product in wanted)
+    ]
 
 
 def _cell(text: str) -> str:

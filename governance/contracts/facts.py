@@ -1,10 +1,12 @@
 """What a consumer needs to know about one data product beyond its dbt node, read once for the catalog
 site and the ODCS contracts alike: where it lives on each engine, who may read it, its SLA and its tests.
 
-Engines name a product the same way the adapters do (the embedded and Databricks engines by
-`Model.relation`, Trino as `governance.trino.names` does, Delta Sharing as `<share>.<schema>.<table>`,
-the way Unity Catalog exposes a table added to a share without an alias). The Unity and Trino settings
-files come from the settings layer (mesh.yml `files:`, else the package defaults) and are read once.
+Engines name a product the same way the adapters do (the embedded engine by the catalog `mesh query`
+attaches the project's DuckDB file as, from its profile (`governance.locations`); Databricks by
+`Model.relation`, Trino as `governance.trino.names` does, Delta Sharing as `<share>.<domain>.<table>`,
+the alias the Unity sync gives a shared table (`Model.shared_as`), so two domains' products of the same
+name stay apart in one share). The Unity and Trino settings files come from the settings layer (mesh.yml
+`files:`, else the package defaults) and are read once.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from governance.locations import ProjectLocation
+from governance.locations import ProjectLocation, duckdb_catalog
 from governance.model import DataTest, Domain, MeshModel, Model, Owner, names
 from governance.project import Platform
 
@@ -117,8 +119,21 @@ def shares_of(model: Model) -> list[str]:
     return names(model.meta.get("shares"))
 
 
+def embedded_name(model: Model, domain: Domain, surroundings: Surroundings) -> str | None:
+    """What goes after FROM in `mesh query`: the catalog it attaches the project's DuckDB file as (its
+    profile's file, `governance.locations`), else `Model.relation`; None when its profile has no DuckDB
+    file to attach (an external domain is attached from its Iceberg tables under the relation's names)."""
+    where = surroundings.locations.get(model.project)
+    if domain.platform is Platform.EXTERNAL or where is None:
+        return model.relation
+    if where.duckdb_file is None:
+        return None
+    return f"{duckdb_catalog(where.duckdb_file)}.{model.schema}.{model.alias}"
+
+
 def endpoints(model: Model, domain: Domain, surroundings: Surroundings) -> list[Endpoint]:
-    found = [Endpoint("duckdb", "Embedded DuckDB (mesh query)", model.relation)]
+    embedded = embedded_name(model, domain, surroundings)
+    found = [Endpoint("duckdb", "Embedded DuckDB (mesh query)", embedded)] if embedded else []
     if domain.platform is Platform.EXTERNAL:
         from governance.iceberg.naming import catalog_for, namespace_for, table_name_for
 
@@ -140,9 +155,7 @@ def endpoints(model: Model, domain: Domain, surroundings: Surroundings) -> list[
                 else "share not declared in governance/unity.yml"
             )
             found.append(
-                Endpoint(
-                    "delta_sharing", f"Delta Sharing ({share})", f"{share}.{model.schema}.{model.alias}", note
-                )
+                Endpoint("delta_sharing", f"Delta Sharing ({share})", f"{share}.{model.shared_as}", note)
             )
     return found
 

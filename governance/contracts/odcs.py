@@ -213,7 +213,7 @@ def _servers(facts: ProductFacts, surroundings: Surroundings) -> list[dict[str, 
         entry: dict[str, Any] = {
             "server": f"delta-sharing-{share}",
             "type": "custom",
-            "description": f"Delta Sharing share {share}: the table is {share}.{model.schema}.{model.alias}.",
+            "description": f"Delta Sharing share {share}: the table is {share}.{model.shared_as}.",
             "customProperties": [{"property": "share", "value": share}],
         }
         if recipients:

@@ -1,8 +1,10 @@
 """The embedded engine: one DuckDB session that sees the whole mesh under its catalog.schema.table names.
 
-Every Databricks-platform domain's (and the hub's) DuckDB file is attached read-only under its name;
-every external domain is attached as views over its published Iceberg tables, so
-`shipping.gold.fct_shipments` reads what Trino reads.
+Every Databricks-platform domain's (and the hub's) DuckDB file is attached read-only: the file its dbt
+profile's default target writes (governance/locations.py, env vars read as dbt reads them), under the
+catalog name dbt-duckdb gives it (the file name: `target/platform.duckdb` is `platform`), else, with no
+DuckDB target, `<data>/warehouse/<domain>.duckdb` under the domain's name. Every external domain is attached
+as views over its published Iceberg tables, so `shipping.gold.fct_shipments` reads what Trino reads.
 
 Nothing is written and no other file is read: once the mesh is attached, external access is switched
 off (only the published tables' folders stay readable, through `allowed_directories`), spilling to
@@ -14,6 +16,7 @@ SET, CREATE and the rest are refused before DuckDB runs anything.
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -29,6 +32,7 @@ from governance.engines.read_only import NotAQueryError
 from governance.errors import MeshError
 from governance.iceberg.catalog import open_catalog
 from governance.iceberg.config import CatalogSettings, domain_catalog
+from governance.locations import duckdb_catalog, query_database
 from governance.project import Platform, Projects
 
 # Settings fixed before the configuration is locked: no extension installed or loaded on demand, no
@@ -68,30 +72,54 @@ class EmbeddedEngine:
         self.notes: list[str] = []
         self._readable: list[str] = []  # folders of the published tables the views read
         external = [p.name for p in projects.projects.values() if p.platform is Platform.EXTERNAL]
+        catalogs: dict[str, str] = {}  # catalog attached -> the project whose file it is
         for name in projects.order:
             if name in external:
                 continue
-            path = settings.duckdb_path(name)
-            if path.is_file():
-                self._attach_duckdb(name, path)
+            catalog, path = self._database_of(projects, name, settings)
+            if not path.is_file():
+                continue
+            if catalog.lower() in catalogs:
+                if self.attached.get(catalogs[catalog.lower()]) != path:  # one file shared: attached once
+                    self.notes.append(
+                        f"domain {name} not attached: its DuckDB file {path} would be catalog {catalog!r}, "
+                        f"the name of {catalogs[catalog.lower()]}'s file already; give one of the files "
+                        "another name in its profile"
+                    )
+                continue
+            catalogs[catalog.lower()] = name
+            self._attach_duckdb(name, path, catalog)
         if external:
             self._attach_external(external, settings)
         self._lock_down()
 
-    def _attach_duckdb(self, name: str, path: Path) -> None:
-        """Attach one domain's database; one that cannot be (damaged, a reserved name, held by a build
-        for longer than LOCK_WAIT_SECONDS) is a note, and queries not touching it still run."""
-        if name.lower() in RESERVED:
+    @staticmethod
+    def _database_of(projects: Projects, name: str, settings: CatalogSettings) -> tuple[str, Path]:
+        """The catalog and file of a domain: its profile's DuckDB file when there is one, else this
+        platform's layout (`<data>/warehouse/<domain>.duckdb`, publish.yml `source.warehouse_dir`)."""
+        project = projects.projects.get(name)
+        path = query_database(project, projects.root, os.environ) if project is not None else None
+        if path is not None and path.is_file():
+            return duckdb_catalog(path), path
+        return name, settings.duckdb_path(name)
+
+    def _attach_duckdb(self, name: str, path: Path, catalog: str | None = None) -> None:
+        """Attach one domain's database under `catalog` (default: its name); one that cannot be (damaged,
+        a reserved name, held by a build for longer than LOCK_WAIT_SECONDS) is a note, and queries not
+        touching it still run."""
+        catalog = catalog or name
+        if catalog.lower() in RESERVED:
             self.notes.append(
-                f"domain {name} not attached: {name!r} is a name DuckDB reserves for itself; rename the "
-                "domain to query it here"
+                f"domain {name} not attached: {catalog!r} is a name DuckDB reserves for itself; rename the "
+                + ("domain" if catalog == name else "DuckDB file in its profile")
+                + " to query it here"
             )
             return
         deadline = time.monotonic() + LOCK_WAIT_SECONDS
         while True:
             try:
                 self.connection.execute(
-                    f"ATTACH {quote_literal(str(path))} AS {quote_ident(name)} (READ_ONLY)"
+                    f"ATTACH {quote_literal(str(path))} AS {quote_ident(catalog)} (READ_ONLY)"
                 )
                 self.attached[name] = path
                 return

@@ -12,7 +12,6 @@ from governance.model import DataTest, Domain, Exposure, MeshModel, Model, Sourc
 
 def assemble(root: Path, domains: list[Domain]) -> MeshModel:
     mesh = MeshModel(root=str(root), domains={d.name: d for d in domains})
-    _reject_duplicate_products(domains)
     nodes: dict[str, Model | Source | Exposure] = {}
     tests_by_node: dict[str, list[DataTest]] = defaultdict(list)
     for domain in domains:
@@ -34,18 +33,6 @@ def assemble(root: Path, domains: list[Domain]) -> MeshModel:
     mesh.children, mesh.tests_by_node = dict(children), dict(tests_by_node)
     _reject_project_cycles(mesh)
     return mesh
-
-
-def _reject_duplicate_products(domains: list[Domain]) -> None:
-    owner: dict[str, str] = {}
-    for domain in domains:
-        for name in sorted({m.name for m in domain.products}):
-            if name in owner and owner[name] != domain.name:
-                raise MeshError(
-                    f"product {name!r} is published by both {owner[name]!r} and {domain.name!r} "
-                    f"(domains/{owner[name]} and domains/{domain.name}); rename one of them"
-                )
-            owner[name] = domain.name
 
 
 def _reject_project_cycles(mesh: MeshModel) -> None:
