@@ -146,7 +146,7 @@ def _publish_all(
                 )
             publisher, verifier = publishers[product.project]
             if product.project in (on_trino or set()):
-                failed += _verify(verifier, product, settings, progress, task)
+                failed += _verify(verifier, product, settings, progress, task, done=done)
                 continue
             try:
                 published = publisher.publish(
@@ -187,9 +187,16 @@ def _publish_all(
 
 
 def _verify(
-    verifier: TrinoBuiltVerifier, product: Model, settings: CatalogSettings, progress: Progress, task: TaskID
+    verifier: TrinoBuiltVerifier,
+    product: Model,
+    settings: CatalogSettings,
+    progress: Progress,
+    task: TaskID,
+    *,
+    done: list[tuple[Model, str, dict[str, str]]] | None = None,
 ) -> int:
-    """A product its domain built on Trino: checked and completed in place; 1 when it failed."""
+    """A product its domain built on Trino: checked and completed in place; 1 when it failed. `done`
+    gets it as the copying publish's products (its health is recorded from the build's snapshot)."""
     try:
         verified = verifier.verify(product)
     except MeshError as error:
@@ -198,6 +205,8 @@ def _verify(
         progress.update(task, description=f"[red]✗ {escape(product.relation)}")
         progress.console.print(f"[red]error:[/red] {escape(str(error))}", highlight=False)
         return 1
+    if done is not None:
+        done.append((product, verified.metadata_location, dict(verifier.catalog.properties)))
     progress.update(
         task,
         total=verified.rows,

@@ -38,6 +38,7 @@ class Verified:
     identifier: str  # namespace.table
     rows: int
     changed: bool  # properties or docs were completed by this publish
+    metadata_location: str = ""  # the table's metadata file once verified and completed (health reads it)
 
 
 def built_on(manifest_path: Path) -> str | None:
@@ -98,7 +99,7 @@ class TrinoBuiltVerifier:
             ) from None
         except SQLAlchemyError as error:
             raise catalog_unreachable(self.settings, error) from None
-        return Verified(name, rows, changed)
+        return Verified(name, rows, changed, table.metadata_location)
 
     def _check_contract(self, model: Model, table: Table, name: str) -> None:
         built = [(f.name, f.field_type) for f in table.schema().fields]

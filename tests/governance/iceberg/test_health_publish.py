@@ -137,3 +137,41 @@ def test_health_that_cannot_be_recorded_is_a_warning_not_a_failed_publish(
     warnings = [line for line in err.splitlines() if line.startswith("warning:")]
     assert len(warnings) == 1 and warnings[0].startswith("warning: health not recorded:"), err
     assert "published 3 of 3 product(s)" in err and "Traceback" not in err
+
+
+@pytest.mark.dbt
+def test_a_trino_built_domains_publish_is_recorded_from_its_snapshot(
+    mesh: BuiltMesh, data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """`mesh publish` of a domain built with `--target trino` verifies the tables the build committed
+    (iceberg/verify.py) instead of copying: its products' observations come from those snapshots too.
+    The tables are committed here by the copying publish (what a Trino build leaves is an Iceberg table
+    with the same columns); the manifest's adapter is the one fact changed (built_on)."""
+    from governance.commands import publish as publish_command
+
+    assert main(["publish"]) == 0  # the tables, as a build would have committed them
+    monkeypatch.setattr(publish_command, "built_on", lambda manifest: "trino")
+    monkeypatch.setenv("COLUMNS", "200")  # the progress lines whole
+    assert main(["publish"]) == 0
+    err = capsys.readouterr().err
+    assert "built on Trino, verified" in err and "warning" not in err, err
+
+    store = HealthStore.open_existing(store_path(data))
+    assert store is not None
+    try:
+        rows = store.connection.execute(
+            "select run_id, product, row_count, loaded_at from observations order by run_id, product"
+        ).fetchall()
+    finally:
+        store.close()
+    runs = sorted({r[0] for r in rows})
+    assert len(runs) == 2 and all(r.startswith(f"{RUN_KIND}-") for r in runs)
+    products = {m.unique_id: m for m in mesh.mesh.domains["shipping"].products}
+    verified = [r for r in rows if r[0] == runs[-1]]
+    assert sorted(r[1] for r in verified) == sorted(products)  # every verified product, recorded
+    catalog = SqlCatalog("shipping", uri=f"sqlite:///{tmp_path / 'catalog.db'}")
+    for _, unique_id, row_count, loaded_at in verified:
+        committed_at, total = iceberg_signal(catalog.load_table(identifier_for(products[unique_id])))
+        assert total is not None and total > 0 and row_count == total
+        assert committed_at is not None and loaded_at is not None and loaded_at <= committed_at
