@@ -4,16 +4,18 @@ the whole name, a rule applies when any of the user's groups matches, nothing ma
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
 from typing import Any
 
 import jsonschema
+import msgspec
 import pytest
 
 from governance.trino.config import TrinoSettings, load_trino_settings
-from governance.trino.rules import RulesBuilder, exact
+from governance.trino.rules import ProductAccess, RulesBuilder, exact
 from tests.governance.iceberg.mesh_fixture import BuiltMesh
 from tests.governance.trino import FIXTURE_TRINO
 from tests.governance.trino.rules_semantics import first, table_access
@@ -106,6 +108,26 @@ def test_owning_another_product_in_the_schema_grants_nothing_on_this_one(
     # ...but not fct_shipments, which it is not granted at all.
     assert table_access(rules, "sam", {"shipping-team"}, "shipping.gold.fct_shipments") == (set(), set())
     assert table_access(rules, "x", {"other-team"}, "shipping.gold.fct_shipments")[0] == {"SELECT"}
+
+
+def test_a_pii_column_declared_in_mixed_case_is_hidden_under_the_name_trino_gives_it(
+    mesh: BuiltMesh, trino: TrinoSettings
+) -> None:
+    """Trino names every column in lower case (its identifiers are case-insensitive; the Iceberg connector
+    lower-cases `Recipient_Email`) and compares a rule's column names as written: on Trino 476 a rule
+    hiding `Recipient_Email` hides nothing, the reader sees `recipient_email` in clear. The matrix says
+    withheld (governance.access), so the rule must name the column as Trino does."""
+    domain = mesh.mesh.domains["shipping"]
+    model = next(m for m in domain.products if m.name == "fct_shipments")
+    columns = {
+        (name := "Recipient_Email" if key == "recipient_email" else key): msgspec.structs.replace(
+            c, name=name
+        )
+        for key, c in model.columns.items()
+    }
+    access = ProductAccess.of(dataclasses.replace(model, columns=columns), domain, trino)
+    hidden = {c["name"] for rule in access.table_rules() for c in rule.get("columns", [])}
+    assert hidden == {"recipient_email"}
 
 
 def test_products_without_pii_hide_nothing_and_databricks_products_are_read_only(
