@@ -71,7 +71,9 @@ class ProductAccess:
             str(owner) if owner else None,
             sorted(set(access.readers) - ({owner} if owner else set())),
             [g for g in access.cleared if g != owner],
-            access.withheld_columns,
+            # Named as Trino names columns, in lower case: a rule's column name is compared as written
+            # (Trino 476), so `Email` would hide nothing from a reader who sees `email`.
+            [column.lower() for column in access.withheld_columns],
         )
 
     def table_rules(self) -> list[dict[str, Any]]:

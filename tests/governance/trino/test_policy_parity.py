@@ -95,7 +95,7 @@ def assert_rules_follow_the_matrix(
             hidden = {c["name"] for c in rule.get("columns", []) if not c.get("allow", True)}  # type: ignore[attr-defined]
             assert ("SELECT" in privileges) == principal.reads, (product.name, principal.name, rule)
             if principal.reads:
-                withheld = set(principal.columns_with(Grant.WITHHELD))
+                withheld = {c.lower() for c in principal.columns_with(Grant.WITHHELD)}  # Trino's names
                 assert hidden == withheld, (product.name, principal.name)
             checked += 1
         # A group the product does not list reads nothing of it.
