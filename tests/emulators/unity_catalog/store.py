@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
@@ -45,7 +46,7 @@ _VIEWS = """
 CREATE OR REPLACE VIEW is_catalogs AS SELECT catalog_name, catalog_owner, comment FROM catalogs;
 CREATE OR REPLACE VIEW is_schemata AS SELECT catalog_name, schema_name, schema_owner, comment FROM schemata;
 CREATE OR REPLACE VIEW is_tables AS SELECT table_catalog, table_schema, table_name, table_type, table_owner,
-  comment FROM t_tables;
+  comment, CAST(last_altered AS TIMESTAMP) AS last_altered FROM t_tables;
 CREATE OR REPLACE VIEW is_columns AS SELECT table_catalog, table_schema, table_name, column_name,
   ordinal_position, data_type, data_type AS full_data_type, 'YES' AS is_nullable, comment FROM t_columns;
 CREATE OR REPLACE VIEW is_table_tags AS SELECT * FROM t_table_tags;
@@ -123,7 +124,8 @@ _VISIBILITY_COLUMNS = {
 _BASE_COLUMNS = {
     "catalogs": ("catalog_name", "catalog_owner", "comment"),
     "schemata": ("catalog_name", "schema_name", "schema_owner", "comment"),
-    "t_tables": ("table_catalog", "table_schema", "table_name", "table_type", "table_owner", "comment"),
+    "t_tables": ("table_catalog", "table_schema", "table_name", "table_type", "table_owner", "comment",
+                 "last_altered"),
     "t_columns": ("table_catalog", "table_schema", "table_name", "column_name", "ordinal_position",
                   "data_type", "comment"),
     "t_table_tags": ("catalog_name", "schema_name", "table_name", "tag_name", "tag_value"),
@@ -172,6 +174,10 @@ class TableEntry:
     tags: dict[str, str] = field(default_factory=dict)
     column_tags: dict[str, dict[str, str]] = field(default_factory=dict)
     masks: dict[str, str] = field(default_factory=dict)  # column -> mask function full name
+    # information_schema.tables LAST_ALTERED, "Timestamp when the relation definition was last altered in
+    # any way" (https://docs.databricks.com/aws/en/sql/language-manual/information-schema/tables): set by
+    # CREATE [OR REPLACE] and by every statement that alters the table (comments, tags), in UTC.
+    last_altered: datetime = field(default_factory=lambda: datetime.now(UTC))
     rows: list[dict[str, Any]] = field(default_factory=list)  # the data, for SELECT through the masks
 
 
@@ -552,6 +558,7 @@ class Metastore:
         needed = "APPLY_TAG" if s.kind in ("set_tags", "unset_tags") else "MODIFY"
         self.require_on_table(key, needed)
         self._dirty = True
+        entry.last_altered = datetime.now(UTC)
         if s.kind == "comment_table":
             entry.comment = s.comments[""]
         elif s.kind == "column_comments":
@@ -686,6 +693,7 @@ class Metastore:
                 entry.masks[column] = function.lower()
             if rows is not None:
                 entry.rows = rows
+            entry.last_altered = datetime.now(UTC)
             self._dirty = True
 
     def _masked_rows(self, ident: Identity, key: tuple[str, str, str]) -> pa.Table:
@@ -758,7 +766,8 @@ class Metastore:
         rows["catalogs"] = [(c, o, None) for c, o in self.catalogs.items()]
         rows["schemata"] = [(c, s, o, None) for (c, s), o in self.schemas.items()]
         for (c, s, t), e in self.tables.items():
-            rows["t_tables"].append((c, s, t, "MANAGED", e.owner, e.comment))
+            altered = e.last_altered.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+            rows["t_tables"].append((c, s, t, "MANAGED", e.owner, e.comment, altered))
             rows["t_columns"].extend(
                 (c, s, t, n, v["position"], v["type"], v["comment"]) for n, v in e.columns.items()
             )
