@@ -31,6 +31,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="write one message per owning group with a root cause: DIR/<group>.json "
                              "(webhook payload) and DIR/annotations.txt (GitHub annotations)")  # fmt: skip
     parser.add_argument("--at", metavar="TIME", help="judge freshness as of this UTC time (default now)")
+    parser.add_argument("--refresh", choices=["unity"],
+                        help="first record each Databricks product's freshness from Unity Catalog "
+                             "(information_schema LAST_ALTERED; the workspace as for mesh sync)")  # fmt: skip
     parser.set_defaults(run=run)
 
 
@@ -143,6 +146,10 @@ def write_notifications(report: HealthReport, folder: Path) -> int:
 def run(args: argparse.Namespace) -> int:
     at = parse_time(args.at)
     root = find_root()
+    if args.refresh == "unity":
+        from governance.health.unity import refresh
+
+        refresh(root, data_dir(root), lambda line: print(f"warning: {line}", file=sys.stderr))
     store = open_store(root, data_dir(root), create=False)
     try:
         report = report_from_store(store, at)

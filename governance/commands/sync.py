@@ -15,11 +15,11 @@ from rich.console import Console
 
 from governance.commands.plan import add_common_arguments, connect, governed, missing_exit, show
 from governance.errors import ExitCode, MeshError
-from governance.project import find_root
+from governance.project import data_dir, find_root
 from governance.settings import settings_file
 from governance.unity.client import UnityClient
 from governance.unity.config import UnityConfig
-from governance.unity.pipeline import apply_plan, compute_plan, load_inputs
+from governance.unity.pipeline import Inputs, apply_plan, compute_plan, load_inputs
 from governance.unity.plan import Plan, check_reviewed
 from governance.unity.render import render_result
 
@@ -45,7 +45,23 @@ def _reviewed_plan(args: argparse.Namespace) -> tuple[Plan, UnityClient, UnityCo
     client = connect(inputs)
     check_reviewed(plan, compute_plan(client, inputs, plan.prune), args.plan_file)
     governed(inputs)
+    _record_health(inputs, client)
     return plan, client, inputs.config
+
+
+def _record_health(inputs: Inputs, client: UnityClient) -> None:
+    """Each product's freshness from its table's LAST_ALTERED (governance.health.unity), read before the
+    sync writes: its comments and tags alter the tables too. Never fails the sync: a warning at most."""
+    from governance.health.unity import record_unity
+
+    if inputs.mesh is not None:
+        root = Path(inputs.mesh.root)
+        record_unity(
+            inputs.mesh,
+            client,
+            data=data_dir(root),
+            warn=lambda line: print(f"warning: {line}", file=sys.stderr),
+        )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
         client = connect(inputs)
         plan, config = compute_plan(client, inputs, args.prune), inputs.config
         governed(inputs)
+        if args.apply:
+            _record_health(inputs, client)
     show(plan, args)
     if not args.apply:
         return int(missing_exit(plan, args))
