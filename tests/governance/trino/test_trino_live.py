@@ -8,6 +8,7 @@ Trino is a failure, elsewhere a skip naming `make trino`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import re
 import subprocess
@@ -74,10 +75,11 @@ def settings() -> TrinoSettings:
     return load_trino_settings()
 
 
-@pytest.fixture(scope="module")
-def published(server: TrinoServer, catalog_uri: str, mesh: MeshModel) -> CatalogSettings:
-    """`mesh publish` of the built mesh into the catalog database and warehouse Trino reads."""
-    env = {**os.environ, "MESH_CATALOG_URI": catalog_uri, "MESH_WAREHOUSE": server.warehouse}
+@functools.cache
+def publish(catalog_uri: str, warehouse: str) -> str:
+    """`mesh publish` of the built mesh into the catalog database and warehouse Trino reads: once per test
+    run (the modules that import the fixtures below read the same tables); its output."""
+    env = {**os.environ, "MESH_CATALOG_URI": catalog_uri, "MESH_WAREHOUSE": warehouse}
     done = subprocess.run(
         [sys.executable, "-m", "governance", "publish"],
         check=False,
@@ -87,6 +89,12 @@ def published(server: TrinoServer, catalog_uri: str, mesh: MeshModel) -> Catalog
         text=True,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def published(server: TrinoServer, catalog_uri: str, mesh: MeshModel) -> CatalogSettings:
+    publish(catalog_uri, server.warehouse)
     assert external_domains(mesh), "the mesh has no external domain: nothing reaches Trino's JDBC catalog"
     return dataclasses.replace(load_catalog_settings(REPO), uri=catalog_uri, warehouse=server.warehouse)
 
