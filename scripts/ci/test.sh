@@ -6,7 +6,11 @@
 #
 # Lanes (pytest markers, tests/lanes.py): lint, build (the repository's mesh at CI_SCALE on DuckDB), sql
 # (sqlfluff), pytest (unit, dbt, postgres, browser: both cores), trino (a real Trino 476 and the Iceberg
-# REST catalog servers, started in the background while pytest runs), spark (the mesh built by dbt-spark on Delta, then the Spark tests).
+# REST catalog servers, started in the background while pytest runs), spark (the mesh built by dbt-spark on
+# Delta in a throw-away copy, then the Spark tests).
+# Lanes that each keep about one core busy run side by side: lint beside build + sql, and spark beside
+# trino (the Spark build runs in a copy, so the working tree's target/ keeps the DuckDB manifests the
+# other lanes read). A lane run beside another prints its log when it ends.
 # MESH_TEST_STRICT=1: a skipped test fails the run (Databricks `live` tests excepted, and named).
 # Every lane runs even when an earlier one failed, so one run shows every failure; the exit status is 1
 # when any lane failed.
@@ -47,6 +51,37 @@ lane() {
   return "$status"
 }
 
+# lane_beside NAME COMMAND...: start a lane in the background, its output in $LOGS/NAME.log; lane_join
+# NAME waits for it, prints that log and records its line in the summary.
+declare -A BESIDE_PIDS=()
+lane_beside() {
+  local name="$1"
+  shift
+  mkdir -p "$LOGS"
+  (
+    started="$(date +%s)"
+    "$@"
+    status=$?
+    echo "$status $(($(date +%s) - started))" >"$LOGS/$name.result"
+  ) >"$LOGS/$name.log" 2>&1 &
+  BESIDE_PIDS[$name]=$!
+}
+
+lane_join() {
+  local name="$1" status took
+  wait "${BESIDE_PIDS[$name]}"
+  unset "BESIDE_PIDS[$name]"
+  echo "=== $name (ran beside the lanes above; its log: $LOGS/$name.log)" >&2
+  cat "$LOGS/$name.log" >&2
+  read -r status took <"$LOGS/$name.result" 2>/dev/null || { status=1; took=0; }
+  if ((status == 0)); then
+    SUMMARY+=("$(printf '%-8s ok      %4d s  (beside)' "$name" "$took")")
+  else
+    SUMMARY+=("$(printf '%-8s FAILED  %4d s  (beside, exit %d)' "$name" "$took" "$status")")
+    FAILED=1
+  fi
+}
+
 # --- services ------------------------------------------------------------------------------------------
 PG_STARTED_HERE=0
 TRINO_PID=""
@@ -65,6 +100,8 @@ start_services() {
 }
 
 stop_services() {
+  local pid
+  for pid in "${BESIDE_PIDS[@]}"; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null; done
   [[ -n "$TRINO_PID" ]] && kill "$TRINO_PID" 2>/dev/null
   bash scripts/ci/trino.sh stop || true
   bash scripts/ci/iceberg_rest.sh stop || true
@@ -109,9 +146,20 @@ pytest_trino() {
   wait_for_trino && "$BIN/pytest" -m trino --durations=5
 }
 
+# The whole mesh on Spark in a throw-away copy of the projects (tests/domains/mesh_copy.py) reading the
+# working tree's raw data, then the Spark tests (each builds its own copy); the copy is removed when the
+# lane passes and kept for a look when it fails.
 spark_lane() {
-  rm -rf "${MESH_DATA_DIR:-$ROOT/data}/spark"
-  bash scripts/ci/jvm_deps.sh spark && "$BIN/mesh" build --target spark && "$BIN/pytest" -m spark --durations=5
+  local copy status
+  copy="$(mktemp -d "${TMPDIR:-/tmp}/mesh-spark.XXXXXX")" || return 1
+  "$BIN/python" -c 'import sys, pathlib; from tests.domains.mesh_copy import copy_mesh; copy_mesh(pathlib.Path(sys.argv[1]))' "$copy" &&
+    mkdir -p "$copy/data" && ln -s "${MESH_DATA_DIR:-$ROOT/data}/raw" "$copy/data/raw" &&
+    bash scripts/ci/jvm_deps.sh spark &&
+    MESH_DATA_DIR="$copy/data" "$BIN/mesh" --root "$copy" build --target spark &&
+    "$BIN/pytest" -m spark -p no:cacheprovider --basetemp "$copy/pytest" --durations=5
+  status=$?
+  if ((status == 0)); then rm -rf "$copy"; else say "spark: the copy is kept in $copy"; fi
+  return "$status"
 }
 
 summary() {
@@ -128,13 +176,15 @@ fi
 
 trap stop_services EXIT
 lane services start_services || { summary; exit 1; }
-lane lint lint_python
+lane_beside lint lint_python
 lane build build_mesh
 build_ok=$?
 ((build_ok == 0)) && start_trino_in_background
 lane sql make --no-print-directory lint-sql
+lane_join lint
 lane pytest pytest_main
+((build_ok == 0)) && lane_beside spark spark_lane
 if ((build_ok == 0)); then lane trino pytest_trino; fi
-lane spark spark_lane
+((build_ok == 0)) && lane_join spark
 summary
 exit "$FAILED"
