@@ -22,7 +22,7 @@ from decimal import Decimal
 import orjson
 import pytest
 
-from governance.access import Grant, access_matrix
+from governance.access import AccessPolicy, Grant, access_matrix
 from governance.access import ProductAccess as MatrixRow
 from governance.cli import main
 from governance.engines.base import EngineError
@@ -147,8 +147,9 @@ def served(server: TrinoServer, settings: TrinoSettings, mesh: MeshModel) -> lis
 # --- the access matrix on Trino ----------------------------------------------------------------------------
 # One table of cases, derived from governance.access for every product Trino serves (the external domains'
 # published to the JDBC catalogs, the Databricks domains' through the REST catalogs), every principal the
-# matrix names (a user in no group too) and every column: per (principal, product) one query as a member of
-# that group (SELECT * with the row count), and one naming the withheld columns.
+# matrix names (share recipients and a user in no group too) and every column: per (principal, product) one
+# query as a member of that group (SELECT * with the row count: its columns are the column list Trino gives
+# the principal, as information_schema does) and one naming the withheld columns.
 
 COUNT = "mesh_access_rows"  # the row count, a column of the one query
 # How Trino 476 refuses a read: a table the user may read nothing of is "not found or not allowed" (it
@@ -156,18 +157,23 @@ COUNT = "mesh_access_rows"  # the row count, a column of the one query
 REFUSED = re.compile(r"Access Denied|Relation not found or not allowed")
 
 
+def central_policy() -> AccessPolicy:
+    return load_config(REPO, settings_file("unity", REPO)).access_policy()
+
+
 def trino_matrix(mesh: MeshModel) -> list[MatrixRow]:
     """The matrix `mesh trino-config` enforces: the repository's central policy (unity.yml), share
-    recipients left out (they read through Delta Sharing, never as Trino users)."""
-    policy = load_config(REPO, settings_file("unity", REPO)).access_policy()
-    return access_matrix(mesh, dataclasses.replace(policy, shares={}))
+    recipients left out (they read through Delta Sharing, never as Trino users: on Trino they read
+    nothing)."""
+    return access_matrix(mesh, dataclasses.replace(central_policy(), shares={}))
 
 
-def trino_user(settings: TrinoSettings, principal: str) -> str:
-    """A member of the group and of no other, so what it reads is the group's access alone."""
-    if principal == NOBODY:
-        return NOBODY
+def trino_user(settings: TrinoSettings, principal: str, reads: bool) -> str:
+    """A member of the group and of no other, so what it reads is the group's access alone; a principal
+    that reads nothing on Trino and has no members there (a share recipient): a user of its name."""
     members = settings.groups.get(principal)
+    if not members and not reads:
+        return principal
     assert members, f"group {principal} has no members in governance/trino.yml: no Trino user to test it"
     only = [m for m in members if sum(m in users for users in settings.groups.values()) == 1]
     return (only or members)[0]
@@ -235,11 +241,14 @@ def test_trino_enforces_the_access_matrix_for_every_principal_product_and_column
     cases = [case(embedded, trino_table(a.model, domains[a.model.project], settings), a) for a in matrix]
     catalogs = {c.table.catalog for c in cases}
     assert catalogs >= {*served, *(d.name for d in external_domains(mesh))}, catalogs
-    principals = [*sorted({p.name for access in matrix for p in access.principals}), NOBODY]
+    # Every principal of `mesh access` (share recipients included) and a user in no group.
+    everyone = access_matrix(mesh, central_policy())
+    principals = [*sorted({p.name for access in everyone for p in access.principals}), NOBODY]
 
     def as_principal(principal: str) -> list[str]:
         """One connection, one query per product (two when a column is withheld)."""
-        engine = server.engine(settings, trino_user(settings, principal))
+        reads = any(one.access.principal(principal).reads for one in cases)
+        engine = server.engine(settings, trino_user(settings, principal, reads))
         try:
             wrong = [line for one in cases for line in check(engine, one, principal)]
             if principal == NOBODY:  # a user in no group does not even see the mesh's catalogs
