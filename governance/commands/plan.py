@@ -8,16 +8,18 @@ from pathlib import Path
 
 from rich.console import Console
 
-from governance.commands.doctor import preflight
 from governance.coverage import describe
 from governance.errors import ExitCode, MeshError
 from governance.options import renamed
 from governance.project import find_root
 from governance.settings import settings_file
 from governance.unity.client import UnityClient
-from governance.unity.pipeline import Inputs, compute_plan, load_inputs
+from governance.unity.doctor import Report, diagnose
+from governance.unity.pipeline import Inputs, compute_plan, connect, load_inputs
 from governance.unity.plan import Plan
-from governance.unity.render import render_plan
+from governance.unity.render import render_plan, render_report
+
+__all__ = ["add_common_arguments", "connect", "governed", "missing_exit", "show"]  # shared with mesh sync
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,11 +49,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(run=run)
 
 
-def connect(inputs: Inputs) -> UnityClient:
-    config = inputs.config
-    return UnityClient.connect(config.resolve_warehouse_id(), retries=config.retries)
-
-
 def write_plan(path: Path, plan: Plan) -> None:
     from governance.files import write_atomic
 
@@ -76,6 +73,14 @@ def missing_exit(plan: Plan, args: argparse.Namespace) -> ExitCode:
         )
         return ExitCode.FAILED
     return ExitCode.OK
+
+
+def preflight(client: UnityClient, inputs: Inputs, stderr: bool = False) -> Report:
+    """The doctor's checks, shown after a plan (on stderr when stdout carries JSON); the plan itself
+    shows the state's findings."""
+    report = diagnose(client, inputs.desired.state, trino=inputs.config.trino_principal)
+    render_report(report, Console(soft_wrap=False, stderr=stderr))
+    return report
 
 
 def governed(inputs: Inputs) -> None:

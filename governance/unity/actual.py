@@ -73,6 +73,12 @@ def objects_sql(catalog: str, page: Mapping[str, list[str]], containers: bool) -
             f"WHERE catalog_name = {quote_literal(catalog)}",
             "SELECT 'schema' AS kind, schema_name, NULL AS table_name, NULL AS column_name, NULL AS comment, "
             f"schema_owner AS owner FROM {info}.schemata WHERE schema_name IN ({_in_list(page)})",
+            # where the caller may create the mask functions: its own CREATE FUNCTION rows, direct or
+            # inherited from the catalog (information-schema/schema_privileges); owners may anyway
+            "SELECT 'create_function' AS kind, schema_name, NULL AS table_name, NULL AS column_name, "
+            f"NULL AS comment, NULL AS owner FROM {info}.schema_privileges WHERE schema_name IN "
+            f"({_in_list(page)}) AND privilege_type IN ('CREATE FUNCTION', 'ALL PRIVILEGES') "
+            "AND (grantee = current_user() OR is_account_group_member(grantee))",
         ]
     union = " UNION ALL ".join(parts)
     return f"SELECT *, CASE WHEN owner IS NULL THEN NULL ELSE {_OWNED} END AS owned FROM ({union}) AS o"
@@ -108,6 +114,11 @@ def privileges_sql(catalog: str, page: Mapping[str, list[str]], containers: bool
             f"FROM {info}.catalog_privileges WHERE catalog_name = {quote_literal(catalog)} AND {direct}",
             "SELECT 'schema' AS securable, schema_name, NULL AS table_name, grantee, privilege_type "
             f"FROM {info}.schema_privileges WHERE schema_name IN ({_in_list(page)}) AND {direct}",
+            # EXECUTE on the mesh's mask functions (information-schema/routine_privileges)
+            "SELECT 'function' AS securable, routine_schema AS schema_name, routine_name AS table_name, "
+            f"grantee, privilege_type FROM {info}.routine_privileges "
+            f"WHERE routine_schema IN ({_in_list(page)}) "
+            f"AND startswith(routine_name, {quote_literal(masks.PREFIX)}) AND {direct}",
         ]
     return " UNION ALL ".join(parts)
 
@@ -147,6 +158,7 @@ class _Catalog:
     owned_tables: set[str] = field(default_factory=set)
     owned_containers: set[str] = field(default_factory=set)  # "catalog" or "catalog.schema"
     functions: dict[str, MaskFunction] = field(default_factory=dict)
+    may_create_functions: set[str] = field(default_factory=set)  # catalog.schema
     exists: bool = True
 
 
@@ -196,6 +208,9 @@ def _objects(catalog: _Catalog, rows: list[Row]) -> None:
             if owned:
                 catalog.owned_containers.add(catalog.name)
             continue
+        if row["kind"] == "create_function":
+            catalog.may_create_functions.add(f"{catalog.name}.{row['schema_name']}".lower())
+            continue
         if row["kind"] == "schema":
             if owned:
                 catalog.owned_containers.add(f"{catalog.name}.{row['schema_name']}")
@@ -204,7 +219,7 @@ def _objects(catalog: _Catalog, rows: list[Row]) -> None:
             name = f"{catalog.name}.{row['schema_name']}.{row['table_name']}".lower()
             data_type = (row["column_name"] or "").upper()
             catalog.functions[name] = MaskFunction(
-                name, data_type, (row["comment"] or "").strip(), row["owner"]
+                name, data_type, (row["comment"] or "").strip(), row["owner"], owned
             )
             continue
         full = f"{catalog.name}.{row['schema_name']}.{row['table_name']}"
@@ -256,11 +271,19 @@ def _rest_grants(client: UnityClient, securable: str, name: str, raw: RawGrants,
     raw[(securable, name)] = {p: set(v) for p, v in held.items()}
 
 
+# tables.exists of a table whose catalog or schema is absent may answer 404 rather than `false`
+# (https://docs.databricks.com/api/workspace/tables/exists does not say): the parent's absence is the table's.
+_ABSENT = frozenset({"CATALOG_DOES_NOT_EXIST", "SCHEMA_DOES_NOT_EXIST", "TABLE_DOES_NOT_EXIST"})
+
+
 def _absent_or_hidden(client: UnityClient, name: str, state: UnityState) -> None:
     try:
         if client.table_exists(name):
             state.invisible.add(name)  # exists, yet information_schema does not show it to us
-    except (PermissionDenied, NotFound):
+    except NotFound as error:
+        if error.error_code not in _ABSENT:
+            state.invisible.add(name)
+    except PermissionDenied:
         state.invisible.add(name)
 
 
@@ -314,12 +337,20 @@ def read_actual(
             rest += [("catalog", name)] if name not in catalog.owned_containers else []
             rest += [("schema", s) for s in sorted(schemas - catalog.owned_containers)]
             rest += [("table", t) for t in sorted(set(catalog.tables) - catalog.owned_tables)]
+            # functions another principal owns (a build's pre-hook): their grants, as for tables
+            rest += [("function", f) for f, fn in sorted(catalog.functions.items()) if not fn.owned]
         jobs = [pool.submit(_rest_grants, client, securable, n, raw, state) for securable, n in rest]
         for job in jobs:
             job.result()
-        for catalog in catalogs.values():
+        for name, catalog in catalogs.items():
             state.tables.update(catalog.tables)
             state.functions.update(catalog.functions)
+            owned = catalog.owned_containers
+            state.may_create_functions |= catalog.may_create_functions | {
+                f"{name}.{key.split('.')[0]}"
+                for key in by_catalog[name]
+                if name in owned or f"{name}.{key.split('.')[0]}" in owned
+            }
         unseen = sorted(set(sizes) - set(state.tables))
         for job in [pool.submit(_absent_or_hidden, client, name, state) for name in unseen]:
             job.result()
@@ -358,6 +389,8 @@ def _settle_grants(state: UnityState, raw: RawGrants, by_catalog: Mapping[str, M
             state.catalog_grants[name] = frozen
         elif securable == "schema":
             state.schema_grants[name] = frozen
+        elif securable == "function":
+            state.function_grants[name.lower()] = frozen
         elif name in state.tables:
             state.tables[name].grants = frozen
 

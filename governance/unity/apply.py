@@ -34,6 +34,7 @@ SHARE_BATCH = 100  # Delta Sharing accepts at most 100 data-object updates per c
 # plan grants SELECT never reads a PII column unmasked; then shares, and owner changes last.
 PHASES = (
     frozenset({"function"}),
+    frozenset({"function_grants"}),  # EXECUTE on the masks, which SET MASK and a rebuild's MASK f need
     frozenset({"metadata"}),
     frozenset({"grants"}),
     frozenset({"share"}),
@@ -85,6 +86,7 @@ class Applier:
         handler: Callable[[list[Change]], None] = {
             "metadata": self._metadata,
             "function": self._function,
+            "function_grants": self._grants,
             "grants": self._grants,
             "owner": self._owner,
             "share": self._share,

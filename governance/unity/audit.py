@@ -150,6 +150,9 @@ def effect_present(entry: dict[str, Any], state: UnityState) -> bool | None:
             objects = effect["objects"]
             return set(objects["add"]) <= share.objects and not set(objects["remove"]) & share.objects
         return _grants_hold(share.recipients, effect.get("grants", {}))
+    if securable == "function" and "grants" in effect:
+        held = state.function_grants.get(target)
+        return None if held is None else _grants_hold(held, effect["grants"])
     if securable == "function":
         function = state.functions.get(target)
         if function is None:

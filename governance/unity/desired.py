@@ -159,6 +159,12 @@ def _masks(model: Model, config: UnityConfig, table: TableState, state: UnitySta
     for column, function in product_masks(model, config).items():
         state.functions[function.full_name] = function
         table.masks[column] = function.full_name
+        # `MASK f` takes EXECUTE on f from whoever declares it: the build (dbt-databricks' column_mask in
+        # CREATE OR REPLACE TABLE) runs as a member of the table's owner group. Readers need none: the
+        # mask is applied as each row is fetched. https://docs.databricks.com/aws/data-governance/unity-catalog/filters-and-masks/manually-apply
+        if table.owner:
+            held = state.function_grants.setdefault(function.full_name, {})
+            held[table.owner] = frozenset({"EXECUTE"})
 
 
 def _alias(share: ShareState, table: str, model: Model) -> None:

@@ -10,16 +10,19 @@ from databricks.sdk.errors.base import DatabricksError
 from databricks.sdk.errors.platform import PermissionDenied, Unauthenticated
 
 from governance.errors import ExitCode, MeshError
+from governance.findings import Finding, Severity
 from governance.loader import load_mesh
-from governance.model import MeshModel
+from governance.model import Location, MeshModel
 from governance.unity.actual import read_actual
 from governance.unity.apply import Applier, ApplyResult
 from governance.unity.audit import AuditLog
 from governance.unity.client import StatementError, UnityClient, describe_error
 from governance.unity.config import UnityConfig, load_config
 from governance.unity.desired import DesiredState, build_desired, synced_products
+from governance.unity.doctor import Problem, Report, diagnose
 from governance.unity.ownership import check_ownership
 from governance.unity.plan import Plan, diff
+from governance.unity.sql import quote_ident
 from governance.unity.state import UnityState
 
 
@@ -35,6 +38,34 @@ def load_inputs(root: Path, config_path: Path | None = None) -> Inputs:
     mesh = load_mesh(root)
     check_ownership(mesh, synced_products(mesh))  # never another domain's catalog, whatever dbt says
     return Inputs(config, build_desired(mesh, config), mesh)
+
+
+def connect(inputs: Inputs) -> UnityClient:
+    """The one place that builds the client from the config (plan, sync and doctor share it)."""
+    config = inputs.config
+    return UnityClient.connect(config.resolve_warehouse_id(), retries=config.retries)
+
+
+def doctor_report(client: UnityClient, inputs: Inputs) -> Report:
+    """`mesh doctor`: the preflight checks, then what the state shows that a grant cannot fix by itself:
+    SELECT inherited into a restricted product (UNITY004), one line each with its REVOKE and GRANTs."""
+    report = diagnose(client, inputs.desired.state, trino=inputs.config.trino_principal)
+    if not report.principal or not report.warehouse:
+        return report  # no connection or no warehouse: reported already, nothing more can be read
+    try:
+        plan = compute_plan(client, inputs, prune=False)
+    except MeshError as error:
+        report.problems.append(Problem("Unity Catalog state", f"could not be read ({error})"))
+        return report
+    for finding in plan.findings:
+        if finding.code != "UNITY004":
+            continue
+        message, _, fix = finding.message.partition("; fix: ")
+        statements, _, note = fix.partition(" (")
+        report.problems.append(
+            Problem(f"table {finding.location.path}", f"{message} ({note}", statements or None)
+        )
+    return report
 
 
 def read_state(
@@ -59,7 +90,7 @@ def read_state(
 def compute_plan(client: UnityClient, inputs: Inputs, prune: bool) -> Plan:
     desired = inputs.desired.state
     actual = read_state(client, desired.tables, desired.shares, inputs.config.concurrency)
-    with_owners = with_share_owner_access(client, desired, actual)
+    with_owners = with_own_execute(client.principal, with_share_owner_access(client, desired, actual), actual)
     plan = diff(with_owners, actual, inputs.config, prune, inputs.desired.findings)
     # The sync principal's own catalog-wide rights (README) reach restricted products by design.
     me = f"principal:{client.principal}"
@@ -77,7 +108,46 @@ def compute_plan(client: UnityClient, inputs: Inputs, prune: bool) -> Plan:
         for c in plan.changes
         if c.kind != "grants" or any(d["add"] or d["remove"] for d in c.after.values())
     ]
+    hold_masks_without_functions(plan, actual, client.principal)
     return note_what_cannot_be_seen(plan, actual)
+
+
+def hold_masks_without_functions(plan: Plan, actual: UnityState, principal: str) -> None:
+    """A mask function the sync principal may not create (no CREATE FUNCTION on the schema:
+    https://docs.databricks.com/aws/en/sql/language-manual/sql-ref-syntax-ddl-create-sql-function) is one
+    finding per schema, and nothing of it is written half-way: the functions, the masks that need them
+    and the grants on those tables wait (a reader granted now would read the PII unmasked)."""
+    creating = {
+        c.target
+        for c in plan.changes
+        if c.kind == "function" and c.target.rsplit(".", 1)[0].lower() not in actual.may_create_functions
+    }
+    if not creating:
+        return
+    waiting = {c.target for c in plan.changes if c.kind == "mask" and c.after["function"] in creating}
+    for schema in sorted({f.rsplit(".", 1)[0] for f in creating}):
+        tables = sorted(t for t in waiting if t.lower().startswith(schema + "."))
+        catalog, name = schema.split(".")
+        plan.findings.append(
+            Finding(
+                code="UNITY005",
+                severity=Severity.ERROR,
+                message=(
+                    f"schema {schema}: the sync principal {principal} may not create the PII mask functions "
+                    f"(no CREATE FUNCTION), so the masks and grants of {', '.join(tables) or 'its products'} "
+                    f"wait; fix: GRANT CREATE FUNCTION ON SCHEMA {quote_ident(catalog)}.{quote_ident(name)} "
+                    f"TO {quote_ident(principal)}"
+                ),
+                domain=next((c.domain for c in plan.changes if c.target in creating), ""),
+                owner=None,
+                location=Location(f"schema {schema}"),
+            )
+        )
+    plan.changes[:] = [
+        c
+        for c in plan.changes
+        if c.target not in creating and not (c.target in waiting and c.kind in ("mask", "grants"))
+    ]
 
 
 def with_share_owner_access(client: UnityClient, desired: UnityState, actual: UnityState) -> UnityState:
@@ -114,6 +184,17 @@ def with_share_owner_access(client: UnityClient, desired: UnityState, actual: Un
                     held[owner] = held.get(owner, frozenset()) | {"USE_SCHEMA"}
             tables[table] = replace(want, grants=grants)
     return replace(desired, tables=tables, catalog_grants=catalogs, schema_grants=schemas)
+
+
+def with_own_execute(principal: str, desired: UnityState, actual: UnityState) -> UnityState:
+    """SET MASK takes EXECUTE on the function (filters-and-masks/manually-apply): a mesh function another
+    principal created (the build's pre-hook on a first deploy) is granted to the sync principal too."""
+    grants = {name: dict(held) for name, held in desired.function_grants.items()}
+    for name in desired.functions:
+        have = actual.functions.get(name)
+        if have is not None and not have.owned:
+            grants.setdefault(name, {})[principal] = frozenset({"EXECUTE"})
+    return replace(desired, function_grants=grants)
 
 
 def note_what_cannot_be_seen(plan: Plan, actual: UnityState) -> Plan:

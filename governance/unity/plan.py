@@ -20,12 +20,18 @@ from governance.findings import Finding, Severity
 from governance.model import Location
 from governance.unity.config import UnityConfig
 from governance.unity.masks import is_mesh_function
-from governance.unity.sql import quote_ident
+from governance.unity.sql import quote_ident, quote_name
 from governance.unity.state import Grants, TableState, Tags, UnityState
 
 PLAN_VERSION = 1
 # On catalogs and schemas the sync owns only the access privileges it grants to readers.
-CONTAINER_PRIVILEGES = {"catalog": frozenset({"USE_CATALOG"}), "schema": frozenset({"USE_SCHEMA"})}
+# On catalogs and schemas the sync owns only the access privileges it grants to readers; on its mask
+# functions only EXECUTE.
+CONTAINER_PRIVILEGES = {
+    "catalog": frozenset({"USE_CATALOG"}),
+    "schema": frozenset({"USE_SCHEMA"}),
+    "function": frozenset({"EXECUTE"}),
+}
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,8 @@ class Change:
             return ("metadata", self.target)
         if self.kind == "share_owner":
             return ("owner", f"share:{self.target}")
+        if self.kind == "grants" and self.securable == "function":
+            return ("function_grants", f"function:{self.target}")  # EXECUTE before any SET MASK
         if self.kind.startswith("share"):
             return ("share", self.target)
         return (self.kind, f"{self.securable}:{self.target}")
@@ -301,6 +309,7 @@ def _table_changes(
     managed: frozenset[str],
     prune: bool,
     plan: Plan,
+    siblings: list[tuple[TableState, TableState]] = [],  # noqa: B006 (read only)
 ) -> None:
     target, domain = want.full_name, want.domain
     if want.comment is not None and want.comment != have.comment:
@@ -355,7 +364,7 @@ def _table_changes(
         if tag_change:
             plan.changes.append(tag_change)
     _mask_changes(want, have, plan)
-    _inherited_into_restricted(want, have, plan)
+    _inherited_into_restricted(want, have, plan, siblings)
     grant_change, notes = _grant_delta(
         "table", target, domain=domain, desired=want.grants, actual=have.grants, managed=managed, prune=prune
     )
@@ -398,10 +407,37 @@ def _mask_changes(want: TableState, have: TableState, plan: Plan) -> None:
             plan.changes.append(Change("mask", "table", target, domain, current, {"function": None}, stored))
 
 
-def _inherited_into_restricted(want: TableState, have: TableState, plan: Plan) -> None:
+def _keep_other_reads(
+    principal: str,
+    privilege: str,
+    origin: str,
+    want: TableState,
+    siblings: list[tuple[TableState, TableState]],
+) -> list[str]:
+    """GRANT ... ON TABLE for every other product the principal reads through the same inheritance and the
+    sync does not grant it: after the REVOKE it keeps exactly what it had, the restricted product aside."""
+    catalog, schema, _ = want.full_name.lower().split(".")
+    container = catalog if origin == "CATALOG" else f"{catalog}.{schema}"
+    keep = []
+    for other_want, other_have in siblings:
+        name = other_want.full_name
+        if name.lower() == want.full_name.lower() or other_want.restricted:
+            continue
+        if not name.lower().startswith(container + ".") or principal in other_want.grants:
+            continue
+        if (privilege, origin) in other_have.inherited.get(principal, set()):
+            label = privilege.replace("_", " ")
+            keep.append(f"GRANT {label} ON TABLE {quote_name(name)} TO {quote_ident(principal)}")
+    return sorted(keep)
+
+
+def _inherited_into_restricted(
+    want: TableState, have: TableState, plan: Plan, siblings: list[tuple[TableState, TableState]]
+) -> None:
     """SELECT inherited from the schema or catalog reaches every table in it, a restricted product too
     (https://docs.databricks.com/aws/en/data-governance/unity-catalog/manage-privileges/privileges): one
-    finding per principal that is not among the product's readers, with the statements that fix it."""
+    finding per principal that is not among the product's readers, with the statements that fix it: the
+    REVOKE, then a GRANT on each other product it read that way (mesh doctor prints them as one fix)."""
     if not want.restricted:
         return
     catalog, schema, _ = want.full_name.split(".")
@@ -416,15 +452,18 @@ def _inherited_into_restricted(want: TableState, have: TableState, plan: Plan) -
             )
             label = privilege.replace("_", " ")
             where = f"catalog {catalog}" if origin == "CATALOG" else f"schema {catalog}.{schema}"
+            keep = _keep_other_reads(principal, privilege, origin, want, siblings)
+            grants = f"; {'; '.join(keep)}" if keep else ""
             plan.findings.append(
                 Finding(
                     code="UNITY004",
                     severity=Severity.ERROR,
                     message=(
                         f"{want.full_name} is restricted, yet {principal} reads it through {label} "
-                        f"on {where}; fix: REVOKE {label} ON {container} FROM {quote_ident(principal)} "
-                        "(the sync grants SELECT table by table on every product it may read; grant any "
-                        "other table it needs directly)"
+                        f"on {where}; fix: REVOKE {label} ON {container} FROM {quote_ident(principal)}"
+                        f"{grants} "
+                        "(the GRANTs keep what it read there through the same privilege; any table outside "
+                        "the mesh it reads there needs one too)"
                     ),
                     domain=want.domain,
                     owner=want.owner,
@@ -468,6 +507,32 @@ def _function_changes(desired: UnityState, actual: UnityState, plan: Plan) -> No
             )
 
 
+def _function_grant_changes(
+    desired: UnityState, actual: UnityState, plan: Plan, managed: frozenset[str], prune: bool
+) -> None:
+    """EXECUTE on each mesh mask function a present table needs, for the owners of the tables it masks
+    (whoever declares `MASK f` needs EXECUTE on f: filters-and-masks/manually-apply). A function that is
+    not the mesh's (UNITY002) is left alone, its grants too."""
+    needed = {f for n, t in desired.tables.items() if n in actual.tables for f in t.masks.values()}
+    blocked = set(plan.blocked_functions)
+    for name in sorted(needed - blocked):
+        if name in actual.grants_unknown:
+            continue  # reported with the other unreadable grants
+        change, notes = _grant_delta(
+            "function",
+            name,
+            domain=next((c.domain for c in plan.changes if c.target == name), "")
+            or _domain_of(name.rsplit(".", 1)[0], desired.tables.values()),
+            desired=desired.function_grants.get(name, {}),
+            actual=actual.function_grants.get(name, {}),
+            managed=managed,
+            prune=prune,
+        )
+        plan.drift.extend(notes)
+        if change:
+            plan.changes.append(change)
+
+
 def _domain_of(name: str, tables: Iterable[TableState]) -> str:
     return next((t.domain for t in tables if t.full_name.startswith(name + ".")), "")
 
@@ -490,12 +555,14 @@ def diff(
     managed = config.all_managed_principals()
     for want in desired.tables.values():
         managed |= frozenset(want.grants)
+    _function_grant_changes(desired, actual, plan, managed, prune)
+    siblings = [(w, actual.tables[n]) for n, w in sorted(desired.tables.items()) if n in actual.tables]
     for name, want in sorted(desired.tables.items()):
         have = actual.tables.get(name)
         if have is None:
             plan.missing.append({"domain": want.domain, "product": want.product, "table": name})
             continue
-        _table_changes(want, have, config=config, managed=managed, prune=prune, plan=plan)
+        _table_changes(want, have, config=config, managed=managed, prune=prune, plan=plan, siblings=siblings)
     present = [t for n, t in desired.tables.items() if n in actual.tables]
     containers: list[tuple[str, Mapping[str, Grants], Mapping[str, Grants]]] = [
         ("catalog", desired.catalog_grants, actual.catalog_grants),

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from governance.unity.apply import ApplyResult
+from governance.unity.doctor import Report
 from governance.unity.plan import Change, Plan
 
 _WIDTH = 60
@@ -91,3 +92,19 @@ def render_result(result: ApplyResult, console: Console) -> None:
     console.print(f"applied {result.applied} change(s), {len(result.failures)} object(s) failed")
     for failure in result.failures:
         console.print(Text.assemble(("failed", "red"), f": {failure}"), soft_wrap=True)  # one line each
+
+
+def render_report(report: Report, console: Console) -> None:
+    """One line per fact, one line per problem with its fix; text from the workspace is never markup."""
+    if report.principal:
+        console.print(f"principal: {report.principal}", markup=False, highlight=False)
+    if report.warehouse:
+        console.print(f"warehouse: {report.warehouse}", markup=False, highlight=False)
+    if report.scripting is not None:
+        console.print(f"sql scripting: {'available' if report.scripting else 'off'}", highlight=False)
+    for problem in report.problems:
+        label = "[red]problem[/]" if problem.blocking else "[yellow]warning[/]"
+        console.print(label + ": ", end="")
+        console.print(str(problem), markup=False, highlight=False, soft_wrap=True)
+    if not report.problems:
+        console.print("[green]ok[/]: the sync principal can apply every change the plan may need")

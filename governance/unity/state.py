@@ -39,6 +39,7 @@ class MaskFunction:
     data_type: str
     body: str
     owner: str | None = None
+    owned: bool = False  # actual: the sync principal owns it (directly or through a group)
 
 
 @dataclass
@@ -65,6 +66,11 @@ class UnityState:
     # Mask functions (full name, lower case) -> their definition: desired, the mesh's; actual, the
     # `mesh_mask_` functions of the schemas read. See governance/unity/masks.py.
     functions: dict[str, MaskFunction] = field(default_factory=dict)
+    # Grants on those functions: desired, EXECUTE for the owner of every table each one masks (a rebuild's
+    # `MASK f` takes EXECUTE on f); actual, the direct grants read.
+    function_grants: dict[str, Grants] = field(default_factory=dict)
+    # actual: schemas (catalog.schema, lower case) where the sync principal may create functions
+    may_create_functions: set[str] = field(default_factory=set)
     # What the sync principal cannot see: tables that exist but are hidden from it, and securables
     # whose grants it may not read (neither owner nor MANAGE). Reported, never taken as absent.
     invisible: set[str] = field(default_factory=set)
@@ -100,6 +106,8 @@ class UnityState:
                 for name, s in sorted(self.shares.items())
             },
             "functions": {n: [f.data_type, f.body] for n, f in sorted(self.functions.items())},
+            "function_grants": {k: grants(v) for k, v in sorted(self.function_grants.items())},
+            "may_create_functions": sorted(self.may_create_functions),
             "invisible": sorted(self.invisible),
             "grants_unknown": sorted(self.grants_unknown),
         }

@@ -97,6 +97,9 @@ class UnityCatalogEmulator:
         self.latency = latency
         self.chunk_rows = chunk_rows
         self.pending_polls = 0  # statements stay PENDING for this many polls (a warehouse starting up)
+        # tables.exists of a table whose catalog or schema is absent: "false" ({"table_exists": false}) or
+        # "404" (CATALOG_DOES_NOT_EXIST / SCHEMA_DOES_NOT_EXIST); the Table exists page does not say which.
+        self.exists_missing_parent = "false"
         self.metastore = Metastore(principals, caller="metastore-admin")
         self.metastore.default_identity = Identity("metastore-admin", admin=True)  # out-of-band calls
         self.faults = Faults()
@@ -214,6 +217,14 @@ class UnityCatalogEmulator:
             return 200, {"id": self.warehouse_id, "name": "emulated warehouse", "state": "RUNNING"}
         if match := re.fullmatch(UC + r"/tables/([^/]+)/exists", path):
             # https://docs.databricks.com/api/workspace/tables/exists
+            parts = tuple(unquote(match.group(1)).lower().split("."))
+            if self.exists_missing_parent == "404" and len(parts) == 3:
+                if parts[0] not in m.catalogs:
+                    raise ApiError(404, "CATALOG_DOES_NOT_EXIST", f"Catalog '{parts[0]}' does not exist.")
+                if parts[:2] not in m.schemas:
+                    raise ApiError(
+                        404, "SCHEMA_DOES_NOT_EXIST", f"Schema '{'.'.join(parts[:2])}' does not exist."
+                    )
             try:
                 m.table_info(unquote(match.group(1)))
             except ApiError:

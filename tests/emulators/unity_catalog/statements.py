@@ -120,6 +120,7 @@ class Stmt:
     returns: str = ""
     body: str = ""  # create_function: the expression after RETURN, as written
     replace: bool = False
+    if_not_exists: bool = False
 
 
 class _Parser:
@@ -279,6 +280,8 @@ def _grant(p: _Parser, verb: str, text: str) -> Stmt:
         securable = "schema"
     elif p.kw("CATALOG"):
         securable = "catalog"
+    elif p.kw("FUNCTION"):
+        securable = "function"
     table = p.name()
     p.expect_kw("TO" if verb == "grant" else "FROM")
     principal = p.ident()
@@ -328,6 +331,11 @@ def _create_function(p: _Parser, text: str) -> Stmt:
         p.expect_kw("REPLACE")
         replace = True
     p.expect_kw("FUNCTION")
+    if_not_exists = False
+    if not replace and p.kw("IF"):  # IF NOT EXISTS leaves an existing function alone (same page)
+        p.expect_kw("NOT")
+        p.expect_kw("EXISTS")
+        if_not_exists = True
     name = p.name()
     p.expect_sym("(")
     p.ident()
@@ -343,7 +351,7 @@ def _create_function(p: _Parser, text: str) -> Stmt:
     body = text[_return_offset(text) :].strip()
     return Stmt(
         "create_function", function=name, param_type=param_type, returns=returns, body=body,
-        replace=replace, text=text,
+        replace=replace, if_not_exists=if_not_exists, text=text,
     )  # fmt: skip
 
 

@@ -27,13 +27,19 @@ _SCHEMA = _TABLE | {
     "USE_SCHEMA", "CREATE_TABLE", "CREATE_FUNCTION", "CREATE_VOLUME", "CREATE_MODEL", "EXECUTE",
     "READ_VOLUME", "WRITE_VOLUME", "CREATE_MATERIALIZED_VIEW", "REFRESH", "EXTERNAL_USE_SCHEMA",
 }  # fmt: skip
-APPLICABLE = {"table": _TABLE, "schema": _SCHEMA, "catalog": _SCHEMA | {"USE_CATALOG", "CREATE_SCHEMA"}}
+# Functions take EXECUTE, MANAGE and ALL PRIVILEGES (same privileges page, "EXECUTE").
+APPLICABLE = {
+    "table": _TABLE,
+    "schema": _SCHEMA,
+    "catalog": _SCHEMA | {"USE_CATALOG", "CREATE_SCHEMA"},
+    "function": {"EXECUTE", "MANAGE", "ALL_PRIVILEGES"},
+}
 _INHERITABLE_TO_TABLE = ("SELECT", "MODIFY", "APPLY_TAG", "ALL_PRIVILEGES", "MANAGE", "BROWSE")
 _CATALOG_COLUMN = {
     "tables": "table_catalog", "columns": "table_catalog", "table_privileges": "table_catalog",
     "table_tags": "catalog_name", "column_tags": "catalog_name", "schema_privileges": "catalog_name",
     "catalog_privileges": "catalog_name", "schemata": "catalog_name", "catalogs": "catalog_name",
-    "column_masks": "table_catalog", "routines": "routine_catalog",
+    "column_masks": "table_catalog", "routines": "routine_catalog", "routine_privileges": "routine_catalog",
     "metastore_privileges": "", "recipients": "",  # system.information_schema only
 }  # fmt: skip
 # Tag rules: https://docs.databricks.com/aws/en/database-objects/tags (constraints: at most 50 tags per
@@ -58,6 +64,11 @@ CREATE OR REPLACE VIEW is_recipients AS SELECT * FROM t_recipients;
 CREATE OR REPLACE VIEW is_routines AS SELECT routine_catalog, routine_schema, routine_name, routine_owner,
   'FUNCTION' AS routine_type, data_type, 'SQL' AS routine_body, routine_definition FROM t_routines;
 CREATE OR REPLACE VIEW is_column_tags AS SELECT * FROM t_column_tags;
+CREATE OR REPLACE VIEW is_routine_privileges AS SELECT grantor, principal AS grantee,
+  catalog_name AS specific_catalog, schema_name AS specific_schema, table_name AS specific_name,
+  catalog_name AS routine_catalog, schema_name AS routine_schema, table_name AS routine_name,
+  replace(privilege, '_', ' ') AS privilege_type, 'NO' AS is_grantable, 'NONE' AS inherited_from
+  FROM t_grants WHERE securable_type = 'function';
 CREATE OR REPLACE VIEW is_catalog_privileges AS SELECT grantor, principal AS grantee, catalog_name,
   replace(privilege, '_', ' ') AS privilege_type, 'NO' AS is_grantable, 'NONE' AS inherited_from
   FROM t_grants WHERE securable_type = 'catalog';
@@ -103,6 +114,13 @@ _VISIBLE = {
     "(x.table_catalog, x.table_schema, x.table_name)",
     "routines": "SELECT x.* FROM is_routines x JOIN v_schemas v ON (v.c, v.s) = "
     "(x.routine_catalog, x.routine_schema)",
+    # https://docs.databricks.com/aws/en/sql/language-manual/information-schema/routine_privileges:
+    # every grant on a function to its owner and the owners of its schema and catalog, else the
+    # caller's own (as table_privileges).
+    "routine_privileges": "SELECT x.* FROM is_routine_privileges x JOIN v_schemas v ON (v.c, v.s) = "
+    "(x.routine_catalog, x.routine_schema) JOIN is_routines r ON (r.routine_catalog, r.routine_schema, "
+    "r.routine_name) = (x.routine_catalog, x.routine_schema, x.routine_name) "
+    "WHERE v.f OR r.routine_owner IN (SELECT n FROM v_names) OR x.grantee IN (SELECT n FROM v_names)",
     # https://docs.databricks.com/aws/en/sql/language-manual/information-schema/metastore_privileges
     # (the caller's own rows, through its groups) and .../information-schema/recipients (those it owns,
     # or all of them with USE RECIPIENT).
@@ -280,6 +298,8 @@ class Metastore:
             owners.add(self.schemas.get((parts[0], parts[1]), ""))
         if len(parts) == 3 and parts in self.tables:
             owners.add(self.tables[parts].owner)  # type: ignore[index]
+        if len(parts) == 3 and ".".join(parts) in self.functions:
+            owners.add(self.functions[".".join(parts)].owner)
         return owners - {""}
 
     def require_on_table(self, key: tuple[str, str, str], privilege: str) -> None:
@@ -306,14 +326,15 @@ class Metastore:
             return
         if securable == "table":
             held = self._table_privileges(ident, parts)  # type: ignore[arg-type]
+        elif securable == "function":  # MANAGE on the function, its schema or its catalog
+            held = effective(self._held("function", ".".join(parts)), ident.names)
+            held |= effective(self._held("schema", ".".join(parts[:2])), ident.names)
+            held |= effective(self._held("catalog", parts[0]), ident.names)
         else:
             held = effective(self._held("catalog", parts[0]), ident.names)
             if securable == "schema":
                 held |= effective(self._held("schema", ".".join(parts)), ident.names)
-        if "MANAGE" in held and (
-            securable == "catalog"
-            or self._can_use(ident, parts[0], parts[-1 if securable == "schema" else 1])
-        ):
+        if "MANAGE" in held and (securable == "catalog" or self._can_use(ident, parts[0], parts[1])):
             return
         raise AccessDeniedError(
             f"User {ident.name} does not have MANAGE on {securable.title()} '{full_name}'."
@@ -597,6 +618,8 @@ class Metastore:
             raise SqlError("SCHEMA_NOT_FOUND", f"The schema `{catalog}`.`{schema}` cannot be found.", "42704")
         ident = self.identity
         existing = self.functions.get(full)
+        if existing is not None and s.if_not_exists:
+            return
         if existing is not None:
             if not s.replace:
                 raise SqlError(
@@ -686,11 +709,18 @@ class Metastore:
                 n: {"type": t, "comment": previous.get(n, {}).get("comment"), "position": i}
                 for i, (n, t) in enumerate(columns)
             }
-            entry.masks = {}
+            declared: dict[str, str] = {}
             for column, function in (masks or {}).items():
                 if function.lower() not in self.functions:
                     raise SqlError("ROUTINE_NOT_FOUND", f"The routine `{function}` cannot be found.", "42883")
-                entry.masks[column] = function.lower()
+                # MASK f in a CREATE takes EXECUTE on f (and USE on its schema and catalog):
+                # https://docs.databricks.com/aws/data-governance/unity-catalog/filters-and-masks/manually-apply
+                if not self._can_execute(self.identity, function.lower()):
+                    raise AccessDeniedError(
+                        f"User {self.caller} does not have EXECUTE on Function '{function.lower()}'."
+                    )
+                declared[column] = function.lower()
+            entry.masks = declared
             if rows is not None:
                 entry.rows = rows
             entry.last_altered = datetime.now(UTC)
@@ -857,6 +887,7 @@ class Metastore:
             "catalog": (len(parts) == 1 and parts[0] in self.catalogs, "CATALOG_DOES_NOT_EXIST", "Catalog"),
             "schema": (len(parts) == 2 and parts in self.schemas, "SCHEMA_DOES_NOT_EXIST", "Schema"),
             "table": (len(parts) == 3 and parts in self.tables, "TABLE_DOES_NOT_EXIST", "Table"),
+            "function": (".".join(parts) in self.functions, "FUNCTION_DOES_NOT_EXIST", "Function"),
         }
         if securable not in found:
             raise ApiError(400, "INVALID_PARAMETER_VALUE", f"Unsupported securable type '{securable}'.")

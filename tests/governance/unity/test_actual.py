@@ -124,3 +124,20 @@ def test_names_in_another_case_match_the_lowercase_names_unity_catalog_stores(
     assert any(c.target == "orders.gold.FCT_Orders" for c in plan.changes)
     final, _ = sync(mesh, config, client)
     assert final.changes == []
+
+
+@pytest.mark.parametrize("missing_parent", ["false", "404"])
+def test_a_product_whose_catalog_is_absent_is_missing_not_hidden_whatever_exists_answers(
+    mesh: MeshModel,
+    config: UnityConfig,
+    client: UnityClient,
+    emulator: UnityCatalogEmulator,
+    missing_parent: str,
+) -> None:
+    """tables.exists under an absent catalog: `table_exists: false`, or 404 CATALOG_DOES_NOT_EXIST (the
+    Table exists page does not say which; the emulator answers either). Both mean absent, not hidden."""
+    emulator.exists_missing_parent = missing_parent
+    emulator.metastore.delete_catalog("orders", force=True)
+    plan, _ = sync(mesh, config, client)
+    reasons = {m["table"]: m["reason"] for m in plan.missing if m["table"].startswith("orders.")}
+    assert reasons and set(reasons.values()) == {"does not exist"}, reasons

@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 from governance.cli import main
+from governance.model import MeshModel
+from governance.unity.client import UnityClient
+from governance.unity.config import UnityConfig
 from tests.emulators.unity_catalog import UnityCatalogEmulator
 from tests.governance.unity.conftest import CONFIG
 
@@ -181,3 +184,41 @@ def test_trino_principal_needs_external_use_schema_and_without_one_the_doctor_sa
     emulator.metastore.execute(fix)
     assert main(["doctor", "--platform", "unity", "--config", str(config)]) == 0
     assert "EXTERNAL USE SCHEMA" not in capsys.readouterr().out
+
+
+def test_select_inherited_into_a_restricted_product_is_a_doctor_line_with_its_revoke_and_grants(
+    mesh: MeshModel, config: UnityConfig, client: UnityClient, emulator: UnityCatalogEmulator
+) -> None:
+    """Issue 19: SELECT inherited from a schema reaches a restricted product; mesh doctor names it with
+    the statements that fix it, and running them clears the line."""
+    from governance.unity.desired import build_desired, synced_products
+    from governance.unity.pipeline import Inputs, apply_plan, compute_plan, doctor_report
+
+    emulator.identities[emulator.token] = emulator.principal.__class__(
+        emulator.principal.name, frozenset({"orders-team"})
+    )
+    model = next(m for m in synced_products(mesh) if m.relation == "orders.gold.fct_orders")
+    model.meta = {**model.meta, "classification": "restricted"}
+    inputs = Inputs(config, build_desired(mesh, config))
+    assert not apply_plan(client, compute_plan(client, inputs, False), config, None).failures
+    emulator.metastore.grant("schema", "orders.gold", "finance-analysts", "SELECT")  # out of band
+    report = doctor_report(client, inputs)
+    (line,) = [p for p in report.problems if "finance-analysts" in p.message]
+    assert line.blocking and line.subject == "table orders.gold.fct_orders"
+    assert line.fix is not None
+    statements = line.fix.split("; ")
+    assert statements[0] == "REVOKE SELECT ON SCHEMA `orders`.`gold` FROM `finance-analysts`"
+    # the other products it read through the schema keep it, table by table
+    tables = inputs.desired.state.tables
+    others = {
+        t for t in tables
+        if t.startswith("orders.gold.") and t != model.relation and "finance-analysts" not in tables[t].grants
+    }  # fmt: skip
+    assert others
+    assert {s.split(" ON TABLE ")[1].split(" TO ")[0].replace("`", "") for s in statements[1:]} == others
+    for statement in statements:
+        emulator.metastore.execute(statement)  # an administrator runs them
+    assert not [p for p in doctor_report(client, inputs).problems if "finance-analysts" in p.message]
+    reader = emulator.principal.__class__("analyst", frozenset({"finance-analysts"}))
+    assert not emulator.metastore.can_select(reader, model.relation)
+    assert all(("SELECT" in emulator.metastore.grants[("table", t)]["finance-analysts"]) for t in others)

@@ -13,11 +13,12 @@ from governance.unity.actual import read_actual
 from governance.unity.client import StatementError, UnityClient
 from governance.unity.config import UnityConfig
 from governance.unity.desired import build_desired, synced_products
-from governance.unity.masks import create_function, mask_function
+from governance.unity.masks import create_function, create_function_if_missing, mask_function
 from governance.unity.pipeline import Inputs, apply_plan, compute_plan
 from governance.unity.plan import Plan
 from governance.unity.state import MaskFunction
 from tests.emulators.unity_catalog import UnityCatalogEmulator
+from tests.emulators.unity_catalog.access import Identity
 
 DIM = "orders.gold.dim_customers_v2"
 
@@ -133,16 +134,25 @@ def test_a_function_of_the_mesh_name_with_another_body_is_a_finding_and_never_re
     assert emulator.metastore.functions[name].body == "v"  # left as it was
 
 
-def test_a_principal_that_cannot_create_functions_fails_that_function_only(
+def test_a_principal_that_cannot_create_functions_is_one_finding_and_nothing_half_written(
     mesh: MeshModel, config: UnityConfig, client: UnityClient, emulator: UnityCatalogEmulator
 ) -> None:
     emulator.metastore.grants[("catalog", "orders")][emulator.principal.name].discard("CREATE_FUNCTION")
     plan = compute_plan(client, Inputs(config, build_desired(mesh, config)), False)
+    (finding,) = [f for f in plan.findings if f.code == "UNITY005"]
+    assert finding.message.endswith(
+        "fix: GRANT CREATE FUNCTION ON SCHEMA `orders`.`gold` TO `sync-bot@example.com`"
+    ), finding.message
+    assert DIM in finding.message
+    assert not [c for c in plan.changes if c.kind in ("function", "mask") or c.securable == "function"]
+    assert not [c for c in plan.changes if c.kind == "grants" and c.target == DIM]
     result = apply_plan(client, plan, config, None)
-    failed = {f.target: f.error for f in result.failures}
-    functions = {c.target for c in plan.changes if c.kind == "function"}
-    assert functions and set(failed) >= functions
-    assert all("CREATE FUNCTION" in failed[f] for f in functions)
+    assert not result.failures, result.failures  # the rest of the plan applied
+    assert "data-consumers" not in emulator.metastore.grants.get(("table", DIM), {})
+    emulator.metastore.execute(finding.message.split("fix: ", 1)[1])  # an administrator runs the fix
+    plan = sync(mesh, config, client)
+    assert not [f for f in plan.findings if f.code == "UNITY005"]
+    assert read_actual(client, [DIM], []).tables[DIM].masks
 
 
 def test_mask_function_names_and_bodies_are_quoted() -> None:
@@ -163,3 +173,46 @@ def test_a_pii_column_whose_type_cannot_type_a_mask_is_one_line(mesh: MeshModel,
     column.data_type = "string) RETURN 'x'; --"
     with pytest.raises(MeshError, match=r"cannot type a column mask; declare a plain SQL type"):
         build_desired(mesh, config)
+
+
+def test_the_table_owner_gets_execute_on_its_masks_so_a_rebuild_can_declare_them(
+    mesh: MeshModel, config: UnityConfig, client: UnityClient, emulator: UnityCatalogEmulator
+) -> None:
+    """`MASK f` in dbt's CREATE OR REPLACE needs EXECUTE on f (filters-and-masks/manually-apply): the
+    build principal, a member of the table's owner group, gets it; readers need none."""
+    fill_rows(emulator, mesh)
+    sync(mesh, config, client)
+    desired = build_desired(mesh, config).state
+    owner = desired.tables[DIM].owner
+    assert owner is not None
+    (function,) = set(desired.tables[DIM].masks.values())
+    actual = read_actual(client, desired.tables, desired.shares)
+    assert actual.function_grants[function] == {owner: frozenset({"EXECUTE"})}  # no reader holds it
+    key = tuple(DIM.split("."))
+    columns = [(n, c["type"]) for n, c in emulator.metastore.tables[key].columns.items()]  # type: ignore[index]
+    builder = Identity("dbt-deployer@example.com", frozenset({owner}))
+    emulator.metastore.grant("catalog", "orders", builder.name, "USE_CATALOG", "USE_SCHEMA")
+    with emulator.metastore.acting_as(builder):
+        emulator.metastore.replace_table(DIM, columns, masks=dict(desired.tables[DIM].masks))
+    consumer = reader(emulator, "data-consumers")  # reads through the mask without EXECUTE
+    assert {r["email"] for r in consumer.query(f"SELECT * FROM {DIM}")} == {None}
+    assert sync(mesh, config, client).changes == []
+
+
+def test_the_sync_grants_itself_execute_on_a_mask_function_the_build_created(
+    mesh: MeshModel, config: UnityConfig, client: UnityClient, emulator: UnityCatalogEmulator
+) -> None:
+    """A first deploy's pre-hook creates the function as the build principal; SET MASK needs EXECUTE."""
+    desired = build_desired(mesh, config).state
+    (function,) = set(desired.tables[DIM].masks.values())
+    builder = Identity("dbt-deployer@example.com", frozenset({"orders-team"}))
+    emulator.metastore.grant("schema", "orders.gold", "dbt-deployer@example.com", "CREATE_FUNCTION")
+    emulator.metastore.grant("catalog", "orders", "dbt-deployer@example.com", "USE_CATALOG", "USE_SCHEMA")
+    with emulator.metastore.acting_as(builder):
+        emulator.metastore.execute(create_function_if_missing(desired.functions[function]))
+    assert emulator.metastore.functions[function].owner == "dbt-deployer@example.com"
+    plan = sync(mesh, config, client)
+    grants = [c for c in plan.changes if c.kind == "grants" and c.securable == "function"]
+    assert any(client.principal in c.after for c in grants)
+    assert read_actual(client, [DIM], []).tables[DIM].masks == desired.tables[DIM].masks
+    assert sync(mesh, config, client).changes == []

@@ -14,6 +14,7 @@ from governance.unity.client import UnityClient
 from governance.unity.config import UnityConfig
 from governance.unity.desired import build_desired
 from governance.unity.pipeline import Inputs, apply_plan, compute_plan
+from governance.unity.plan import Plan
 from tests.emulators.unity_catalog import UnityCatalogEmulator
 from tests.emulators.unity_catalog.store import Share
 
@@ -110,7 +111,7 @@ def test_select_inherited_from_the_schema_into_a_restricted_product_is_a_finding
     plan = compute_plan(client, Inputs(config, build_desired(mesh, config)), False)
     (finding,) = [f for f in plan.findings if f.code == "UNITY004"]
     assert finding.message.startswith(f"{FCT} is restricted, yet finance-analysts reads it through SELECT")
-    fix = finding.message.split("fix: ", 1)[1].split(" (", 1)[0]
+    fix = finding.message.split("fix: ", 1)[1].split(" (", 1)[0].split("; ")[0]
     assert fix == "REVOKE SELECT ON SCHEMA `orders`.`gold` FROM `finance-analysts`"
     emulator.metastore.execute(fix)  # an administrator runs it
     plan = compute_plan(client, Inputs(config, build_desired(mesh, config)), False)
@@ -136,3 +137,26 @@ def test_a_share_owned_by_a_group_is_handed_over_last_and_its_owner_keeps_select
         emulator.principal.__class__("x", frozenset({"sharing-admins"})), FCT
     )
     assert compute_plan(client, Inputs(config, build_desired(mesh, config)), False).changes == []
+
+
+def test_a_group_name_with_spaces_and_backticks_is_quoted_in_every_fix_statement() -> None:
+    """Bad input from issue 19: group names are data; each statement the plan prints parses as one
+    statement naming that group (the emulator's tokenizer follows Databricks' identifier rules)."""
+    from governance.unity.plan import _inherited_into_restricted
+    from governance.unity.state import TableState
+    from tests.emulators.unity_catalog.statements import parse
+
+    odd = "data `ops` team; DROP TABLE x"
+    want = TableState("orders.gold.secret", restricted=True, grants={"readers": frozenset({"SELECT"})})
+    have = TableState("orders.gold.secret", inherited={odd: {("SELECT", "SCHEMA")}})
+    other_want = TableState("orders.gold.open")
+    other_have = TableState("orders.gold.open", inherited={odd: {("SELECT", "SCHEMA")}})
+    plan = Plan(fingerprint="", prune=False)
+    _inherited_into_restricted(want, have, plan, [(want, have), (other_want, other_have)])
+    (finding,) = plan.findings
+    fix = finding.message.split("fix: ", 1)[1].split(" (the GRANTs", 1)[0]
+    revoke, grant = fix.split("; GRANT ")
+    (parsed,) = parse(revoke)
+    assert (parsed.kind, parsed.principal, parsed.securable) == ("revoke", odd, "schema")
+    (parsed,) = parse("GRANT " + grant)
+    assert (parsed.kind, parsed.principal, parsed.table) == ("grant", odd, ("orders", "gold", "open"))
