@@ -279,7 +279,8 @@ def check(engine: TrinoEngine, one: Case, principal: str) -> list[str]:
     except EngineError as error:
         if not REFUSED.search(str(error)):
             raise
-        return [] if denied else [f"{where}: refused ({error}), the matrix: {dict(cells)}"]
+        summary = one.access.principal(principal).summary
+        return [] if denied else [f"{where}: refused ({error}), the matrix says {summary}"]
     if denied:
         return [f"{where}: read, the matrix says denied"]
     ((*values, count),) = result.rows
