@@ -383,6 +383,8 @@ def _command_reading(variable: str) -> list[str]:
         return ["plan"]
     if variable == "MESH_TRINO_CONFIG":
         return ["trino-config", "--out", "trino-out"]
+    if variable.startswith("MESH_HEALTH"):
+        return ["health"]  # reads health.yml (and the warehouse store it names)
     return ["query", "SELECT 1"] if variable == "MESH_DATA_DIR" else ["check"]
 
 
