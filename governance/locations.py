@@ -36,6 +36,7 @@ class ProjectLocation:
     duckdb_file: str | None  # its default target's DuckDB file, relative to the root (None: not DuckDB)
     adapters: frozenset[str]  # the adapter types of every target of its profile (duckdb, databricks, ...)
     declared: bool = False  # its platform is written down (domain.yml, mesh.yml `domains:`), not a default
+    engine: str | None = None  # its default target's adapter type (duckdb, databricks, ...)
 
     @property
     def on_databricks(self) -> bool:
@@ -79,7 +80,8 @@ def location_of(
     default = outputs.get(profile.get("target", "dev"))
     path = default.get("path") if isinstance(default, dict) and default.get("type") == "duckdb" else None
     file = duckdb_file(str(path), project.path, root, environ) if isinstance(path, str) else None
-    return ProjectLocation(file, adapters, declared)
+    engine = str(default.get("type")) if isinstance(default, dict) and default.get("type") else None
+    return ProjectLocation(file, adapters, declared, engine)
 
 
 def project_locations(projects: Projects) -> dict[str, ProjectLocation]:

@@ -121,13 +121,13 @@ def shares_of(model: Model) -> list[str]:
 
 def embedded_name(model: Model, domain: Domain, surroundings: Surroundings) -> str | None:
     """What goes after FROM in `mesh query`: the catalog it attaches the project's DuckDB file as (its
-    profile's file, `governance.locations`), else `Model.relation`; None when its profile has no DuckDB
-    file to attach (an external domain is attached from its Iceberg tables under the relation's names)."""
+    profile's file, `governance.locations`), else `Model.relation`; None when its profile's default target
+    is not DuckDB (an external domain is attached from its Iceberg tables under the relation's names)."""
     where = surroundings.locations.get(model.project)
     if domain.platform is Platform.EXTERNAL or where is None:
         return model.relation
-    if where.duckdb_file is None:
-        return None
+    if where.duckdb_file is None:  # a DuckDB file named only at run time (an env_var without a default)
+        return model.relation if where.engine == "duckdb" else None
     return f"{duckdb_catalog(where.duckdb_file)}.{model.schema}.{model.alias}"
 
 

@@ -150,3 +150,12 @@ def test_access_matrix_names_each_product_by_its_project(twins: Path) -> None:
     one = _access(twins, "--product", "crm.customers")
     assert one.code == 0, one.err
     assert {r["product"] for r in json.loads(one.out)} == {"crm.customers"}
+
+
+def test_trino_rules_grant_each_customers_to_its_own_owner(twins: Path, tmp_path: Path) -> None:
+    out = tmp_path / "trino"
+    run = mesh(twins, "trino-config", "--out", str(out))
+    assert run.code == 0, run.err
+    tables = json.loads((out / "rules.json").read_text(encoding="utf-8"))["tables"]
+    granted = {(r["catalog"], r["table"], r["group"]) for r in tables if "group" in r and "table" in r}
+    assert granted == {("crm", "customers", "crm_team"), ("billing", "customers", "billing_team")}
