@@ -20,8 +20,6 @@ from pathlib import Path
 from typing import Literal
 
 import msgspec
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from governance.credentials import clean_secret, remember
 from governance.errors import MeshError
@@ -58,6 +56,8 @@ class HealthSettings:
         """Where the store is, safe to print (no password)."""
         if self.uri is None:
             return "the embedded DuckDB store"
+        from sqlalchemy.engine import make_url  # the warehouse store only: `mesh health` stays light
+
         url = make_url(self.uri).render_as_string(hide_password=True)
         return f"{url} table {self.schema}.{self.table}"
 
@@ -101,6 +101,9 @@ def _table_name(name: str, path: Path) -> tuple[str, str]:
 
 
 def _resolve_uri(raw: str, path: Path) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
     def bad(problem: str) -> MeshError:
         return MeshError(f"{path}: store.uri {problem}; use postgresql+psycopg://USER@HOST:5432/DB")
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy
 
-from governance.health.backends import WarehouseHealthStore
 from governance.health.settings import HealthSettings
 from governance.health.store import HealthStore
+from governance.health.warehouse import WarehouseHealthStore
 from tests.governance.iceberg.conftest import pg_uri, require_postgres
 
 BACKENDS = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]

@@ -9,9 +9,10 @@ import pytest
 
 from governance.cli import main
 from governance.errors import MeshError
-from governance.health.backends import WarehouseHealthStore, open_store
+from governance.health.backends import open_store
 from governance.health.settings import load_health_settings
 from governance.health.store import HealthStore
+from governance.health.warehouse import WarehouseHealthStore
 from tests.governance.health.stores import Backend
 from tests.governance.health.test_causes import late_orders
 from tests.governance.iceberg.conftest import pg_uri
