@@ -15,6 +15,7 @@ import io
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -159,3 +160,43 @@ def test_trino_rules_grant_each_customers_to_its_own_owner(twins: Path, tmp_path
     tables = json.loads((out / "rules.json").read_text(encoding="utf-8"))["tables"]
     granted = {(r["catalog"], r["table"], r["group"]) for r in tables if "group" in r and "table" in r}
     assert granted == {("crm", "customers", "crm_team"), ("billing", "customers", "billing_team")}
+
+
+def _project_writing(root: Path, folder: str, database: str) -> Path:
+    """A dbt project whose profile's default target writes `database` (relative to the project)."""
+    import duckdb
+
+    path = root / folder
+    path.mkdir(parents=True)
+    (path / "dbt_project.yml").write_text(f"name: {folder}\nprofile: {folder}\n", encoding="utf-8")
+    (path / "profiles.yml").write_text(
+        f"{folder}:\n  target: dev\n  outputs:\n    dev: {{type: duckdb, path: {database}}}\n",
+        encoding="utf-8",
+    )
+    file = path / database
+    file.parent.mkdir(parents=True, exist_ok=True)
+    if not file.exists():
+        with duckdb.connect(str(file)) as connection:
+            connection.execute(f"CREATE TABLE answer AS SELECT '{folder}' AS project")
+    return file
+
+
+def test_query_attaches_a_shared_file_once_and_notes_two_files_of_one_catalog_name(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from governance.engines.embedded import EmbeddedEngine
+    from governance.project import Projects
+
+    _project_writing(tmp_path, "a", "../dbs/dev.duckdb")
+    _project_writing(tmp_path, "b", "../dbs/dev.duckdb")  # one file for both: attached once
+    _project_writing(tmp_path, "c", "target/dev.duckdb")  # another file, the same catalog name `dev`
+    settings: Any = SimpleNamespace(duckdb_path=lambda name: tmp_path / "none" / f"{name}.duckdb")
+    engine = EmbeddedEngine(Projects.discover(tmp_path), settings)
+    try:
+        assert engine.execute("select project from dev.main.answer").rows == [("a",)]
+        assert engine.notes == [
+            f"domain c not attached: its DuckDB file {tmp_path / 'c' / 'target' / 'dev.duckdb'} would be "
+            "catalog 'dev', the name of a's file already; give one of the files another name in its profile"
+        ]
+    finally:
+        engine.close()
