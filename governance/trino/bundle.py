@@ -76,6 +76,7 @@ services:
       {trino.databricks_token_env}: ${{{trino.databricks_token_env}:-}}
     volumes:
       - ./catalog:/etc/trino/catalog:ro
+      - ./config.properties:/etc/trino/config.properties:ro
       - ./access-control.properties:/etc/trino/access-control.properties:ro
       - ./group-provider.properties:/etc/trino/group-provider.properties:ro
       - ./rules.json:/etc/trino/rules.json:ro
@@ -118,6 +119,7 @@ def build_bundle(
         )
     for domain in databricks_domains(mesh):
         bundle.files[f"catalog/{domain.name}.properties"] = properties.databricks_catalog(trino, domain.name)
+    bundle.files["config.properties"] = properties.server_config()
     bundle.files["access-control.properties"] = properties.access_control(config_dir)
     bundle.files["group-provider.properties"] = properties.group_provider(config_dir)
     bundle.files["smoke.sql"] = smoke_sql(builder)

@@ -181,18 +181,16 @@ EOF
 -Djdk.attach.allowAttachSelf=true
 -Dfile.encoding=UTF-8
 EOF
-  # hide-inaccessible-columns: SELECT * returns the columns the user may read (PII hidden) instead
-  # of failing; naming a hidden column is still denied.
-  cat > "$ETC/config.properties" <<EOF
-coordinator=true
-node-scheduler.include-coordinator=true
+  # The server settings the rules rely on (hide-inaccessible-columns) as `mesh trino-config` generated
+  # them for Docker, on this port, plus what a small shared CI machine needs.
+  grep -v '^http-server.http.port=\|^discovery.uri=' "$generated/config.properties" >"$ETC/config.properties"
+  cat >> "$ETC/config.properties" <<EOF
 http-server.http.port=$PORT
 discovery.uri=http://127.0.0.1:$PORT
 query.max-memory=512MB
 query.max-memory-per-node=512MB
 task.concurrency=2
 task.max-worker-threads=4
-hide-inaccessible-columns=true
 EOF
   echo "io.trino=WARN" > "$ETC/log.properties"
 }

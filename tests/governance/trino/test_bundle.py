@@ -120,6 +120,19 @@ def test_docker_compose_mounts_every_generated_file(bundle_files: dict[str, str]
     assert compose["services"]["postgres"]["environment"]["POSTGRES_DB"] == "iceberg"
 
 
+def test_every_trino_the_bundle_starts_hides_what_a_reader_may_not_see(bundle_files: dict[str, str]) -> None:
+    """Docker's Trino and CI's (scripts/ci/trino.sh) run one server configuration: without
+    hide-inaccessible-columns an uncleared reader's SELECT * fails instead of leaving PII out."""
+    compose = yaml.safe_load(bundle_files["docker-compose.yml"])
+    assert "./config.properties:/etc/trino/config.properties:ro" in compose["services"]["trino"]["volumes"]
+    lines = bundle_files["config.properties"].splitlines()
+    server = dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
+    assert server["hide-inaccessible-columns"] == "true"
+    assert server["coordinator"] == "true"
+    ci_script = (Path(__file__).resolve().parents[3] / "scripts" / "ci" / "trino.sh").read_text()
+    assert 'config.properties" >"$ETC/config.properties"' in ci_script.replace(" > ", " >")
+
+
 def test_command_writes_the_bundle(
     mesh: BuiltMesh, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -131,6 +144,7 @@ def test_command_writes_the_bundle(
         "access-control.properties",
         "catalog/billing.properties",
         "catalog/shipping.properties",
+        "config.properties",
         "docker-compose.yml",
         "group-provider.properties",
         "group.txt",
