@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from databricks.sdk.errors.base import DatabricksError
+from databricks.sdk.errors.platform import PermissionDenied
 
 from governance.unity import masks, sql
 from governance.unity.audit import AuditLog, Effect, statements_of
@@ -208,12 +209,20 @@ class Applier:
                 lambda: self.client.set_share_owner(change.target, change.after),
             )
             return
-        self._send(
-            change,
-            "tables.update",
-            {"owner": change.after},
-            lambda: self.client.set_owner(change.target, change.after),
-        )
+        try:
+            self._send(
+                change,
+                "tables.update",
+                {"owner": change.after},
+                lambda: self.client.set_owner(change.target, change.after),
+            )
+        except PermissionDenied as error:
+            # https://docs.databricks.com/api/workspace/tables/update: the table's, schema's or catalog's
+            # owner (or a metastore admin) changes the owner; say what makes the next run pass.
+            raise PermissionDenied(
+                f"{describe_error(error)}; make the sync principal a member of the current owner "
+                f"({change.before}) or of the schema's or catalog's owner"
+            ) from None
 
     def _share(self, changes: list[Change]) -> None:
         # Create first, then objects, then recipients: recipients need the share, objects the share too.

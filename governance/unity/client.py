@@ -23,7 +23,13 @@ from typing import TypeVar
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.config import Config
 from databricks.sdk.errors.base import DatabricksError
-from databricks.sdk.errors.platform import BadRequest, InternalError, NotFound, ResourceConflict
+from databricks.sdk.errors.platform import (
+    BadRequest,
+    InternalError,
+    NotFound,
+    PermissionDenied,
+    ResourceConflict,
+)
 from databricks.sdk.service import catalog, sharing, sql
 
 from governance.credentials import clean_secret, databricks_environment, redact
@@ -211,6 +217,18 @@ class UnityClient:
             token = response.next_page_token
             if not token:
                 return grants
+
+    def tag_policies(self) -> dict[str, frozenset[str]] | None:
+        """Governed tag keys -> allowed values (empty: any value), all pages; None when the workspace does
+        not offer tag policies or the principal may not list them.
+        https://docs.databricks.com/api/workspace/tagpolicies/listtagpolicies"""
+        try:
+            policies = self._call(lambda: list(self.workspace.tag_policies.list_tag_policies()))
+        except (NotFound, PermissionDenied):
+            return None
+        return {
+            p.tag_key: frozenset(v.name for v in (p.values or []) if v.name) for p in policies if p.tag_key
+        }
 
     def table_exists(self, full_name: str) -> bool:
         response = self._call(lambda: self.workspace.tables.exists(full_name))

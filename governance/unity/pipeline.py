@@ -21,7 +21,7 @@ from governance.unity.config import UnityConfig, load_config
 from governance.unity.desired import DesiredState, build_desired, synced_products
 from governance.unity.doctor import Problem, Report, diagnose
 from governance.unity.ownership import check_ownership
-from governance.unity.plan import Plan, diff
+from governance.unity.plan import Change, Plan, diff
 from governance.unity.sql import quote_ident
 from governance.unity.state import UnityState
 
@@ -109,7 +109,79 @@ def compute_plan(client: UnityClient, inputs: Inputs, prune: bool) -> Plan:
         if c.kind != "grants" or any(d["add"] or d["remove"] for d in c.after.values())
     ]
     hold_masks_without_functions(plan, actual, client.principal)
+    if any(c.kind == "tags" for c in plan.changes):
+        hold_tags_the_service_refuses(plan, actual, client.tag_policies() or {})
     return note_what_cannot_be_seen(plan, actual)
+
+
+# https://docs.databricks.com/aws/en/database-objects/tags: at most 50 tags per object.
+MAX_TAGS_PER_OBJECT = 50
+GOVERNED_MAX = 256  # governed tag keys and values (admin/governed-tags/manage-governed-tags)
+
+
+def hold_tags_the_service_refuses(
+    plan: Plan, actual: UnityState, governed: dict[str, frozenset[str]]
+) -> None:
+    """Tag writes Unity Catalog would refuse are findings, and wait, instead of failed statements: a value a
+    tag policy does not allow (or a governed value over 256 characters), UNITY006, that key only; a change
+    that would take an object past 50 tags, UNITY007, that object's change. Whether the sync holds ASSIGN
+    on a governed key is not readable here: a refusal fails that table's statement, one line."""
+    refused: dict[tuple[str, str], list[str]] = {}
+    kept: list[Change] = []
+    for change in plan.changes:
+        if change.kind != "tags":
+            kept.append(change)
+            continue
+        where = f"{change.target}.{change.column}" if change.column else change.target
+        to_set = dict(change.after["set"])
+        for key, value in sorted(to_set.items()):
+            allowed = governed.get(key)
+            if allowed is None:
+                continue
+            if (allowed and value not in allowed) or len(value) > GOVERNED_MAX or len(key) > GOVERNED_MAX:
+                refused.setdefault((key, value), []).append(where)
+                del to_set[key]
+        table = actual.tables.get(change.target)
+        held = (
+            (table.column_tags.get(change.column or "", {}) if change.column else table.tags) if table else {}
+        )
+        count = len((set(held) - set(change.after["unset"])) | set(to_set))
+        if count > MAX_TAGS_PER_OBJECT:
+            plan.findings.append(
+                Finding(
+                    code="UNITY007",
+                    severity=Severity.ERROR,
+                    message=(
+                        f"{where} would carry {count} tags, over Unity Catalog's {MAX_TAGS_PER_OBJECT} per "
+                        f"object; its managed tags wait: remove tags the mesh does not manage from it"
+                    ),
+                    domain=change.domain,
+                    owner=None,
+                    location=Location(where),
+                )
+            )
+            continue
+        if to_set or change.after["unset"]:
+            kept.append(replace(change, after={"set": to_set, "unset": change.after["unset"]}))
+    for (key, value), places in sorted(refused.items()):
+        allowed = governed[key]
+        values = f"allowed: {', '.join(sorted(allowed))}" if allowed else f"at most {GOVERNED_MAX} characters"
+        plan.findings.append(
+            Finding(
+                code="UNITY006",
+                severity=Severity.ERROR,
+                message=(
+                    f"tag {key} = {value[:60]!r} on {places[0]}"
+                    + (f" and {len(places) - 1} more" if len(places) > 1 else "")
+                    + f" is refused by the governed tag's policy ({values}); that tag waits: add the value "
+                    "to the tag policy or change what the mesh declares"
+                ),
+                domain="",
+                owner=None,
+                location=Location(places[0]),
+            )
+        )
+    plan.changes[:] = kept
 
 
 def hold_masks_without_functions(plan: Plan, actual: UnityState, principal: str) -> None:

@@ -215,6 +215,14 @@ class UnityCatalogEmulator:
             if match.group(1) != self.warehouse_id:
                 raise ApiError(404, "RESOURCE_DOES_NOT_EXIST", f"Warehouse {match.group(1)} does not exist.")
             return 200, {"id": self.warehouse_id, "name": "emulated warehouse", "state": "RUNNING"}
+        if path == "/api/2.1/tag-policies" and method == "GET":
+            # https://docs.databricks.com/api/workspace/tagpolicies/listtagpolicies (one page here)
+            return 200, {
+                "tag_policies": [
+                    {"tag_key": k, "values": [{"name": v} for v in sorted(values)]}
+                    for k, values in sorted(m.tag_policies.items())
+                ]
+            }
         if match := re.fullmatch(UC + r"/tables/([^/]+)/exists", path):
             # https://docs.databricks.com/api/workspace/tables/exists
             parts = tuple(unquote(match.group(1)).lower().split("."))

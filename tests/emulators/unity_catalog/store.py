@@ -46,6 +46,12 @@ _CATALOG_COLUMN = {
 # object, keys up to 255 characters without . , - = / : or surrounding spaces, values up to 1000).
 MAX_TAGS = 50
 _TAG_KEY_FORBIDDEN = set(".,-=/:")
+# Governed tags: a tag policy makes a key governed; only principals with ASSIGN (or MANAGE) on it may
+# assign it, only its allowed values are accepted (a policy without values: any value), and governed keys
+# and values are at most 256 characters. https://docs.databricks.com/api/workspace/tagpolicies/createtagpolicy,
+# https://docs.databricks.com/aws/admin/tag-policies/manage-permissions,
+# https://learn.microsoft.com/en-ie/Azure/databricks/admin/governed-tags/manage-governed-tags
+GOVERNED_MAX = 256
 
 # information_schema views over the base tables, which are rebuilt from memory before a query runs.
 _VIEWS = """
@@ -227,6 +233,9 @@ class Metastore:
         self.shares: dict[str, Share] = {}
         self.functions: dict[str, Function] = {}  # full name (lower case) -> function
         self.recipients: set[str] = set()
+        self.owner_change = "manage"  # or "documented": see require_owner_change
+        self.tag_policies: dict[str, frozenset[str]] = {}  # governed key -> allowed values (empty: any)
+        self.tag_assigners: dict[str, set[str]] = {}  # governed key -> principals with ASSIGN or MANAGE
         self.recipient_owners: dict[str, str] = {}  # recipient -> owner (absent: an account admin's)
         self.executed: list[str] = []  # every leaf statement run, in order (scripts expanded)
         self.supports_scripting = True
@@ -338,6 +347,31 @@ class Metastore:
             return
         raise AccessDeniedError(
             f"User {ident.name} does not have MANAGE on {securable.title()} '{full_name}'."
+        )
+
+    def require_owner_change(self, key: tuple[str, str, str]) -> None:
+        """Who may change a table's owner. "documented": as https://docs.databricks.com/api/workspace/tables/update
+        lists it - the catalog's owner, the schema's owner with USE CATALOG, or the table's owner with USE
+        CATALOG and USE SCHEMA (and a metastore admin, manage-privileges/ownership); MANAGE is not listed.
+        "manage" (the default, what the README's minimal privileges assume): those, or MANAGE."""
+        ident = self.identity
+        if ident is self.default_identity or ident.admin:
+            return
+        if self.owner_change == "manage":
+            self.require_manage("table", ".".join(key))
+            return
+        c, s, _ = key
+        on_catalog = effective(self._held("catalog", c), ident.names)
+        use_catalog = "USE_CATALOG" in on_catalog or self.catalogs.get(c) in ident.names
+        if self.catalogs.get(c) in ident.names:
+            return
+        if self.schemas.get((c, s)) in ident.names and use_catalog:
+            return
+        if self.tables[key].owner in ident.names and self._can_use(ident, c, s):
+            return
+        raise AccessDeniedError(
+            f"User {ident.name} may not change the owner of Table '{'.'.join(key)}': only its owner, "
+            "the owner of its schema or catalog, or a metastore admin may."
         )
 
     def require_metastore(self, privilege: str) -> None:
@@ -601,6 +635,7 @@ class Metastore:
             target = (
                 entry.tags if s.column is None else entry.column_tags.get(self._column(key, s.column), {})
             )
+            self._governed(k for k in s.keys if k in target)
             for k in s.keys:
                 target.pop(k, None)
         return [], []
@@ -769,9 +804,30 @@ class Metastore:
                 groups = [exp.Literal.string(g) for g in sorted(ident.groups)]
                 node.replace(exp.In(this=node.expressions[0], expressions=groups) if groups else exp.false())
 
-    @staticmethod
-    def _set_tags(target: dict[str, str], tags: dict[str, str]) -> None:
+    def _governed(self, keys: Iterable[str]) -> None:
+        """ASSIGN on the tag policy of every governed key (out-of-band changes excepted)."""
+        ident = self.identity
+        for key in keys:
+            governed = key in self.tag_policies and ident is not self.default_identity
+            if governed and not self.tag_assigners.get(key, set()) & ident.names:
+                raise AccessDeniedError(f"User {ident.name} does not have ASSIGN on governed tag '{key}'.")
+
+    def _set_tags(self, target: dict[str, str], tags: dict[str, str]) -> None:
+        self._governed(tags)
         for key, value in tags.items():
+            allowed = self.tag_policies.get(key)
+            if allowed is not None and (len(key) > GOVERNED_MAX or len(value) > GOVERNED_MAX):
+                raise SqlError(
+                    "INVALID_PARAMETER_VALUE",
+                    f"Governed tag '{key}': keys and values are at most {GOVERNED_MAX} characters.",
+                    "22023",
+                )
+            if allowed and value not in allowed:
+                raise SqlError(
+                    "INVALID_PARAMETER_VALUE",
+                    f"'{value[:40]}' is not an allowed value of governed tag '{key}'.",
+                    "22023",
+                )
             if not key or len(key) > 255 or key != key.strip() or _TAG_KEY_FORBIDDEN & set(key):
                 raise SqlError(
                     "INVALID_PARAMETER_VALUE.INVALID_TAG_KEY", f"Invalid tag key '{key}'.", "22023"
@@ -943,8 +999,7 @@ class Metastore:
     def set_owner(self, full_name: str, owner: str) -> dict[str, Any]:
         with self.lock:
             key = tuple(self.table_info(full_name)["full_name"].split("."))
-            # https://docs.databricks.com/aws/en/data-governance/unity-catalog/manage-privileges/ownership
-            self.require_manage("table", full_name)
+            self.require_owner_change(key)  # type: ignore[arg-type]
             if self.principals is not None and owner not in self.principals:
                 raise ApiError(404, "PRINCIPAL_DOES_NOT_EXIST", f"Could not find principal with name {owner}")
             self.tables[key].owner = owner  # type: ignore[index]

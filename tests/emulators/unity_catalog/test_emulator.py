@@ -217,3 +217,25 @@ def test_catalog_delete_needs_ownership_and_force_when_not_empty(
         workspace.catalogs.delete("mine", force=True)
     assert ("mine", "s", "t") not in emulator.metastore.tables
     assert ("c", "s", "t") in emulator.metastore.tables
+
+
+def test_governed_tags_take_assign_an_allowed_value_and_at_most_256_characters(
+    emulator: UnityCatalogEmulator, workspace: WorkspaceClient
+) -> None:
+    """Governed tags (tag policies): only principals with ASSIGN (or MANAGE) on the policy may set or unset
+    the key, only its allowed values are accepted, keys and values are at most 256 characters."""
+    client = UnityClient(workspace, emulator.warehouse_id)
+    emulator.metastore.tag_policies["tier"] = frozenset({"gold", "silver"})
+    with pytest.raises(StatementError, match=r"INSUFFICIENT_PERMISSIONS.*ASSIGN.*'tier'"):
+        client.execute("ALTER TABLE c.s.t SET TAGS ('tier' = 'gold')")
+    emulator.metastore.tag_assigners["tier"] = {emulator.principal.name}
+    client.execute("ALTER TABLE c.s.t SET TAGS ('tier' = 'gold')")
+    with pytest.raises(StatementError, match=r"INVALID_PARAMETER_VALUE.*not an allowed value"):
+        client.execute("ALTER TABLE c.s.t SET TAGS ('tier' = 'bronze')")
+    emulator.metastore.tag_policies["tier"] = frozenset()  # no values: any value up to 256 characters
+    with pytest.raises(StatementError, match=r"INVALID_PARAMETER_VALUE.*256"):
+        client.execute(f"ALTER TABLE c.s.t SET TAGS ('tier' = '{'x' * 257}')")
+    client.execute(f"ALTER TABLE c.s.t SET TAGS ('tier' = '{'x' * 256}')")
+    (policy,) = workspace.tag_policies.list_tag_policies()  # what the sync reads at plan time
+    assert policy.tag_key == "tier" and not policy.values
+    assert emulator.metastore.tables[("c", "s", "t")].tags == {"tier": "x" * 256}

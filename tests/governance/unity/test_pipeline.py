@@ -269,3 +269,31 @@ def test_plan_json_round_trips(mesh: MeshModel, config: UnityConfig, client: Uni
     again = Plan.read(path)
     assert [dataclasses.asdict(c) for c in again.changes] == [dataclasses.asdict(c) for c in plan.changes]
     assert again.fingerprint == plan.fingerprint and again.prune
+
+
+def test_governed_tags_and_the_tag_limit_are_plan_findings_and_the_rest_applies(
+    mesh: MeshModel, config: UnityConfig, client: UnityClient, emulator: UnityCatalogEmulator
+) -> None:
+    """Tag policies are read once per plan: a managed value the policy does not allow is a finding and that
+    tag waits; an object whose tags would pass the per-object limit is a finding and its tag change waits;
+    a governed key the sync may not ASSIGN fails that table's statement as one line, the rest lands."""
+    metastore = emulator.metastore
+    metastore.tag_policies["mesh_layer"] = frozenset({"bronze", "silver"})  # the mesh writes 'gold'
+    metastore.tag_policies["mesh_domain"] = frozenset()
+    metastore.tag_assigners["mesh_layer"] = {emulator.principal.name}
+    key = tuple(FCT.split("."))
+    metastore.tables[key].tags = {f"team_{i}": "x" for i in range(49)}  # type: ignore[index]
+    plan = compute_plan(client, Inputs(config, build_desired(mesh, config)), False)
+    codes = sorted(f.code for f in plan.findings if f.code in ("UNITY006", "UNITY007"))
+    assert codes == ["UNITY006", "UNITY007"], [f.message for f in plan.findings]
+    (governed,) = [f for f in plan.findings if f.code == "UNITY006"]
+    assert "mesh_layer" in governed.message and "'gold'" in governed.message
+    assert not [c for c in plan.changes if c.kind == "tags" and "mesh_layer" in c.after["set"]]
+    assert not [c for c in plan.changes if c.kind == "tags" and c.target == FCT and c.column is None]
+    result = apply_plan(client, plan, config, None)
+    # mesh_domain is governed and the sync holds no ASSIGN on it: each table's statement fails, one line
+    assert result.failures and all("ASSIGN" in f.error and "mesh_domain" in f.error for f in result.failures)
+    assert all("\n" not in str(f) for f in result.failures)
+    owners = {t.owner for n, t in metastore.tables.items() if ".".join(n) != FCT}
+    assert owners == {"orders-team"} or "orders-team" in owners  # the other writes landed
+    assert len(metastore.tables[key].tags) == 49  # type: ignore[index]
