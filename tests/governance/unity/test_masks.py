@@ -216,3 +216,21 @@ def test_the_sync_grants_itself_execute_on_a_mask_function_the_build_created(
     assert any(client.principal in c.after for c in grants)
     assert read_actual(client, [DIM], []).tables[DIM].masks == desired.tables[DIM].masks
     assert sync(mesh, config, client).changes == []
+
+
+def test_a_cleared_group_named_with_spaces_backticks_and_quotes_reads_in_clear_end_to_end(
+    mesh: MeshModel, config: UnityConfig, client: UnityClient, emulator: UnityCatalogEmulator
+) -> None:
+    """Bad input from issue 19: a group name is data in every statement the sync sends (the mask body's
+    literal, the grants) and reads exactly as declared; nobody else gains anything."""
+    odd = "pii `readers`; it's team"
+    model = next(m for m in synced_products(mesh) if m.relation == DIM)
+    model.meta = {**model.meta, "pii_cleared_groups": [odd]}
+    rows = fill_rows(emulator, mesh)
+    sync(mesh, config, client)
+    assert "SELECT" in emulator.metastore.grants[("table", DIM)][odd]
+    cleared = reader(emulator, odd)
+    assert [r["email"] for r in cleared.query(f"SELECT * FROM {DIM}")] == [r["email"] for r in rows[DIM]]
+    consumer = reader(emulator, "data-consumers")
+    assert {r["email"] for r in consumer.query(f"SELECT * FROM {DIM}")} == {None}
+    assert sync(mesh, config, client).changes == []
