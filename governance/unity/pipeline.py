@@ -52,6 +52,24 @@ def doctor_report(client: UnityClient, inputs: Inputs) -> Report:
     report = diagnose(client, inputs.desired.state, trino=inputs.config.trino_principal)
     if not report.principal or not report.warehouse:
         return report  # no connection or no warehouse: reported already, nothing more can be read
+    state = inputs.desired.state
+    keys = {k for t in state.tables.values() for k in t.tags} | {
+        k for t in state.tables.values() for tags in t.column_tags.values() for k in tags
+    }
+    governed = sorted(keys & set(client.tag_policies() or {})) if keys else []
+    for key in governed:
+        # only principals with ASSIGN (or MANAGE) on a governed tag may assign it; that permission lives
+        # in the account's access control, not in what the sync reads (admin/tag-policies/manage-permissions)
+        report.problems.append(
+            Problem(
+                f"governed tag {key}",
+                "the sync sets it, and Unity Catalog takes it only from a principal with ASSIGN on its tag "
+                "policy (not readable here: a refusal fails that table's tags, one line)",
+                f"give {report.principal} ASSIGN on the governed tag {key} "
+                "(Catalog > Govern > Governed tags)",
+                blocking=False,
+            )
+        )
     try:
         plan = compute_plan(client, inputs, prune=False)
     except MeshError as error:

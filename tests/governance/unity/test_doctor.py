@@ -222,3 +222,17 @@ def test_select_inherited_into_a_restricted_product_is_a_doctor_line_with_its_re
     reader = emulator.principal.__class__("analyst", frozenset({"finance-analysts"}))
     assert not emulator.metastore.can_select(reader, model.relation)
     assert all(("SELECT" in emulator.metastore.grants[("table", t)]["finance-analysts"]) for t in others)
+
+
+def test_a_governed_tag_key_the_sync_sets_is_a_warning_naming_the_assign_it_needs(
+    mesh: MeshModel, config: UnityConfig, client: UnityClient, emulator: UnityCatalogEmulator
+) -> None:
+    from governance.unity.desired import build_desired
+    from governance.unity.pipeline import Inputs, doctor_report
+
+    emulator.metastore.tag_policies["mesh_layer"] = frozenset()
+    emulator.metastore.tag_policies["cost_center"] = frozenset()  # governed, but not a key the mesh sets
+    report = doctor_report(client, Inputs(config, build_desired(mesh, config)))
+    (line,) = [p for p in report.problems if p.subject.startswith("governed tag")]
+    assert line.subject == "governed tag mesh_layer" and not line.blocking
+    assert "ASSIGN" in str(line)
