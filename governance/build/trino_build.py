@@ -17,9 +17,11 @@ from pathlib import Path
 import orjson
 import requests
 
+from governance.build.results import ProjectResult
 from governance.build.runner import dbt_executable
+from governance.build.trino_failures import BuildContext, explain, first_failure
 from governance.build.trino_support import check_supported
-from governance.errors import MeshError
+from governance.errors import ExitCode, MeshError
 from governance.iceberg.catalog import open_catalog
 from governance.iceberg.config import domain_catalog, load_catalog_settings
 from governance.iceberg.landing import LandedSource, land_project
@@ -103,6 +105,46 @@ def check_reachable(settings: TrinoSettings) -> None:
         )
 
 
+# What dbt-trino reads before any model runs: every schema's relations, joined with this table. The rules
+# `mesh trino-config` generates let the domain's owning group read it, nobody else but admins.
+LISTING = "SELECT count(*) FROM system.metadata.materialized_views WHERE catalog_name = {catalog}"
+
+
+def check_build_user(settings: TrinoSettings, user: str, group: str, project: str) -> None:
+    """Ask Trino, as the build's user, what dbt-trino asks first: a user the running Trino's rules do not
+    let build the domain is refused here, in one line, before anything is landed or built."""
+    import trino
+    from trino.exceptions import TrinoQueryError
+
+    from governance.engines.quoting import quote_literal
+
+    connection = trino.dbapi.connect(  # type: ignore[no-untyped-call]
+        host=settings.host, port=settings.port, user=user, http_scheme=settings.http_scheme,
+        request_timeout=network_timeout("MESH_TRINO_TIMEOUT"),
+    )  # fmt: skip
+    try:
+        cursor = connection.cursor()
+        cursor.execute(LISTING.format(catalog=quote_literal(project)))
+        cursor.fetchall()
+    except TrinoQueryError as error:
+        message = " ".join(str(error.message).split())
+        raise MeshError(
+            f"{project}: Trino refused the build's user {user!r} reading the relations dbt-trino lists "
+            f"before any model ({error.error_name}: {message}); the rules from mesh trino-config let only "
+            f"the owning group {group!r} build the domain: build as its owner (Trino's group file must put "
+            f"{user!r} in {group!r}: governance/trino.yml `groups`) or regenerate the rules (mesh "
+            "trino-config) and restart Trino; nothing was landed or built",
+            ExitCode.FAILED,
+        ) from None
+    except (requests.RequestException, trino.exceptions.Error) as error:  # went away since check_reachable
+        raise MeshError(
+            f"cannot reach Trino at {settings.host}:{settings.port} ({type(error).__name__}); start it "
+            "(make trino) or point TRINO_HOST/TRINO_PORT at it, then build --target trino again"
+        ) from None
+    finally:
+        connection.close()
+
+
 def prepare(project: DbtProject, root: Path, profiles_dir: Path, env: dict[str, str]) -> TrinoBuild:
     """Everything the project's `trino` build needs, before dbt runs; nothing written on bad input."""
     settings = load_trino_settings()
@@ -113,9 +155,19 @@ def prepare(project: DbtProject, root: Path, profiles_dir: Path, env: dict[str, 
     check_supported(orjson.loads(manifest.read_bytes()), project.name, project.path)  # before any write
     group = owner_group(manifest, project.name)
     user = build_user(settings, group, project.name)
+    check_build_user(settings, user, group, project.name)  # before anything is landed
     # The domain's own Iceberg catalog (Trino's catalog of the same name), where it builds.
     catalog = open_catalog(
         domain_catalog(load_catalog_settings(root, settings_file("publish", root)), project.name)
     )
     landed = land_project(catalog, manifest, project.name)
     return TrinoBuild(project.name, group, user, {**trino_env, BUILD_USER_VARIABLE: user}, landed)
+
+
+def explain_failure(build: TrinoBuild, result: ProjectResult, target_dir: Path) -> str:
+    """One line for a failed `trino` build: the first failed node (run_results.json, named from the
+    manifest), what Trino said and what to do (governance/build/trino_failures.py)."""
+    context = BuildContext(build.project, build.user, build.env["TRINO_HOST"], build.env["TRINO_PORT"])
+    manifest = target_dir / "manifest.json"
+    node = first_failure(target_dir / "run_results.json", manifest if manifest.is_file() else None)
+    return explain(context, node, result.reason)

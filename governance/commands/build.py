@@ -8,6 +8,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 from rich.console import Console
@@ -31,6 +32,9 @@ from governance.claims import refuse_claims
 from governance.coverage import describe_build
 from governance.errors import ExitCode, MeshError
 from governance.project import DbtProject, Projects, data_dir
+
+if TYPE_CHECKING:
+    from governance.build.trino_build import TrinoBuild
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -117,8 +121,9 @@ def run(args: argparse.Namespace) -> int:
     for warning in projects.loom_warnings_for(selected):  # dependencies.yml alone: dbt Core cannot compile
         print(f"warning: {warning}", file=sys.stderr)
     started = time.perf_counter()
+    on_trino: dict[str, TrinoBuild] = {}
     if args.target in EXTERNAL_TARGETS:  # the domain's own Trino: owner's user, sources landed first
-        options = prepare_trino(projects, selected, options, console)
+        options, on_trino = prepare_trino(projects, selected, options, console)
     with BuildProgress(console) as progress:
         results = build_mesh(
             projects,
@@ -133,16 +138,21 @@ def run(args: argparse.Namespace) -> int:
 
     record_build(projects, results, options=options, jobs=max_jobs(args.target, args.jobs),
                  warn=lambda line: console.print(Text(f"warning: {line}"), style="yellow"))  # fmt: skip
-    return report(console, results, args.target, started)
+    failures = explain_trino_failures(projects, results, options, on_trino)
+    code = report(console, results, args.target, started)
+    if failures:  # one line naming the model and what to do (the table above has each project's)
+        raise MeshError(failures[0], ExitCode.FAILED)
+    return code
 
 
 def prepare_trino(
     projects: Projects, selected: list[DbtProject], options: BuildOptions, console: Console
-) -> BuildOptions:
+) -> tuple[BuildOptions, dict[str, TrinoBuild]]:
     from governance.build import trino_build
 
     env = {"MESH_DATA_DIR": str(data_dir(projects.root))}
     project_env = dict(options.project_env)
+    builds: dict[str, TrinoBuild] = {}
     for project in selected:
         prepared = trino_build.prepare(
             project, projects.root, project.profiles_dir or projects.root / "profiles", env
@@ -155,7 +165,24 @@ def prepare_trino(
             )
         )
         project_env[project.name] = {**project_env.get(project.name, {}), **prepared.env}
-    return dataclasses.replace(options, project_env=project_env)
+        builds[project.name] = prepared
+    return dataclasses.replace(options, project_env=project_env), builds
+
+
+def explain_trino_failures(
+    projects: Projects, results: list[ProjectResult], options: BuildOptions, on_trino: dict[str, TrinoBuild]
+) -> list[str]:
+    """Each failed `trino` build's cause as one line (its result's note becomes that line too)."""
+    from governance.build.trino_build import explain_failure
+
+    lines = []
+    for result in results:
+        build = on_trino.get(result.project)
+        if build is None or result.outcome is not Outcome.FAILED:
+            continue
+        result.reason = explain_failure(build, result, options.target_dir(projects.projects[result.project]))
+        lines.append(result.reason)
+    return lines
 
 
 def report(console: Console, results: list[ProjectResult], target: str, started: float) -> int:

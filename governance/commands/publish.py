@@ -85,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
     with publish_lock(settings):
         # A domain whose last build ran on Trino wrote its products itself: verified and completed instead.
         on_trino = {p.name for p in projects.projects.values() if built_on(p.manifest_path) == TRINO_ADAPTER}
+        refuse_failed_trino_builds(projects, on_trino & {p.project for p in products})
         done: list[tuple[Model, str, dict[str, str]]] = []
         failed = _publish_all(products, settings, console, on_trino, done)
         _record_health(mesh, done, data_dir(root), console)
@@ -96,6 +97,20 @@ def run(args: argparse.Namespace) -> int:
     )
     describe(mesh)
     return int(ExitCode.FAILED if failed else ExitCode.OK)
+
+
+def refuse_failed_trino_builds(projects: Projects, on_trino: set[str]) -> None:
+    """A domain whose last Trino build failed holds tables of two builds: nothing is published."""
+    from governance.build.trino_failures import last_build_failure
+
+    for name in sorted(on_trino):
+        failure = last_build_failure(projects.projects[name].target_dir, name)
+        if failure:
+            raise MeshError(
+                f"{name}: its last build on Trino failed ({failure}); nothing published: build it again "
+                f"(mesh build --target trino --domain {name}), then publish",
+                ExitCode.FAILED,
+            )
 
 
 def _record_health(

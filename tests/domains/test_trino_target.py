@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+import orjson
 import pytest
 
 from governance.cli import main
@@ -129,6 +133,27 @@ def catalog_state(
     return states
 
 
+@contextmanager
+def rest_standin(mesh_root: Path, data: Path, trino_state: Path) -> Iterator[None]:
+    """scripts/ci/iceberg_rest.sh for the copy's Databricks domains, where scripts/ci/trino.sh finds it
+    (<TRINO_STATE_DIR>/iceberg-rest), on a port of its own; stopped on exit."""
+    env = {
+        **os.environ,
+        "MESH_ROOT": str(mesh_root),
+        "MESH_DATA_DIR": str(data),
+        "ICEBERG_REST_STATE_DIR": str(trino_state / "iceberg-rest"),
+        "ICEBERG_REST_PORT": str(free_port()),
+    }
+    script = ["bash", str(REPO / "scripts" / "ci" / "iceberg_rest.sh")]
+    started = subprocess.run([*script, "start"], check=False, env=env, capture_output=True, text=True)
+    try:
+        if started.returncode != 0:
+            missing(f"scripts/ci/iceberg_rest.sh start failed: {started.stderr.strip()[-2000:]}")
+        yield
+    finally:
+        subprocess.run([*script, "stop"], check=False, env=env, capture_output=True, text=True)
+
+
 @pytest.fixture(scope="module")
 def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     reason = pg_unreachable_reason()
@@ -154,7 +179,10 @@ def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         "MESH_TRINO_CONFIG": str(trino_yml),
         "MESH_TRINO_TIMEOUT": os.environ.get("MESH_TRINO_TIMEOUT", "120"),
     }
-    with started_trino(mesh.root, trino_yml, tmp_path_factory.mktemp("trino-build-state"), uri) as server:
+    state = tmp_path_factory.mktemp("trino-build-state")
+    # The README's demo query joins orders (a Databricks domain): its Trino catalog reads Unity Catalog's
+    # Iceberg REST endpoint, stood in for by scripts/ci/iceberg_rest.sh over this copy's orders build.
+    with rest_standin(mesh.root, data, state), started_trino(mesh.root, trino_yml, state, uri) as server:
         env = {**env, "TRINO_HOST": server.host, "TRINO_PORT": str(server.port)}
         tables = published_names(env)
         assert mesh_main(env, "publish", "--domain", "logistics") == 0  # the copying path
@@ -213,20 +241,122 @@ def test_a_domain_on_databricks_does_not_build_on_trino(
     assert "orders does not build on --target trino" in err and err.count("\n") == 0
 
 
-def test_a_build_the_rules_deny_fails_naming_the_refusal(
+def snapshots(built: Built, *tables: str) -> list[object]:
+    """The snapshot ids of the tables (a write or a landing adds one)."""
+    from governance.trino.config import load_trino_settings
+
+    admin = built.server.engine(load_trino_settings(Path(built.env["MESH_TRINO_CONFIG"])), "admin")
+    try:
+        found: list[object] = []
+        for table in tables:
+            schema, name = table.rsplit(".", 1)
+            found.append(list(admin.execute(f'SELECT snapshot_id FROM {schema}."{name}$snapshots"').rows))
+        return found
+    finally:
+        admin.close()
+
+
+def one_error_line(out: pytest.CaptureFixture[str]) -> str:
+    """The error line of a failed command: stderr's last, the only `error:` line, no traceback anywhere."""
+    captured = out.readouterr()
+    assert "Traceback" not in captured.err + captured.out
+    lines = captured.err.strip().splitlines()  # what it governs ("building 1 of 4 projects"), then the error
+    assert lines and [line for line in lines if line.startswith("error:")] == [lines[-1]], lines
+    return lines[-1]
+
+
+def test_a_build_the_rules_deny_fails_in_one_line_naming_the_user_and_writes_nothing(
     built: Built, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The build's user is a reader as far as the running Trino's rules go (trino.yml lists `analyst` first
-    for the owning group; Trino's group file says analyst is a data consumer): the write is denied."""
+    for the owning group; Trino's group file says analyst is a data consumer). dbt-trino would fail listing
+    the schemas before any model ("Relation not found or not allowed"): the build asks Trino first, as
+    that user, and says in one line who was refused, by which rules and what to do; nothing landed."""
     trino_yml = tmp_path / "trino.yml"
     text = Path(built.env["MESH_TRINO_CONFIG"]).read_text()
     trino_yml.write_text(text.replace("logistics-team: [lena]", "logistics-team: [analyst, lena]"))
     env = {**built.env, "MESH_TRINO_CONFIG": str(trino_yml)}
-    code = mesh_main(env, "build", "--target", "trino", "--domain", "logistics", "--select", "stg_carriers")
-    out = capsys.readouterr()
+    tables = ("logistics.wms.carriers", "logistics.gold.dim_carriers")  # a landed source, a product
+    before = snapshots(built, *tables)
+    code = mesh_main(env, "build", "--target", "trino", "--domain", "logistics", "--select", "dim_carriers")
+    err = one_error_line(capsys)
     assert code == 1
-    assert "builds on Trino as analyst" in out.out
-    assert "Access Denied: Cannot" in " ".join(out.out.split())
+    assert err.startswith(
+        "error: logistics: Trino refused the build's user 'analyst' reading the relations dbt-trino lists "
+        "before any model (PERMISSION_DENIED: Access Denied: Cannot select from table "
+        "system.metadata.materialized_views); the rules from mesh trino-config let only the owning group "
+        "'logistics-team' build the domain: build as its owner"
+    ), err
+    assert err.endswith("nothing was landed or built")
+    assert all(snapshot for snapshot in before) and snapshots(built, *tables) == before  # nothing written
+
+
+UNSUPPORTED = "select list_value(1, 2) as carriers\n"  # DuckDB's list constructor: Trino has no such function
+
+
+def test_a_model_trino_cannot_run_is_one_line_naming_it_and_publish_then_publishes_nothing(
+    built: Built, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every failed node goes through one translator (governance/build/trino_failures.py): the model, its
+    table, the feature Trino lacks, what to do. The domain is then half built, so `mesh publish` refuses it
+    until a build passes: the products keep what the last good publish wrote."""
+    model = built.mesh.folder("logistics") / "models" / "staging" / "stg_carrier_lists.sql"
+    model.write_text(UNSUPPORTED)
+    before = snapshots(built, "logistics.gold.dim_carriers")
+    try:
+        code = mesh_main(
+            built.env, "build", "--target", "trino", "--domain", "logistics", "--select", "stg_carrier_lists"
+        )
+        err = one_error_line(capsys)
+        assert code == 1
+        assert err.startswith(
+            "error: logistics model 'stg_carrier_lists' (logistics.bronze.stg_carrier_lists): Trino cannot "
+            "run a feature it uses (FUNCTION_NOT_FOUND: "
+        ), err
+        assert "Function 'list_value' not registered); write that part in Trino's SQL" in err
+        assert mesh_main(built.env, "publish", "--domain", "logistics") == 1
+        refused = one_error_line(capsys)
+        assert refused.startswith(
+            "error: logistics: its last build on Trino failed (model 'stg_carrier_lists' "
+            "(logistics.bronze.stg_carrier_lists): line "
+        ), refused
+        assert refused.endswith(
+            "nothing published: build it again (mesh build --target trino --domain logistics), then publish"
+        )
+        assert snapshots(built, "logistics.gold.dim_carriers") == before
+    finally:
+        model.unlink()
+
+
+def readme_trino_query() -> tuple[str, str]:
+    """The README's demo query on Trino (its Trino section) and the user it runs as, as the shell reads them
+    (a backslash-newline inside double quotes is removed)."""
+    text = (REPO / "README.md").read_text()
+    found = re.search(r'TRINO_USER=(\w+) mesh query --engine trino "((?:[^"\\]|\\.)+)"', text, re.S)
+    assert found, 'README.md shows no `TRINO_USER=... mesh query --engine trino "..."` demo query'
+    return found[1], re.sub(r"\\\n", "", found[2])
+
+
+def test_the_readmes_demo_query_on_trino_reads_the_trino_built_products(
+    built: Built, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Exactly the README's query, as its user, on the Trino whose logistics products the trino build wrote
+    (orders through the REST stand-in): the rows the DuckDB build gives (both domains' DuckDB files)."""
+    user, query = readme_trino_query()
+    assert "logistics.gold." in query and "orders.gold.fct_orders" in query
+    env = {**built.env, "TRINO_USER": user}
+    assert mesh_main(env, "query", query, "--engine", "trino", "--format", "json") == 0
+    on_trino = [tuple(row.values()) for row in orjson.loads(capsys.readouterr().out)]
+    warehouse = Path(built.env["MESH_DATA_DIR"]) / "warehouse"
+    duck = duckdb.connect()
+    try:
+        for domain in ("logistics", "orders"):
+            duck.execute(f"ATTACH '{warehouse / domain}.duckdb' AS {domain} (READ_ONLY)")
+        on_duckdb = duck.execute(query).fetchall()
+    finally:
+        duck.close()
+    assert on_duckdb, "the DuckDB build gives the demo query no rows"
+    assert on_trino == [tuple(row) for row in on_duckdb]
 
 
 ARRIVALS = """
