@@ -23,8 +23,10 @@ def modified_nodes(project: dict[str, Any], spec: dict[str, Any]) -> list[str] |
     from dbt.cli.main import dbtRunner
 
     os.environ["DBT_LOOM_CONFIG"] = project["loom_config"]
+    # the file log in JSON, as the build writes it: which command, its process, how it parsed
     common = ["--project-dir", project["path"], "--profiles-dir", project["profiles_dir"],
-              "--target", spec["target"], "--target-path", project["target_path"], "--quiet"]  # fmt: skip
+              "--target", spec["target"], "--target-path", project["target_path"], "--quiet",
+              "--log-format-file", "json"]  # fmt: skip
     if spec.get("vars") is not None:
         common += ["--vars", spec["vars"]]
     with contextlib.chdir(project["path"]):

@@ -2,11 +2,14 @@
 
 A subprocess per project, not in-process `dbtRunner`: dbt keeps global flags and adapter state, and
 dbt-loom patches dbt internals per consumer project, so two projects cannot safely build concurrently
-in one interpreter. `scripts/bench_build.py` measures what the process start costs.
+in one interpreter. `scripts/bench_build.py` measures what the process start costs. A pull-request
+build (`BuildOptions.workers`) runs its projects one after another in long-lived dbt interpreters
+instead (`WorkerPool`, governance/build/worker.py): a few nodes per project, so the start-up dominated.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import os
@@ -16,7 +19,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +62,9 @@ class BuildOptions:
     defer_state: dict[str, Path] = field(default_factory=dict)
     project_env: dict[str, dict[str, str]] = field(default_factory=dict)
     project_target: dict[str, Path] = field(default_factory=dict)  # dbt's --target-path, else target/
+    # dbt interpreters reused across projects (slim CI: a few nodes per project, so dbt's start-up per
+    # project was most of the cost); None: one dbt process per project
+    workers: WorkerPool | None = None
 
     def target_dir(self, project: DbtProject) -> Path:
         return self.project_target.get(project.name, project.target_dir)
@@ -292,6 +298,80 @@ def run_dbt(
     return returncode, peak_rss_mb, lines
 
 
+class WorkerPool:
+    """Up to `size` long-lived dbt interpreters (governance/build/worker.py), started when first needed,
+    each running one dbt command at a time; `close` ends them (also at exit, and when stdin closes)."""
+
+    def __init__(self, size: int) -> None:
+        self._free = threading.BoundedSemaphore(max(size, 1))
+        self._lock = threading.Lock()
+        self._idle: list[subprocess.Popen[bytes]] = []
+        self._started: list[subprocess.Popen[bytes]] = []
+        self.starts = 0  # interpreters started (what the pool saves is the difference to the commands run)
+        atexit.register(self.close)
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        shim = [sys.executable, "-c", _DIE_WITH_PARENT, str(os.getpid())] if sys.platform == "linux" else []
+        process = subprocess.Popen(
+            [*shim, sys.executable, "-u", "-m", "governance.build.worker"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        with _RUNNING_LOCK:
+            _RUNNING.add(process)
+        with self._lock:
+            self._started.append(process)
+            self.starts += 1
+        return process
+
+    def run(
+        self, request: Mapping[str, object], on_line: Callable[[bytes], None]
+    ) -> tuple[int, float, list[bytes]]:
+        """Send one request (see worker.py) and stream its output: (exit code, worker's peak RSS, lines)."""
+        from governance.build.worker import DONE_MARK
+
+        mark = DONE_MARK.encode()
+        with self._free:
+            with self._lock:
+                process = self._idle.pop() if self._idle else None
+            if process is None or process.poll() is not None:
+                process = self._start()
+            assert process.stdin is not None and process.stdout is not None
+            lines: list[bytes] = []
+            try:
+                process.stdin.write(orjson.dumps(request) + b"\n")
+                process.stdin.flush()
+            except OSError:
+                return process.wait(), 0.0, [b"the dbt worker process exited"]
+            for line in process.stdout:
+                if line.startswith(mark):
+                    done = orjson.loads(line[len(mark) :])
+                    with self._lock:
+                        self._idle.append(process)
+                    return int(done["returncode"]), float(done["peak_rss_mb"]), lines
+                lines.append(line)
+                on_line(line)
+            returncode = process.wait()  # the worker died mid-command: its output says why
+            return returncode or 2, 0.0, lines
+
+    def close(self) -> None:
+        with self._lock:
+            started, self._started, self._idle = self._started, [], []
+        for process in started:
+            with contextlib.suppress(OSError):
+                assert process.stdin is not None
+                process.stdin.close()
+        for process in started:
+            try:
+                process.wait(timeout=KILL_AFTER_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            if process.stdout is not None:
+                process.stdout.close()
+            with _RUNNING_LOCK:
+                _RUNNING.discard(process)
+
+
 def install_packages(project: DbtProject, profiles_dir: Path, env: dict[str, str]) -> str:
     """`dbt deps` where the project declares packages not yet installed; the failure's cause, or ''."""
     if not deps_needed(project):
@@ -329,7 +409,11 @@ def build_project(
             on_progress(event)
 
     command = dbt_command(project, options, profiles_dir)
-    returncode, peak_rss_mb, lines = run_dbt(command, project, full_env, on_line)
+    if options.workers is not None:
+        request = {"argv": command[1:], "cwd": str(project.path), "env": full_env}
+        returncode, peak_rss_mb, lines = options.workers.run(request, on_line)
+    else:
+        returncode, peak_rss_mb, lines = run_dbt(command, project, full_env, on_line)
     seconds = time.perf_counter() - started
     if not run_results.is_file():
         reason = error_from_log(lines) or f"dbt exited with {returncode} before running any node"

@@ -88,7 +88,11 @@ def build_mesh(
         on_finish(result)
         return result
 
-    return run_in_order(selected, build, jobs=jobs, on_skip=on_finish)
+    try:
+        return run_in_order(selected, build, jobs=jobs, on_skip=on_finish)
+    finally:
+        if options.workers is not None:
+            options.workers.close()
 
 
 def default_jobs() -> int:

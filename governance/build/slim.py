@@ -12,8 +12,7 @@ relations) and production's manifest where it did not.
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +22,7 @@ import orjson
 import yaml
 
 from governance.build.namespace import PullRequestNamespace
-from governance.build.runner import BuildOptions, cause_lines, install_packages
+from governance.build.runner import BuildOptions, WorkerPool, cause_lines, install_packages
 from governance.build.targets import profile_name
 from governance.errors import MeshError
 from governance.files import write_atomic
@@ -60,6 +59,8 @@ class SlimPlan:
     plans: dict[str, ProjectPlan] = field(default_factory=dict)  # projects to build, dependency order
     unchanged: list[str] = field(default_factory=list)  # projects not started
     warnings: list[str] = field(default_factory=list)
+    # the dbt interpreters that planned, kept for the build (closed when it ends or the plan is dropped)
+    workers: WorkerPool | None = None
 
 
 def state_manifest(state_dir: Path, project: str) -> Path:
@@ -181,19 +182,20 @@ def seed_partial_parse(project: DbtProject, plan_dir: Path) -> None:
         shutil.copyfile(saved, seeded)
 
 
-def run_helper(spec: dict[str, Any], namespace: PullRequestNamespace, env: dict[str, str]) -> dict[str, Any]:
+def run_helper(
+    spec: dict[str, Any], namespace: PullRequestNamespace, env: dict[str, str], workers: WorkerPool
+) -> dict[str, Any]:
+    """governance/build/modified.py in a dbt worker, which then stays up for the build."""
     spec_path = namespace.root / "plan" / "spec.json"
     out_path = namespace.root / "plan" / "modified.json"
     spec_path.parent.mkdir(parents=True, exist_ok=True)
     spec_path.write_bytes(orjson.dumps(spec))
     out_path.unlink(missing_ok=True)
-    done = subprocess.run(
-        [sys.executable, "-m", "governance.build.modified", str(spec_path), str(out_path)],
-        env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if done.returncode != 0 or not out_path.is_file():
-        lines = cause_lines(done.stdout + "\n" + done.stderr)
-        raise PlanFailedError("\n".join(lines[-8:]) or f"dbt exited with {done.returncode}")
+    request = {"plan": [str(spec_path), str(out_path)], "cwd": str(namespace.root), "env": env}
+    returncode, _, output = workers.run(request, lambda _: None)
+    if returncode != 0 or not out_path.is_file():
+        lines = cause_lines(b"".join(output).decode("utf-8", "replace"))
+        raise PlanFailedError("\n".join(lines[-8:]) or f"dbt exited with {returncode}")
     result: dict[str, Any] = orjson.loads(out_path.read_bytes())
     return result
 
@@ -207,8 +209,11 @@ def plan_changed(
     target: str,
     vars: str | None,
     env: dict[str, str],
+    jobs: int = 2,
 ) -> SlimPlan:
-    """What to build: per project its state:modified nodes, descendants and readers of affected products."""
+    """What to build: per project its state:modified nodes, descendants and readers of affected products.
+
+    Planning runs in a dbt worker that the build then reuses (`build_options`), up to `jobs` of them."""
     state_dir = state_dir.resolve()
     plan = SlimPlan(state_dir, namespace, warnings=check_state(state_dir, selected))
     for project in selected:
@@ -234,7 +239,9 @@ def plan_changed(
             "loom_config": str(loom_config(namespace, project, upstream_manifests, "plan")),
         })  # fmt: skip
     spec = {"target": target, "vars": vars, "projects": spec_projects}
-    modified = run_helper(spec, namespace, env)
+    plan.workers = WorkerPool(jobs)
+    weakref.finalize(plan, plan.workers.close)  # a dry run, or nothing to build: ended with the plan
+    modified = run_helper(spec, namespace, env, plan.workers)
     affected_products: set[str] = set()
     for project in selected:
         manifest = read_manifest(pr_manifests[project.name])
@@ -305,7 +312,7 @@ def build_options(
     return BuildOptions(
         target=target, exclude=tuple(exclude), vars=vars, full_refresh=full_refresh,
         project_select=project_select, defer_state=defer, project_env=project_env,
-        project_target=target_paths,
+        project_target=target_paths, workers=plan.workers,
     )  # fmt: skip
 
 

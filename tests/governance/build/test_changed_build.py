@@ -321,3 +321,55 @@ def test_summary_reports_a_breaking_change_with_its_downstream(
     assert "spend\\_amount" in row and "hub.marketing\\_roi" in row  # the consumer in the hub
     owners = summary.split("### Owners to notify")[1]
     assert "marketing-analytics@example.com" in owners
+
+
+PARSE_EVENTS = ("UnableToPartialParse", "PartialParsingEnabled", "PartialParsingSkipParsing")
+
+
+def dbt_commands(mesh: BuiltMesh, under: Path) -> dict[str, dict[str, object]]:
+    """dbt's own log (each project's logs/dbt.log) of the commands whose target path is under `under`, by
+    invocation: which command, its project and process id, and what dbt said about parsing."""
+    found: dict[str, dict[str, object]] = {}
+    chosen: set[str] = set()
+    for project in ("orders", "marketing", "logistics", "hub"):
+        log = mesh.folder(project) / "logs" / "dbt.log"
+        for line in log.read_bytes().splitlines() if log.is_file() else []:
+            if not line.startswith(b"{"):
+                continue
+            event = orjson.loads(line)
+            info, data = event["info"], event.get("data", {})
+            command = found.setdefault(
+                info["invocation_id"], {"project": project, "pid": info["pid"], "which": "", "parse": []}
+            )
+            target_path = str(data["args"].get("target_path")) if info["name"] == "MainReportArgs" else ""
+            if target_path.startswith(str(under)):
+                chosen.add(info["invocation_id"])
+            elif info["name"] == "CommandCompleted":
+                command["which"] = data["command"].split()[-1]  # `cli build`, `cli ls`
+            elif info["name"] in PARSE_EVENTS:
+                parse = command["parse"]
+                assert isinstance(parse, list)
+                parse.append(info["name"] + (f": {data['reason']}" if data.get("reason") else ""))
+    return {invocation: command for invocation, command in found.items() if invocation in chosen}
+
+
+def test_pull_request_build_starts_dbt_once_and_parses_partially_when_run_again(mesh: BuiltMesh) -> None:
+    """Planning and every project's build run in one dbt interpreter (per build slot), not one process
+    per project; building the same pull request again reuses dbt's partial parse of its profile."""
+    namespace = mesh.data / "pr" / "one-process"
+    build = ["build", "--changed", "--state", str(mesh.state), "--pr", "one-process"]
+    earlier = set(dbt_commands(mesh, namespace))  # the cached mesh keeps its logs between sessions
+    with edited(mesh.root / FCT_CAMPAIGN_SPEND, *REVIEWED):
+        assert main(build) == 0
+        first = {k: v for k, v in dbt_commands(mesh, namespace).items() if k not in earlier}
+        assert main(build) == 0
+        again = [v for k, v in dbt_commands(mesh, namespace).items() if k not in earlier and k not in first]
+    assert main(["clean", "--pr", "one-process"]) == 0
+    planned = {c["project"] for c in first.values() if c["which"] == "ls"}
+    built = sorted(str(c["project"]) for c in first.values() if c["which"] == "build")
+    assert planned == {"orders", "marketing", "logistics", "hub"} and built == ["hub", "marketing"]
+    assert len({c["pid"] for c in first.values()}) == 1, first  # planning and both builds: one interpreter
+    # the first build of a namespace parses in full (a new profile: its own database file); the second
+    # parses only what changed, planning and building alike
+    assert sorted(str(c["project"]) for c in again if c["which"] == "build") == ["hub", "marketing"]
+    assert all(c["parse"] and "UnableToPartialParse" not in str(c["parse"]) for c in again), again

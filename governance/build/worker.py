@@ -1,0 +1,93 @@
+"""One dbt interpreter that runs several dbt commands in turn, for `mesh build --changed`.
+
+A pull request builds a few nodes in each project it reaches, so a dbt start-up per project (importing
+dbt and its adapters: about 2 s of CPU, `docs/benchmarks.md`) was most of a project's cost. Here the
+planning step and every project's `dbt build` run in one process per concurrent build slot, one command
+at a time (dbt keeps global flags and adapter state, and dbt-loom patches dbt per project, so never two
+at once in one interpreter). Between commands the DuckDB instance is closed, so the next project (or
+another process) can attach the file the last one wrote.
+
+usage: python -m governance.build.worker
+stdin: one JSON request per line, {"argv": [dbt args], "cwd": str, "env": {...}} for a dbt command, or
+       {"plan": [SPEC.json, OUT.json], "cwd": str, "env": {...}} for the planning step
+       (governance.build.modified); stdout: dbt's output, then one line `DONE_MARK {"returncode": int,
+       "peak_rss_mb": float}` per request. EOF on stdin ends the worker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import resource
+import sys
+import traceback
+from typing import Any
+
+import orjson
+
+DONE_MARK = "\x1emesh-worker-done "
+
+
+def close_duckdb() -> None:
+    """Release the database files the last command opened (dbt-duckdb keeps one instance per process)."""
+    with contextlib.suppress(ImportError):
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+        environment = DuckDBConnectionManager._ENV
+        DuckDBConnectionManager._ENV = None
+        if environment is not None:
+            with contextlib.suppress(Exception):
+                environment.close()
+
+
+def run_dbt(argv: list[str]) -> int:
+    """dbt's own exit codes: 0 success, 1 a node failed, 2 dbt could not run."""
+    from dbt.cli.main import dbtRunner
+
+    result = dbtRunner().invoke(argv)
+    if result.success:
+        return 0
+    return 2 if result.exception is not None else 1
+
+
+def run_plan(spec_path: str, out_path: str) -> int:
+    from governance.build import modified
+
+    try:
+        return modified.main(spec_path, out_path)
+    except SystemExit as stop:  # modified.py says which project did not parse, then exits
+        print(stop.code if isinstance(stop.code, str) else f"planning exited with {stop.code}", flush=True)
+        return 2
+
+
+def handle(request: dict[str, Any]) -> int:
+    os.environ.clear()
+    os.environ.update(request["env"])
+    with contextlib.chdir(request["cwd"]):
+        try:
+            if "plan" in request:
+                return run_plan(*request["plan"])
+            return run_dbt(list(request["argv"]))
+        except Exception:  # reported as a crash of dbt's own would be: the traceback's last line
+            traceback.print_exc(file=sys.stdout)
+            return 2
+        finally:
+            close_duckdb()
+
+
+def main() -> int:
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        returncode = handle(orjson.loads(line))
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        sys.stdout.flush()
+        sys.stdout.write(
+            DONE_MARK + orjson.dumps({"returncode": returncode, "peak_rss_mb": peak}).decode() + "\n"
+        )
+        sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
