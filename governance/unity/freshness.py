@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from governance.unity.actual import pages
-from governance.unity.client import UnityClient
+from governance.unity.client import StatementError, UnityClient
 from governance.unity.sql import quote_ident, quote_literal
 
 
@@ -50,7 +50,13 @@ def last_altered(client: UnityClient, tables: Iterable[str]) -> dict[str, dateti
     found: dict[str, datetime] = {}
     for catalog, names in sorted(by_catalog.items()):
         for page in pages(names):
-            for row in client.query(last_altered_sql(catalog, page)):
+            try:
+                rows = client.query(last_altered_sql(catalog, page))
+            except StatementError as error:
+                if "NO_SUCH_CATALOG" in error.error_class:
+                    break  # a domain not deployed yet: its tables are absent, as a missing table is
+                raise
+            for row in rows:
                 moment = parse_timestamp(row.get("last_altered"))
                 if moment is not None:
                     found[f"{catalog}.{row['table_schema']}.{row['table_name']}".lower()] = moment

@@ -86,6 +86,21 @@ def test_each_product_is_as_fresh_as_its_tables_last_alteration(
             assert not any(r.startswith("stale") for r in reasons), reasons
 
 
+def test_a_catalog_not_deployed_yet_leaves_only_its_products_unobserved(
+    mesh: MeshModel, emulator: UnityCatalogEmulator, client: UnityClient, tmp_path: Path
+) -> None:
+    products = list(synced_products(mesh))
+    gone = products[0].relation.split(".")[0]
+    emulator.metastore.delete_catalog(gone, force=True)
+    warnings: list[str] = []
+    written = record_unity(mesh, client, data=tmp_path / "data", warn=warnings.append, now=AT)
+    kept = [m for m in products if m.relation.split(".")[0] != gone]
+    assert written == len(kept)
+    if kept:
+        assert {product for _, product, _, _ in stored(tmp_path / "data")} == {m.unique_id for m in kept}
+    assert len(warnings) == 1 and f"{gone}." in warnings[0] and "no table in Unity Catalog" in warnings[0]
+
+
 def test_mesh_sync_records_freshness_before_its_own_writes_alter_the_tables(
     workspace_env: Path, emulator: UnityCatalogEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
