@@ -11,6 +11,7 @@ file stays the fast path (docs/benchmarks.md).
 from __future__ import annotations
 
 import sys
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import astuple
 from datetime import UTC, datetime, timedelta
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow as pa
+import psycopg
 import sqlalchemy
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -36,11 +37,21 @@ PG_COLUMNS = (
     ("build_status", "text not null"), ("columns", "text not null"), ("upstreams", "text[] not null"),
 )  # fmt: skip
 assert tuple(name for name, _ in PG_COLUMNS) == FIELDS
-_TIME = pa.timestamp("us", tz="UTC")
-_ARROW = {
-    "observed_at": _TIME, "loaded_at": _TIME, "sla_hours": pa.float64(), "row_count": pa.int64(),
-    "tests_total": pa.int32(), "tests_failed": pa.int32(), "tests_warned": pa.int32(),
-    "failed_tests": pa.list_(pa.string()), "upstreams": pa.list_(pa.string()),
+# Reading: each column as PostgreSQL exports it to CSV, its type in DuckDB's reader, and how it is restored.
+_EXPORT = {
+    "observed_at": "(extract(epoch from observed_at) * 1000000)::bigint",
+    "loaded_at": "(extract(epoch from loaded_at) * 1000000)::bigint",
+    "failed_tests": "array_to_json(failed_tests)::text", "upstreams": "array_to_json(upstreams)::text",
+}  # fmt: skip
+_CSV_TYPES = {
+    "observed_at": "BIGINT", "loaded_at": "BIGINT", "sla_hours": "DOUBLE", "row_count": "BIGINT",
+    "tests_total": "INTEGER", "tests_failed": "INTEGER", "tests_warned": "INTEGER",
+}  # fmt: skip
+_IMPORT = {
+    "observed_at": "make_timestamp(observed_at)::timestamptz",
+    "loaded_at": "make_timestamp(loaded_at)::timestamptz",
+    "failed_tests": "cast(failed_tests::json as varchar[])",
+    "upstreams": "cast(upstreams::json as varchar[])",
 }  # fmt: skip
 
 
@@ -163,22 +174,33 @@ class WarehouseHealthStore(HealthStore):
 
     # -- reading: the table copied into DuckDB, then the embedded store's own code -----------------------
     def _copy(self) -> None:
+        """The table into the in-memory DuckDB: PostgreSQL's COPY as CSV into a temporary file, read by
+        DuckDB's CSV reader (times as epoch microseconds, lists as JSON): no Python object per value."""
         if self._copied:
             return
-        names = ", ".join(_quote(n) for n in FIELDS)
-        with self._begin() as connection:
-            rows = connection.exec_driver_sql(f"select {names} from {self.qualified}").fetchall()
-        columns = list(zip(*rows, strict=True)) if rows else [() for _ in FIELDS]
-        table = pa.table(
-            {
-                n: pa.array(list(values), type=_ARROW.get(n, pa.string()))
-                for n, values in zip(FIELDS, columns, strict=True)
-            }
-        )
-        self.connection.execute("delete from observations")
-        self.connection.register("copied", table)
-        self.connection.execute(f"insert into observations select {', '.join(FIELDS)} from copied")
-        self.connection.unregister("copied")
+        exported = ", ".join(_EXPORT.get(n, _quote(n)) for n in FIELDS)
+        with tempfile.TemporaryDirectory(prefix="mesh-health-") as folder:
+            path = Path(folder) / "observations.csv"
+            with self._begin() as connection, path.open("wb") as out:
+                cursor = connection.connection.driver_connection.cursor()
+                try:
+                    with cursor.copy(
+                        f"COPY (select {exported} from {self.qualified}) TO STDOUT (FORMAT csv)"
+                    ) as copy:
+                        for block in copy:
+                            out.write(block)
+                except psycopg.Error as error:
+                    raise MeshError(
+                        f"health store {self.settings.display}: {redact(str(error).splitlines()[0])}"
+                    ) from None
+            columns = ", ".join(f"'{n}': '{_CSV_TYPES.get(n, 'VARCHAR')}'" for n in FIELDS)
+            imported = ", ".join(_IMPORT.get(n, n) for n in FIELDS)
+            self.connection.execute("delete from observations")
+            self.connection.execute(
+                f"""insert into observations select {imported} from read_csv(?, columns = {{{columns}}},
+                    header = false, auto_detect = false, allow_quoted_nulls = false)""",
+                [str(path)],
+            )
         self._copied = True
 
     def snapshot(self, products: Sequence[str] | None = None) -> Snapshot:
