@@ -13,13 +13,13 @@ from pathlib import Path
 
 from rich.console import Console
 
-from governance.commands.plan import add_common_arguments, connect, governed, missing_exit, show
 from governance.errors import ExitCode, MeshError
 from governance.project import data_dir, find_root
 from governance.settings import settings_file
 from governance.unity.client import UnityClient
 from governance.unity.config import UnityConfig
-from governance.unity.pipeline import Inputs, apply_plan, compute_plan, load_inputs
+from governance.unity.frontend import add_common_arguments, governed, missing_exit, show
+from governance.unity.pipeline import Inputs, apply_plan, compute_plan, connect, load_inputs
 from governance.unity.plan import Plan, check_reviewed
 from governance.unity.render import render_result
 
