@@ -73,7 +73,9 @@ def check_freshness(
     ]  # fmt: skip
     if project.name in options.project_target:
         command += ["--target-path", str(target_dir)]
-    returncode, _, lines = run_dbt(command, project, {**os.environ, **env}, lambda _: None)
+    # the project's own build environment too: a `trino` build's user and server are set per project
+    build_env = options.project_env.get(project.name, {})
+    returncode, _, lines = run_dbt(command, project, {**os.environ, **env, **build_env}, lambda _: None)
     if not sources_json.is_file():
         causes = error_from_log(lines).splitlines()
         cause = causes[-1] if causes else f"exit {returncode}"

@@ -97,3 +97,24 @@ def test_no_freshness_check_on_the_local_spark_target(
     assert checked == []
     record.record_build(projects, results, options=BuildOptions(target="ci"), jobs=1, warn=lambda _: None)
     assert sorted(checked) == sorted(projects.order)
+
+
+def test_freshness_runs_dbt_with_the_environment_the_projects_build_had(
+    projects: Projects, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A `trino` build connects as the domain's owning group (MESH_TRINO_BUILD_USER, TRINO_PORT, per
+    project); freshness run without them connected as the profile's default user and always warned."""
+    seen: dict[str, str] = {}
+
+    def fake_run_dbt(command, project, env, on_line):  # type: ignore[no-untyped-def]
+        seen.update(env)
+        return 0, "", []
+
+    monkeypatch.setattr(record, "run_dbt", fake_run_dbt)
+    project = projects.projects["alpha"]
+    options = BuildOptions(
+        project_env={"alpha": {"MESH_TRINO_BUILD_USER": "alpha-owners", "TRINO_PORT": "1"}}
+    )
+    record.check_freshness(project, options, Path("profiles"), {"MESH_DATA_DIR": "/data"})
+    assert seen["MESH_TRINO_BUILD_USER"] == "alpha-owners" and seen["TRINO_PORT"] == "1"
+    assert seen["MESH_DATA_DIR"] == "/data"
