@@ -170,7 +170,7 @@ def _masks(model: Model, config: UnityConfig, table: TableState, state: UnitySta
 def _alias(share: ShareState, table: str, model: Model) -> None:
     """`<domain>.<table>`: what recipients see. Without `shared_as` the alias is `<schema>.<table>`, and two
     domains' products of the same name could not sit in one share. Unique in the share, or one line."""
-    alias = f"{model.domain}.{table.rsplit('.', 1)[-1]}".lower()
+    alias = model.shared_as
     taken = {a: t for t, a in share.aliases.items()}
     if alias in taken and taken[alias] != table.lower():
         raise MeshError(
