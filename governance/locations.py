@@ -68,16 +68,22 @@ def duckdb_file(path: str, project: Path, root: Path, environ: Mapping[str, str]
 
 
 def location_of(
-    project: DbtProject, root: Path, *, declared: bool = False, environ: Mapping[str, str] | None = None
+    project: DbtProject,
+    root: Path,
+    *,
+    declared: bool = False,
+    environ: Mapping[str, str] | None = None,
+    target: str | None = None,
 ) -> ProjectLocation:
-    """Where the project's profile puts its data (env_var defaults, or `environ` as dbt reads it)."""
+    """Where the project's profile puts its data (env_var defaults, or `environ` as dbt reads it), on
+    `target` (default: the profile's own `target:`, as dbt picks it)."""
     profile = _profile(project)
     outputs = profile.get("outputs")
     outputs = outputs if isinstance(outputs, dict) else {}
     adapters = frozenset(
         str(o.get("type")) for o in outputs.values() if isinstance(o, dict) and o.get("type")
     )
-    default = outputs.get(profile.get("target", "dev"))
+    default = outputs.get(target if target is not None else profile.get("target", "dev"))
     path = default.get("path") if isinstance(default, dict) and default.get("type") == "duckdb" else None
     file = duckdb_file(str(path), project.path, root, environ) if isinstance(path, str) else None
     engine = str(default.get("type")) if isinstance(default, dict) and default.get("type") else None
@@ -100,10 +106,12 @@ def duckdb_catalog(file: str | Path) -> str:
     return PurePosixPath(Path(file).as_posix()).stem
 
 
-def query_database(project: DbtProject, root: Path, environ: Mapping[str, str]) -> Path | None:
-    """The DuckDB file the project's default target writes, as dbt would resolve it under `environ`
-    (absolute), or None when that target is not a DuckDB file."""
-    file = location_of(project, root, environ=environ).duckdb_file
+def query_database(
+    project: DbtProject, root: Path, environ: Mapping[str, str], target: str | None = None
+) -> Path | None:
+    """The DuckDB file the project's `target` (default: its profile's own) writes, as dbt would resolve it
+    under `environ` (absolute), or None when that target is not a DuckDB file."""
+    file = location_of(project, root, environ=environ, target=target).duckdb_file
     if file is None:
         return None
     path = Path(file)

@@ -26,9 +26,9 @@ from governance.build.targets import SINGLE_PROCESS_TARGETS
 from governance.errors import MeshError
 from governance.health.backends import append_and_prune, open_writer
 from governance.health.signals import duckdb_row_counts, observe
+from governance.locations import query_database
 from governance.project import DbtProject, Projects, data_dir
 
-DUCKDB_TARGETS = ("ci",)
 FAILING = ("error", "runtime error")
 
 
@@ -124,8 +124,15 @@ def record_build(
         return 0
     lineage = build_lineage(mesh)
     row_counts: dict[str, int] = {}
-    if options.target in DUCKDB_TARGETS:
-        files = {p.name: data / "warehouse" / f"{p.name}.duckdb" for p in chosen}
+    # the file each project's profile writes on the build's target, as dbt resolved it (an adopter's
+    # layout too); a target that is no DuckDB file (spark, databricks, trino) has no row counts here
+    environ = {**os.environ, **env}
+    files = {
+        p.name: f
+        for p in chosen
+        if (f := query_database(p, projects.root, environ, options.target)) is not None
+    }
+    if files:
         row_counts = duckdb_row_counts(files, (m for m in mesh.models() if m.project in files))
     moment = now or datetime.now(UTC)
     observations = observe(

@@ -200,3 +200,14 @@ def test_query_attaches_a_shared_file_once_and_notes_two_files_of_one_catalog_na
         ]
     finally:
         engine.close()
+
+
+def test_the_builds_health_counts_rows_in_the_adopters_own_database_files(twins: Path) -> None:
+    """Row counts come from the file each project's profile writes (dbs/<project>.duckdb here), not from
+    our layout's data/warehouse/<project>.duckdb."""
+    run = mesh(twins, "health", "--format", "json")
+    products = {p["unique_id"]: p for p in json.loads(run.out)["products"]}
+    assert {node: products[node]["row_count"] for node in BOTH} == {
+        "model.billing.customers": 2,
+        "model.crm.customers": 3,
+    }, run.err
