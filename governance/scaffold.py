@@ -81,6 +81,7 @@ class Written:
 
     created: tuple[str, ...]
     appended: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # what the user should know, printed after the files
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -599,12 +600,16 @@ def new_product(projects: Projects, domain: str, name: str, source: str | None =
     group, owner = _owner(project)
     folder = _marts_folder(settings, project)
     sql_path, yml_path = folder / f"{name}.sql", folder / f"{name}.yml"
-    for other in projects.projects.values():
-        if other.name != project.name and not other.is_hub and _has_model(other, name):
-            raise MeshError(
-                f"{other.name} already has a model {name!r} ({_relative(other.path, settings.root)}); "
-                "a product name is one per mesh (a consumer refs it by name): pick another name"
-            )
+    # Another project's model of the same name is allowed (a product is its project, name and version),
+    # but a consumer's one-argument ref to it would become ambiguous: say so.
+    twins = sorted(
+        o.name for o in projects.projects.values() if o.name != project.name and _has_model(o, name)
+    )
+    notes = tuple(
+        f"{other} also has a model {name!r}: consumers ref each with two arguments, "
+        f"ref({other!r}, {name!r}) or ref({project.name!r}, {name!r})"
+        for other in twins
+    )
     if name in projects.projects:
         raise MeshError(f"{name!r} is the name of a project of the mesh; pick another product name")
     _refuse_outside([sql_path, yml_path], settings.root)
@@ -665,7 +670,7 @@ def new_product(projects: Projects, domain: str, name: str, source: str | None =
         "columns": entries,
     }
     write_all({sql_path: sql, yml_path: _yaml({"version": 2, "models": [model_entry]})})
-    return Written((_relative(sql_path, settings.root), _relative(yml_path, settings.root)))
+    return Written((_relative(sql_path, settings.root), _relative(yml_path, settings.root)), notes=notes)
 
 
 # --- version ------------------------------------------------------------------------------------

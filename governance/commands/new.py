@@ -73,5 +73,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"created {path}")
     for path in written.appended:
         print(f"updated {path}")
+    for note in written.notes:
+        print(f"note: {note}")
     print("next: `mesh build`, then `mesh check`")
     return int(ExitCode.OK)

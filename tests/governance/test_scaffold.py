@@ -292,12 +292,28 @@ def test_a_new_domain_follows_the_existing_projects_profile_conventions(tmp_path
     assert not (root / "data").exists()  # no folder the profile does not use
 
 
+def test_a_product_named_like_another_projects_model_is_written_with_the_two_argument_ref(
+    tmp_path: Path,
+) -> None:
+    """A product is its project, name and version (two projects may publish `customers`); a consumer's
+    one-argument ref would be ambiguous, so the command says how to ref each."""
+    root = Path(shutil.copytree(ADOPTION, tmp_path / "repo"))
+    assert mesh(root, "init").code == 0
+    (root / "teams/finance/models/groups.yml").write_text(
+        "groups:\n  - name: finance\n    owner: {name: Finance, email: finance@example.com}\n",
+        encoding="utf-8",
+    )
+    run = mesh(root, "new", "product", "finance", "customers")
+    assert run.code == 0, run.err
+    assert "note: core also has a model 'customers': consumers ref each with two arguments" in run.out
+    assert "ref('core', 'customers') or ref('finance', 'customers')" in run.out
+
+
 @pytest.mark.parametrize(
     ("argv", "problem"),
     [
         (("new", "domain", "memory"), "domain name 'memory' is reserved"),
         (("new", "domain", "system"), "domain name 'system' is reserved"),
-        (("new", "product", "finance", "customers"), "core already has a model 'customers'"),
         (("new", "product", "finance", "growth"), "'growth' is the name of a project of the mesh"),
     ],
 )
