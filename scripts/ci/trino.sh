@@ -218,6 +218,16 @@ query_runs() {
   return 1
 }
 
+# The server is gone: the launcher wrote its pid and that process has exited, or no pid after 30 s. The
+# launcher's daemon writes the pid file after `launcher start` returns, so an empty or missing file in the
+# first seconds is a server still starting (a loaded machine showed it), not a dead one.
+process_gone() {
+  local elapsed="$1" pid
+  pid="$(cat "$PID_FILE" 2>/dev/null)" || pid=""
+  if [[ -z "$pid" ]]; then (( elapsed > 30 )); return; fi
+  ! kill -0 "$pid" 2>/dev/null
+}
+
 running_pid() {
   local pid
   [[ -f "$PID_FILE" ]] || return 1
@@ -236,12 +246,14 @@ start() {
   fetch
   configure
   rm -f "$STATE/trino.env"
+  # not running (checked above): a pid file left by an earlier server would read as this one, dead
+  if ! running_pid >/dev/null; then rm -f "$PID_FILE"; fi
   started="$(date +%s)"
   "$SERVER/bin/launcher" start --etc-dir "$ETC" --data-dir "$STATE" --jvm-dir "$jdk" >/dev/null \
     || die "launcher failed; see $VAR/log/launcher.log"
   until ready; do
     elapsed=$(( $(date +%s) - started ))
-    if ! running_pid >/dev/null || (( elapsed > READY_TIMEOUT )); then
+    if process_gone "$elapsed" || (( elapsed > READY_TIMEOUT )); then
       say "Trino did not become ready within ${elapsed}s; last lines of $VAR/log/server.log:"
       tail -n 40 "$VAR/log/server.log" >&2 || true
       stop
