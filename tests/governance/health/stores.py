@@ -7,14 +7,26 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy
 
 from governance.health.settings import HealthSettings
-from governance.health.store import HealthStore
+from governance.health.store import HealthStore, store_path
 from governance.health.warehouse import WarehouseHealthStore
 from tests.governance.iceberg.conftest import pg_uri, require_postgres
+
+
+def observations(data: Path, columns: str, order: str) -> list[tuple[Any, ...]]:
+    """`select <columns> from observations order by <order>` in the embedded store under `data`."""
+    store = HealthStore.open_existing(store_path(data))
+    assert store is not None, f"no health store under {data}"
+    try:
+        return store.connection.execute(f"select {columns} from observations order by {order}").fetchall()
+    finally:
+        store.close()
+
 
 BACKENDS = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
 

@@ -14,10 +14,11 @@ from pyiceberg.catalog.sql import SqlCatalog
 from governance.cli import main
 from governance.health.causes import DEGRADED, evaluate
 from governance.health.published import RUN_KIND, iceberg_signal, observe_published, table_at
-from governance.health.store import HealthStore, store_path
+from governance.health.store import HealthStore
 from governance.iceberg.catalog import open_catalog
 from governance.iceberg.naming import identifier_for
 from governance.iceberg.publisher import Publisher
+from tests.governance.health.stores import observations
 from tests.governance.iceberg.conftest import make_settings
 from tests.governance.iceberg.mesh_fixture import BuiltMesh
 from tests.governance.iceberg.test_publisher import product
@@ -106,14 +107,7 @@ def test_mesh_publish_appends_publish_observations(
     assert main(["publish", "--domain", "shipping"]) == 0
     assert "warning" not in capsys.readouterr().err
 
-    store = HealthStore.open_existing(store_path(data))
-    assert store is not None
-    try:
-        rows = store.connection.execute(
-            "select run_id, product, row_count, loaded_at from observations order by run_id, product"
-        ).fetchall()
-    finally:
-        store.close()
+    rows = observations(data, "run_id, product, row_count, loaded_at", "run_id, product")
     runs = sorted({r[0] for r in rows})
     assert len(runs) == 2 and all(r.startswith(f"{RUN_KIND}-") for r in runs)  # appended, never rewritten
     products = {m.unique_id: m for m in mesh.mesh.domains["shipping"].products}
@@ -157,14 +151,7 @@ def test_a_trino_built_domains_publish_is_recorded_from_its_snapshot(
     err = capsys.readouterr().err
     assert "built on Trino, verified" in err and "warning" not in err, err
 
-    store = HealthStore.open_existing(store_path(data))
-    assert store is not None
-    try:
-        rows = store.connection.execute(
-            "select run_id, product, row_count, loaded_at from observations order by run_id, product"
-        ).fetchall()
-    finally:
-        store.close()
+    rows = observations(data, "run_id, product, row_count, loaded_at", "run_id, product")
     runs = sorted({r[0] for r in rows})
     assert len(runs) == 2 and all(r.startswith(f"{RUN_KIND}-") for r in runs)
     products = {m.unique_id: m for m in mesh.mesh.domains["shipping"].products}

@@ -19,6 +19,7 @@ from governance.unity.client import UnityClient
 from governance.unity.desired import synced_products
 from governance.unity.freshness import parse_timestamp
 from tests.emulators.unity_catalog import UnityCatalogEmulator
+from tests.governance.health.stores import observations
 from tests.governance.unity.conftest import CONFIG
 
 AT = datetime(2026, 3, 2, 6, tzinfo=UTC)
@@ -30,14 +31,7 @@ def altered_at(emulator: UnityCatalogEmulator, relation: str, moment: datetime) 
 
 
 def stored(data: Path) -> list[tuple[str, str, datetime | None, int | None]]:
-    store = HealthStore.open_existing(store_path(data))
-    assert store is not None
-    try:
-        rows = store.connection.execute(
-            "select run_id, product, loaded_at, row_count from observations order by product"
-        ).fetchall()
-    finally:
-        store.close()
+    rows = observations(data, "run_id, product, loaded_at, row_count", "product")
     return [(str(r[0]), str(r[1]), r[2], r[3]) for r in rows]
 
 
