@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
@@ -50,3 +50,19 @@ def append_and_prune(store: HealthStore, observations: Iterable[Observation], no
     finally:
         store.close()
     return written
+
+
+def record_observations(
+    root: Path,
+    data: Path,
+    observations: Callable[[], Iterable[Observation]],
+    now: datetime,
+    warn: Callable[[str], None],
+) -> int:
+    """Append one run's observations to the configured store; rows written. A store that cannot be
+    written is one warning: recording health never fails the build, publish or sync that feeds it."""
+    try:
+        return append_and_prune(open_writer(root, data), observations(), now)
+    except (MeshError, OSError, duckdb.Error, ValueError) as error:
+        warn(f"health not recorded: {error}")
+        return 0

@@ -19,12 +19,10 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
 from pyiceberg.table import StaticTable, Table
 from pyiceberg.table.metadata import TableMetadata
 
-from governance.errors import MeshError
-from governance.health.backends import append_and_prune, open_writer
+from governance.health.backends import record_observations
 from governance.health.signals import observe
 from governance.health.store import PUBLISH_RUN, Observation
 from governance.model import MeshModel, Model
@@ -101,9 +99,10 @@ def record_publish(
     if not published:
         return 0
     moment = now or datetime.now(UTC)
-    try:
-        observations = observe_published(mesh, published, run_id=run_id_for(moment), observed_at=moment)
-        return append_and_prune(open_writer(Path(mesh.root), data), observations, moment)
-    except (MeshError, OSError, duckdb.Error, ValueError) as error:
-        warn(f"health not recorded: {error}")
-        return 0
+    return record_observations(
+        Path(mesh.root),
+        data,
+        lambda: observe_published(mesh, published, run_id=run_id_for(moment), observed_at=moment),
+        moment,
+        warn,
+    )

@@ -16,7 +16,6 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
 import orjson
 
 from governance.build.results import Outcome, ProjectResult
@@ -24,7 +23,7 @@ from governance.build.runner import BuildOptions, dbt_executable, error_from_log
 from governance.build.scheduler import run_in_order
 from governance.build.targets import SINGLE_PROCESS_TARGETS
 from governance.errors import MeshError
-from governance.health.backends import append_and_prune, open_writer
+from governance.health.backends import record_observations
 from governance.health.signals import duckdb_row_counts, observe
 from governance.locations import query_database
 from governance.project import DbtProject, Projects, data_dir
@@ -143,8 +142,4 @@ def record_build(
             **{uid: "failed" for r in results for uid in r.failed_nodes if uid.startswith("model.")},
         },
     )  # fmt: skip
-    try:
-        return append_and_prune(open_writer(projects.root, data), observations, moment)
-    except (MeshError, OSError, duckdb.Error) as error:
-        warn(f"health not recorded: {error}")
-        return 0
+    return record_observations(projects.root, data, lambda: observations, moment, warn)

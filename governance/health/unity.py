@@ -21,11 +21,9 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
 from databricks.sdk.errors.base import DatabricksError
 
-from governance.errors import MeshError
-from governance.health.backends import append_and_prune, open_writer
+from governance.health.backends import record_observations
 from governance.health.signals import observe
 from governance.health.store import UNITY_RUN, Observation
 from governance.model import MeshModel
@@ -89,12 +87,13 @@ def record_unity(
     if missing:
         more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
         warn(f"health: {', '.join(missing[:3])}{more}: {NOT_FOUND}")
-    try:
-        observations = observe_unity(mesh, altered, run_id=run_id_for(moment), observed_at=moment)
-        return append_and_prune(open_writer(Path(mesh.root), data), observations, moment)
-    except (MeshError, OSError, duckdb.Error, ValueError) as error:
-        warn(f"health not recorded: {error}")
-        return 0
+    return record_observations(
+        Path(mesh.root),
+        data,
+        lambda: observe_unity(mesh, altered, run_id=run_id_for(moment), observed_at=moment),
+        moment,
+        warn,
+    )
 
 
 def refresh(root: Path, data: Path, warn: Callable[[str], None]) -> int:
