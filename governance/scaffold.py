@@ -47,8 +47,11 @@ DUCKDB_TYPES = {
     "TIMESTAMP WITH TIME ZONE": "timestamp",
 }
 DEFAULT_DEPRECATION_DAYS = 90
+DOMAIN_YML_HEADER = (
+    "# Where this domain runs: databricks (Unity Catalog) or external (its own catalog, read by Trino).\n"
+)
 SCHEMA_IS_LAYER = """\
-{# Schema = layer (docs/conventions.md): a folder's +schema as is, not prefixed by the target's. #}
+{# Schema = layer: a folder's +schema as is, not prefixed by the target's (`gold`, not `dev_gold`). #}
 {% macro generate_schema_name(custom_schema_name, node) -%}
     {{ custom_schema_name | trim if custom_schema_name else target.schema }}
 {%- endmacro %}
@@ -422,8 +425,7 @@ def new_domain(projects: Projects, name: str, platform: Platform, upstream: list
     macros, shared_naming = _macro_paths(root, folder)
     files: dict[Path, str] = {
         folder / "dbt_project.yml": _project_yml(settings, name, macros, platform),
-        folder / "domain.yml": "# Where this domain runs (docs/conventions.md): databricks or external.\n"
-        + _yaml({"platform": platform.value}),
+        folder / "domain.yml": DOMAIN_YML_HEADER + _yaml({"platform": platform.value}),
         folder / "models" / "groups.yml": _yaml(
             {"groups": [{"name": name, "owner": {"name": f"{name} team", "email": email}}]}
         ),
@@ -492,7 +494,8 @@ def _owner(project: DbtProject) -> tuple[str, str]:
     if not groups:
         raise MeshError(
             f"{_relative(project.path / 'models', project.path.parent)}: no dbt group; add models/groups.yml "
-            "with a group and its owner e-mail (docs/conventions.md)"
+            "with a group named after the project and its owner e-mail"
+            " (groups: [{name: ..., owner: {email: ...}}])"
         )
     group = next((g for g in groups if g["name"] == project.name), groups[0])
     owner = group.get("owner") if isinstance(group.get("owner"), dict) else {}
@@ -760,7 +763,8 @@ def new_version(projects: Projects, product: str, today: date | None = None,
     if text is None or yaml.load(text, Loader=SAFE_LOADER) != document:
         raise MeshError(
             f"{_relative(yml, settings.root)}: cannot add version {new} of {name} without reformatting the "
-            "file; add `latest_version`, the version and a deprecation_date by hand (docs/conventions.md)"
+            "file; add `latest_version`, the new entry under `versions:` and the old one's "
+            "`deprecation_date` by hand"
         )
     write_all({new_sql: old_sql.read_text(encoding="utf-8"), yml: text})
     return Written((_relative(new_sql, settings.root),), (_relative(yml, settings.root),))

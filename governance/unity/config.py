@@ -106,7 +106,10 @@ def load_config(root: Path, path: Path | None = None) -> UnityConfig:
     """Read and validate the sync config; every mistake is one line naming the key and the file."""
     path = path or root / CONFIG_FILE
     if not path.is_file():
-        raise MeshError(f"{path}: Unity Catalog sync config not found; create it (see docs/conventions.md)")
+        raise MeshError(
+            f"{path}: Unity Catalog sync config not found; create it, starting from the packaged default "
+            f"{Path(__file__).resolve().parents[1] / 'defaults' / 'unity.yml'}"
+        )
     data = read_yaml(path)
     known = {
         "warehouse_id_env", "warehouse_id", "concurrency", "retries", "principals", "consumer_group",

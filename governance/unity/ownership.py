@@ -53,7 +53,7 @@ def check_ownership(mesh: MeshModel, products: Iterable[Model]) -> None:
         whose = (
             f"which domain {sorted(owning)[0]} owns"
             if owning
-            else "which is no domain's catalog (catalog = domain, see docs/conventions.md)"
+            else "which is no domain's catalog (a domain writes only the catalog named after it)"
         )
         raise MeshError(
             f"{model.fix_location}: {model.display_name} is configured into catalog {catalog!r}, {whose}; "

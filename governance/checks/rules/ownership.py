@@ -53,7 +53,7 @@ def group_has_owner(ctx: RuleContext) -> Iterator[Finding]:
     severity=Severity.ERROR,
     rationale="The catalog sync, the SLA monitor and access reviews read these keys; a product without "
     "them is published without an owner principal, a classification or an SLA.",
-    remediation="Add the missing keys under the product's `config.meta` (see docs/conventions.md).",
+    remediation="Add the missing keys under the product's `config.meta`, as in the example.",
     example="config:\n  meta:\n    domain: orders   # owner, classification, sla missing",
     params=(Param("keys", ["domain", "owner", "classification", "sla"], "meta keys every product needs"),),
 )
