@@ -21,7 +21,7 @@ from typing import Literal
 
 import msgspec
 
-from governance.credentials import clean_secret, remember
+from governance.database_uri import checked_uri
 from governance.errors import MeshError
 from governance.settings import decode_yaml, environ, load_settings
 
@@ -101,29 +101,14 @@ def _table_name(name: str, path: Path) -> tuple[str, str]:
 
 
 def _resolve_uri(raw: str, path: Path) -> str:
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
-
-    def bad(problem: str) -> MeshError:
-        return MeshError(f"{path}: store.uri {problem}; use postgresql+psycopg://USER@HOST:5432/DB")
-
-    if any(ord(c) < 32 or ord(c) == 127 for c in raw):
-        raise bad("contains a control character")
-    try:
-        url = make_url(raw)
-        port = url.port
-        url.get_dialect()
-    except (ArgumentError, ValueError):
-        raise bad("is not a database URI") from None
-    except NoSuchModuleError:
-        raise bad("names a database driver that is not installed") from None
-    if url.get_backend_name() != "postgresql":
-        raise bad(f"is a {url.get_backend_name()} database; the warehouse store is PostgreSQL")
-    if port is not None and not 0 < port < 65536:
-        raise bad(f"has port {port}, not a TCP port (1-65535)")
-    if url.password:
-        remember(str(url.password))
-    password = environ("MESH_HEALTH_STORE_PASSWORD")
-    if password:
-        url = url.set(password=clean_secret("MESH_HEALTH_STORE_PASSWORD", password))
+    url = checked_uri(
+        raw,
+        backends=("postgresql",),
+        wrong_backend="the warehouse store is PostgreSQL",
+        bad=lambda _shown, problem: MeshError(
+            f"{path}: store.uri {problem}; use postgresql+psycopg://USER@HOST:5432/DB"
+        ),
+        password_env="MESH_HEALTH_STORE_PASSWORD",
+        password=environ("MESH_HEALTH_STORE_PASSWORD"),
+    )
     return url.render_as_string(hide_password=False)

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError
 
-from governance.credentials import clean_secret, remember
+from governance.database_uri import checked_uri
 from governance.errors import MeshError
 from governance.files import mapping
 from governance.iceberg.expiry import Retention, load_retention
@@ -112,33 +112,18 @@ def _bad_uri(raw: str, path: Path, problem: str) -> MeshError:
 
 def _resolve_uri(raw: str, root: Path, path: Path) -> str:
     """Make relative sqlite paths absolute (against the root) and inject MESH_CATALOG_PASSWORD."""
-    if any(ord(c) < 32 or ord(c) == 127 for c in raw):
-        raise _bad_uri(raw.encode("unicode_escape").decode(), path, "contains a control character")
-    try:
-        url = make_url(raw)
-        port = url.port  # parsed lazily: a malformed port only fails here
-        url.get_dialect()  # an unknown driver only fails here
-    except (ArgumentError, ValueError):
-        raise _bad_uri(raw, path, "is not a database URI") from None
-    except NoSuchModuleError:
-        raise _bad_uri(
-            raw, path, f"names a database driver that is not installed ({url.drivername})"
-        ) from None
-    if url.get_backend_name() not in CATALOG_BACKENDS:
-        raise _bad_uri(
-            raw, path, f"is a {url.get_backend_name()} database; the catalog must be sqlite or postgresql"
-        )
-    if port is not None and not 0 < port < 65536:
-        raise _bad_uri(raw, path, f"has port {port}, not a TCP port (1-65535)")
+    url = checked_uri(
+        raw,
+        backends=CATALOG_BACKENDS,
+        wrong_backend="the catalog must be sqlite or postgresql",
+        bad=lambda shown, problem: _bad_uri(shown, path, problem),
+        password_env="MESH_CATALOG_PASSWORD",
+        password=os.environ.get("MESH_CATALOG_PASSWORD"),
+    )
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         database = Path(url.database)
         if not database.is_absolute():
             url = url.set(database=str(root / database))
-    if url.password:  # written into the URI: never shown either
-        remember(str(url.password))
-    password = os.environ.get("MESH_CATALOG_PASSWORD")
-    if password:
-        url = url.set(password=clean_secret("MESH_CATALOG_PASSWORD", password))
     if url.get_backend_name() == "postgresql":
         url = url.update_query_dict(_deadlines(url.query), append=False)
     return url.render_as_string(hide_password=False)
