@@ -2,11 +2,13 @@
 and does the sync principal hold every privilege the plan needs, now and after owner changes.
 
 The privileges needed per table follow the statements the sync sends (docs/unity-catalog-conformance.md):
-COMMENT ON and ALTER COLUMN ... COMMENT need MODIFY, SET/UNSET TAGS need APPLY TAG, grants and owner
-changes need MANAGE, adding a table to a share needs SELECT, and every one of them needs USE CATALOG
-and USE SCHEMA; owning the table (directly or through a group) gives all of them. The sync hands each
-table to its domain group, so the principal keeps these rights on later runs only through grants or
-membership of that group. Each problem is one line with the GRANT that fixes it.
+COMMENT ON and ALTER COLUMN ... COMMENT need MODIFY, SET/UNSET TAGS need APPLY TAG, grants and masks
+need MANAGE, adding a table to a share needs SELECT, and every one of them needs USE CATALOG and USE
+SCHEMA; owning the table (directly or through a group) gives all of them. The owner change itself takes
+ownership of the table or of its schema or catalog (or metastore admin), not MANAGE; that membership is
+not checked here. The sync hands each table to its domain group, so the principal keeps these rights on
+later runs only through grants or membership of that group. Each problem is one line with the GRANT that
+fixes it.
 
 The principal's own grants, direct, inherited and through its groups, are visible to it in
 information_schema (https://docs.databricks.com/aws/en/sql/language-manual/information-schema/table_privileges);
@@ -26,7 +28,7 @@ from governance.unity.client import StatementError, UnityClient, describe_error
 from governance.unity.sql import quote_ident, quote_literal
 from governance.unity.state import UnityState
 
-TABLE_PRIVILEGES = ("MODIFY", "APPLY_TAG", "MANAGE")  # comments, tags, grants and owner changes
+TABLE_PRIVILEGES = ("MODIFY", "APPLY_TAG", "MANAGE")  # comments, tags, grants and masks
 SCRIPT_PROBE = "BEGIN\n  SELECT 1;\n  SELECT 1;\nEND"
 
 
@@ -179,7 +181,7 @@ class _Held:
 _WHY = {
     "MODIFY": "comments",
     "APPLY_TAG": "tags",
-    "MANAGE": "grants and owner changes",
+    "MANAGE": "grants and masks",
     "SELECT": "sharing it (a share owner must keep SELECT)",
 }
 

@@ -162,6 +162,12 @@ class UnityCatalogEmulator:
     def add_token(self, token: str, name: str, groups: tuple[str, ...] = (), admin: bool = False) -> None:
         self.identities[token] = Identity(name, frozenset(groups), admin)
 
+    def join_group(self, group: str, token: str | None = None) -> None:
+        """Make the principal behind `token` (the emulator's own by default) a member of account group
+        `group`, as an account admin would."""
+        ident = self.identities[token or self.token]
+        self.identities[token or self.token] = Identity(ident.name, ident.groups | {group}, ident.admin)
+
     def grant_sync_privileges(self, catalogs: set[str], principal: str | None = None) -> None:
         """What the README lists as the sync principal's minimal privileges, granted out of band."""
         name = principal or self.principal.name

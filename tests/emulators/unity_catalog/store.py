@@ -233,7 +233,6 @@ class Metastore:
         self.shares: dict[str, Share] = {}
         self.functions: dict[str, Function] = {}  # full name (lower case) -> function
         self.recipients: set[str] = set()
-        self.owner_change = "manage"  # or "documented": see require_owner_change
         self.tag_policies: dict[str, frozenset[str]] = {}  # governed key -> allowed values (empty: any)
         self.tag_assigners: dict[str, set[str]] = {}  # governed key -> principals with ASSIGN or MANAGE
         self.recipient_owners: dict[str, str] = {}  # recipient -> owner (absent: an account admin's)
@@ -325,10 +324,10 @@ class Metastore:
         raise AccessDeniedError(f"User {ident.name} does not have {label} on Table '{'.'.join(key)}'.")
 
     def require_manage(self, securable: str, full_name: str) -> None:
-        """Who may grant, revoke and transfer ownership: a metastore admin, the owner of the object or
-        of its catalog or schema, or a holder of MANAGE on it (directly or inherited)."""
+        """Who may grant and revoke: a metastore admin, the owner of the object or of its catalog or
+        schema, or a holder of MANAGE on it (directly or inherited). Owner changes: require_owner_change."""
         # https://docs.databricks.com/aws/en/data-governance/unity-catalog/manage-privileges/ (who can
-        # manage privileges) and .../manage-privileges/ownership (who can transfer ownership)
+        # manage privileges)
         ident = self.identity
         parts = tuple(full_name.lower().split("."))
         if ident is self.default_identity or ident.admin or self._owner_chain(parts) & ident.names:
@@ -350,15 +349,15 @@ class Metastore:
         )
 
     def require_owner_change(self, key: tuple[str, str, str]) -> None:
-        """Who may change a table's owner. "documented": as https://docs.databricks.com/api/workspace/tables/update
-        lists it - the catalog's owner, the schema's owner with USE CATALOG, or the table's owner with USE
-        CATALOG and USE SCHEMA (and a metastore admin, manage-privileges/ownership); MANAGE is not listed.
-        "manage" (the default, what the README's minimal privileges assume): those, or MANAGE."""
+        """Who may change a table's owner, as documented: the catalog's owner, the schema's owner with USE
+        CATALOG, the table's owner with USE CATALOG and USE SCHEMA
+        (https://docs.databricks.com/api/workspace/tables/update), or a metastore admin ("Transfer
+        ownership": the current owner, a metastore admin or the owner of the container,
+        https://learn.microsoft.com/azure/databricks/data-governance/unity-catalog/manage-privileges/ownership).
+        MANAGE, enough for grants, is listed on neither page, so it does not let a principal hand a table
+        over; ownership through a group counts."""
         ident = self.identity
         if ident is self.default_identity or ident.admin:
-            return
-        if self.owner_change == "manage":
-            self.require_manage("table", ".".join(key))
             return
         c, s, _ = key
         on_catalog = effective(self._held("catalog", c), ident.names)
@@ -446,12 +445,18 @@ class Metastore:
 
     # -- seeding -----------------------------------------------------------------------------------
     def create_table(
-        self, full_name: str, columns: Iterable[tuple[str, str]], owner: str = "dbt-deployer"
+        self,
+        full_name: str,
+        columns: Iterable[tuple[str, str]],
+        owner: str = "dbt-deployer",
+        container_owner: str | None = None,
     ) -> None:
+        """Out of band, as `owner`; a catalog or schema it needs is created as `container_owner`'s (by
+        default `owner`'s)."""
         catalog, schema, table = full_name.lower().split(".")
         with self.lock:
-            self.catalogs.setdefault(catalog, owner)
-            self.schemas.setdefault((catalog, schema), owner)
+            self.catalogs.setdefault(catalog, container_owner or owner)
+            self.schemas.setdefault((catalog, schema), container_owner or owner)
             self.tables[(catalog, schema, table)] = TableEntry(
                 owner,
                 columns={n: {"type": t, "comment": None, "position": i} for i, (n, t) in enumerate(columns)},

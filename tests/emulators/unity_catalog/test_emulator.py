@@ -115,17 +115,37 @@ def test_alter_table_set_tags_needs_a_value_key_only_is_the_empty_string(
 def test_owner_change_takes_the_previous_owners_rights(emulator: UnityCatalogEmulator) -> None:
     client = _client(emulator)
     client.execute("COMMENT ON TABLE c.s.t IS 'as owner'")
-    client.set_owner("c.s.t", "orders-team")
+    emulator.metastore.grant("catalog", "c", emulator.principal.name, "USE_CATALOG", "USE_SCHEMA")
+    client.set_owner("c.s.t", "orders-team")  # tables.update: the owner, with USE CATALOG and USE SCHEMA
     assert _sql_error(client, "COMMENT ON TABLE c.s.t IS 'again'") == "INSUFFICIENT_PERMISSIONS"
     assert _sql_error(client, "ALTER TABLE c.s.t SET TAGS ('k' = 'v')") == "INSUFFICIENT_PERMISSIONS"
     with pytest.raises(PermissionDenied):
         client.set_owner("c.s.t", emulator.principal.name)
     # MODIFY (with USE CATALOG/SCHEMA) gives comments back, APPLY TAG gives tags, MANAGE gives grants
-    emulator.metastore.grant("catalog", "c", emulator.principal.name, "USE_CATALOG", "USE_SCHEMA", "MODIFY")
+    emulator.metastore.grant("catalog", "c", emulator.principal.name, "MODIFY")
     client.execute("COMMENT ON TABLE c.s.t IS 'with MODIFY'")
     assert _sql_error(client, "ALTER TABLE c.s.t SET TAGS ('k' = 'v')") == "INSUFFICIENT_PERMISSIONS"
     with pytest.raises(PermissionDenied):
         client.update_grants("table", "c.s.t", [GrantChange("g", ("SELECT",))])
+
+
+def test_manage_alone_may_not_change_a_tables_owner(emulator: UnityCatalogEmulator) -> None:
+    """Transfer ownership (manage-privileges/ownership): the current owner, the owner of the container
+    or a metastore admin; MANAGE, enough for grants, is not listed."""
+    emulator.metastore.set_owner("c.s.t", "owners")
+    emulator.add_token("dapi-manager", "manager@example.com")
+    emulator.add_token("dapi-member", "member@example.com", groups=("owners",))
+    emulator.add_token("dapi-container", "container@example.com", groups=("admins",))
+    emulator.metastore.grant("catalog", "c", "manager@example.com", "USE_CATALOG", "USE_SCHEMA", "MANAGE")
+    emulator.metastore.grant("catalog", "c", "member@example.com", "USE_CATALOG", "USE_SCHEMA")
+    manager = _client(emulator, "dapi-manager")
+    manager.update_grants("table", "c.s.t", [GrantChange("analysts", ("SELECT",))])
+    with pytest.raises(PermissionDenied, match="only its owner, the owner of its schema or catalog"):
+        manager.set_owner("c.s.t", "manager@example.com")
+    assert emulator.metastore.tables[("c", "s", "t")].owner == "owners"
+    _client(emulator, "dapi-member").set_owner("c.s.t", "orders-team")  # the owner, through its group
+    _client(emulator, "dapi-container").set_owner("c.s.t", "finance")  # the schema's and catalog's owner
+    assert emulator.metastore.tables[("c", "s", "t")].owner == "finance"
 
 
 def test_information_schema_shows_others_grants_to_owners_only(emulator: UnityCatalogEmulator) -> None:

@@ -13,6 +13,7 @@ from governance.unity.config import UnityConfig
 from governance.unity.desired import build_desired
 from governance.unity.pipeline import Inputs, apply_plan, compute_plan
 from tests.emulators.unity_catalog import UnityCatalogEmulator
+from tests.emulators.unity_catalog.access import Identity
 from tests.governance.unity.test_pipeline import FCT, product, sync
 
 UC = "/api/2.1/unity-catalog"
@@ -137,23 +138,25 @@ def test_prune_never_takes_a_share_owners_own_grants(
     assert {"SELECT", "MODIFY"} <= emulator.metastore.grants[("table", FCT)][emulator.principal.name]
 
 
-def test_owner_changes_the_documented_rule_refuses_are_one_line_each_and_the_rest_lands(
+def test_a_sync_principal_with_manage_only_gets_one_line_per_owner_change_and_the_rest_lands(
     mesh: MeshModel, config: UnityConfig, client: UnityClient, emulator: UnityCatalogEmulator
 ) -> None:
-    """tables.update(owner=) as the API page documents it: the table's owner (with USE CATALOG and USE
-    SCHEMA), its schema's owner (with USE CATALOG), its catalog's owner, or a metastore admin; MANAGE is
-    not listed. The sync's hand-over then fails per table, one line with what to do; the rest lands."""
-    emulator.metastore.owner_change = "documented"
+    """Transfer ownership (manage-privileges/ownership; tables.update): the table's owner, the owner of
+    its schema or catalog, or a metastore admin; MANAGE is not listed. A sync principal holding the
+    README's grants but outside the group that built the tables fails each hand-over as one line saying
+    what to do; everything else in the plan lands."""
+    me = emulator.principal
+    emulator.identities[emulator.token] = Identity(me.name)  # MANAGE on the catalog, no group
     plan = compute_plan(client, Inputs(config, build_desired(mesh, config)), False)
     result = apply_plan(client, plan, config, None)
     owners = [c for c in plan.changes if c.kind == "owner"]
     assert owners and {f.target for f in result.failures} == {c.target for c in owners}
     assert all("member of the current owner" in f.error and "\n" not in str(f) for f in result.failures)
     assert result.applied == len(plan.changes) - len(owners)
-    # the documented set-up: the sync principal belongs to the group that owns the tables now
-    emulator.identities[emulator.token] = emulator.principal.__class__(
-        emulator.principal.name, frozenset({"dbt-deployer"})
-    )
+    assert {t.owner for t in emulator.metastore.tables.values()} == {"dbt-deployer"}
+    # the README's set-up: the sync principal belongs to the group that builds (and owns) the tables
+    emulator.identities[emulator.token] = me
     plan = compute_plan(client, Inputs(config, build_desired(mesh, config)), False)
+    assert [c.kind for c in plan.changes] == ["owner"] * len(owners)
     assert not apply_plan(client, plan, config, None).failures
     assert {t.owner for t in emulator.metastore.tables.values()} == {"orders-team"}

@@ -99,9 +99,7 @@ def test_select_inherited_from_the_schema_into_a_restricted_product_is_a_finding
 ) -> None:
     # The documented set-up: the sync principal is a member of the domain's owner group, so it sees
     # every grant on what the group owns (information_schema shows others' grants to owners only).
-    emulator.identities[emulator.token] = emulator.principal.__class__(
-        emulator.principal.name, frozenset({"orders-team"})
-    )
+    emulator.join_group("orders-team")
     model = product(mesh)
     model.meta = {**model.meta, "classification": "restricted"}
     assert not apply_plan(
@@ -122,9 +120,7 @@ def test_a_share_owned_by_a_group_is_handed_over_last_and_its_owner_keeps_select
     mesh: MeshModel, config: UnityConfig, client: UnityClient, emulator: UnityCatalogEmulator
 ) -> None:
     # The sync principal belongs to the group, so it keeps reading and changing the share.
-    emulator.identities[emulator.token] = emulator.principal.__class__(
-        emulator.principal.name, frozenset({"sharing-admins"})
-    )
+    emulator.join_group("sharing-admins")
     config = dataclasses.replace(config, share_owners={SHARE: "sharing-admins"})
     product(mesh).meta = {**product(mesh).meta, "shares": [SHARE]}
     plan = compute_plan(client, Inputs(config, build_desired(mesh, config)), False)
