@@ -12,7 +12,8 @@ models all run in one phase on the same T threads:
         --statement-latency 0.005 --repeat 1
 
 The principal is not metastore admin: it holds the README's minimal privileges and is a member of the
-domains' owner groups (the documented set-up), so after the first sync it owns what it governs.
+group that builds the tables (the seed's `dbt-deployer`; without it the owner changes are refused) and of
+the domains' owner groups (the documented set-up), so after the first sync it owns what it governs.
 
 The baseline replays dbt-databricks 1.11's metadata statements per model (persist_docs, apply_tags,
 apply_column_tags, apply_grants): COMMENT ON TABLE; DESCRIBE TABLE then one COMMENT ON COLUMN per

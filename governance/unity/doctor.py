@@ -5,10 +5,10 @@ The privileges needed per table follow the statements the sync sends (docs/unity
 COMMENT ON and ALTER COLUMN ... COMMENT need MODIFY, SET/UNSET TAGS need APPLY TAG, grants and masks
 need MANAGE, adding a table to a share needs SELECT, and every one of them needs USE CATALOG and USE
 SCHEMA; owning the table (directly or through a group) gives all of them. The owner change itself takes
-ownership of the table or of its schema or catalog (or metastore admin), not MANAGE; that membership is
-not checked here. The sync hands each table to its domain group, so the principal keeps these rights on
-later runs only through grants or membership of that group. Each problem is one line with the GRANT that
-fixes it.
+ownership of the table or of its schema or catalog, or a metastore admin, not MANAGE: a table the
+principal may not hand over is a problem naming the group to join. The sync hands each table to its
+domain group, so the principal keeps these rights on later runs only through grants or membership of
+that group. Each problem is one line with the GRANT (or the membership) that fixes it.
 
 The principal's own grants, direct, inherited and through its groups, are visible to it in
 information_schema (https://docs.databricks.com/aws/en/sql/language-manual/information-schema/table_privileges);
@@ -136,6 +136,14 @@ def _own_privileges_sql(catalog: str, page: dict[str, list[str]], owners: Iterab
         "SELECT 'catalog_owner' AS kind, NULL AS schema_name, NULL AS table_name, owner AS name, "
         f"CASE WHEN {owned} THEN 'true' ELSE 'false' END AS flag FROM (SELECT catalog_owner AS owner "
         f"FROM {info}.catalogs WHERE catalog_name = {quote_literal(catalog)}) AS c",
+        # who may hand a table over: its owner, its schema's or catalog's owner, or a metastore admin
+        # (the metastore's owner: information-schema/metastores)
+        "SELECT 'schema_owner' AS kind, schema_name, NULL AS table_name, owner AS name, "
+        f"CASE WHEN {owned} THEN 'true' ELSE 'false' END AS flag FROM (SELECT schema_name, schema_owner AS "
+        f"owner FROM {info}.schemata WHERE schema_name IN ({schemas})) AS s",
+        "SELECT 'metastore_owner' AS kind, NULL AS schema_name, NULL AS table_name, owner AS name, "
+        f"CASE WHEN {owned} THEN 'true' ELSE 'false' END AS flag FROM (SELECT metastore_owner AS owner "
+        "FROM system.information_schema.metastores) AS m",
     ]
     if members:
         parts.append(members)
@@ -152,8 +160,11 @@ class _Held:
 
     privileges: dict[str, set[str]] = field(default_factory=dict)  # "catalog" | "schema:s" | table
     visible: dict[str, bool] = field(default_factory=dict)  # table -> owned by the principal now
+    owner: dict[str, str] = field(default_factory=dict)  # table -> its owner now
     member_of: dict[str, bool] = field(default_factory=dict)  # owner after the sync -> principal in it
     catalog_owned: bool = False
+    schema_owned: dict[str, bool] = field(default_factory=dict)  # schema -> owned by the principal
+    metastore_admin: bool = False
 
     def add(self, catalog: str, row: dict[str, str | None]) -> None:
         kind, flag, name = row["kind"], row["flag"] == "true", row["name"] or ""
@@ -165,9 +176,13 @@ class _Held:
         elif kind == "table":
             self.privileges.setdefault(table, set()).add(_norm(name))
         elif kind == "visible":
-            self.visible[table] = flag
+            self.visible[table], self.owner[table] = flag, name
         elif kind == "catalog_owner":
             self.catalog_owned = flag
+        elif kind == "schema_owner":
+            self.schema_owned[row["schema_name"] or ""] = flag
+        elif kind == "metastore_owner":
+            self.metastore_admin = flag
         elif kind == "member":
             self.member_of[name] = flag
 
@@ -255,6 +270,7 @@ def _check_catalog(
         for privilege in needed:
             if privilege not in held.on(table):
                 missing.setdefault(privilege, []).append(table)
+    _check_handover(held, catalog, tables, report)
     for privilege, lacking in sorted(missing.items()):
         example = lacking[0] + (f" and {len(lacking) - 1} more" if len(lacking) > 1 else "")
         message = (
@@ -263,6 +279,34 @@ def _check_catalog(
         )
         report.problems.append(
             Problem(f"catalog {catalog}", message, _grant(privilege, "CATALOG", catalog, me))
+        )
+
+
+def _check_handover(held: _Held, catalog: str, tables: dict[str, str | None], report: Report) -> None:
+    """The owner change: only the table's owner, its schema's or catalog's owner, or a metastore admin
+    may transfer ownership, and MANAGE does not
+    (https://docs.databricks.com/aws/en/data-governance/unity-catalog/manage-privileges/ownership,
+    https://docs.databricks.com/api/workspace/tables/update)."""
+    if held.catalog_owned or held.metastore_admin:
+        return
+    refused: dict[str, list[str]] = {}  # current owner -> tables the principal may not hand over
+    for table, owner_after in sorted(tables.items()):
+        owner_now = held.owner.get(table)
+        if owner_now is None or owner_after is None or owner_after == owner_now or held.visible[table]:
+            continue
+        if not held.schema_owned.get(table.split(".")[1], False):
+            refused.setdefault(owner_now, []).append(table)
+    for owner, lacking in sorted(refused.items()):
+        example = lacking[0] + (f" and {len(lacking) - 1} more" if len(lacking) > 1 else "")
+        report.problems.append(
+            Problem(
+                f"catalog {catalog}",
+                f"sync principal may not hand {example} (owned by {owner}) to its domain group: only the "
+                "owner, the owner of its schema or catalog, or a metastore admin may transfer ownership, "
+                "and MANAGE does not",
+                f"make {report.principal} a member of {owner} (the group that builds the tables), or run "
+                "the sync as that principal",
+            )
         )
 
 

@@ -40,8 +40,12 @@ _CATALOG_COLUMN = {
     "table_tags": "catalog_name", "column_tags": "catalog_name", "schema_privileges": "catalog_name",
     "catalog_privileges": "catalog_name", "schemata": "catalog_name", "catalogs": "catalog_name",
     "column_masks": "table_catalog", "routines": "routine_catalog", "routine_privileges": "routine_catalog",
-    "metastore_privileges": "", "recipients": "",  # system.information_schema only
+    "metastore_privileges": "", "recipients": "", "metastores": "",  # system.information_schema only
 }  # fmt: skip
+# Metastore admins are the metastore's owners (manage-privileges/ownership, "Metastore and catalog
+# ownership"); here a group every admin identity belongs to, as information_schema.metastores shows it
+# (https://docs.databricks.com/aws/en/sql/language-manual/information-schema/metastores).
+METASTORE_OWNER = "metastore-admins"
 # Tag rules: https://docs.databricks.com/aws/en/database-objects/tags (constraints: at most 50 tags per
 # object, keys up to 255 characters without . , - = / : or surrounding spaces, values up to 1000).
 MAX_TAGS = 50
@@ -67,6 +71,7 @@ CREATE OR REPLACE VIEW is_metastore_privileges AS SELECT grantor, principal AS g
   metastore_id, replace(privilege, '_', ' ') AS privilege_type, 'NO' AS is_grantable, 'NONE' AS inherited_from
   FROM t_grants WHERE securable_type = 'metastore';
 CREATE OR REPLACE VIEW is_recipients AS SELECT * FROM t_recipients;
+CREATE OR REPLACE VIEW is_metastores AS SELECT * FROM t_metastores;
 CREATE OR REPLACE VIEW is_routines AS SELECT routine_catalog, routine_schema, routine_name, routine_owner,
   'FUNCTION' AS routine_type, data_type, 'SQL' AS routine_body, routine_definition FROM t_routines;
 CREATE OR REPLACE VIEW is_column_tags AS SELECT * FROM t_column_tags;
@@ -133,6 +138,7 @@ _VISIBLE = {
     "metastore_privileges": "SELECT x.* FROM is_metastore_privileges x "
     "WHERE x.grantee IN (SELECT n FROM v_names)",
     "recipients": "SELECT x.* FROM is_recipients x JOIN v_recipients v ON v.r = x.recipient_name",
+    "metastores": "SELECT x.* FROM is_metastores x",  # the current metastore, for every user
     "schemata": "SELECT x.* FROM is_schemata x JOIN v_schemas v "
     "ON (v.c, v.s) = (x.catalog_name, x.schema_name)",
     "catalogs": "SELECT x.* FROM is_catalogs x JOIN v_catalogs v ON v.c = x.catalog_name",
@@ -161,6 +167,7 @@ _BASE_COLUMNS = {
     "t_routines": ("routine_catalog", "routine_schema", "routine_name", "routine_owner", "data_type",
                    "routine_definition"),
     "t_recipients": ("recipient_name", "recipient_owner"),
+    "t_metastores": ("metastore_id", "metastore_name", "metastore_owner"),
 }  # fmt: skip
 
 
@@ -806,7 +813,8 @@ class Metastore:
             if name == "current_user":
                 node.replace(exp.Literal.string(ident.name))
             elif name in ("is_account_group_member", "is_member"):
-                groups = [exp.Literal.string(g) for g in sorted(ident.groups)]
+                admins = {METASTORE_OWNER} if ident.admin else set()
+                groups = [exp.Literal.string(g) for g in sorted(ident.groups | admins)]
                 node.replace(exp.In(this=node.expressions[0], expressions=groups) if groups else exp.false())
 
     def _governed(self, keys: Iterable[str]) -> None:
@@ -872,6 +880,7 @@ class Metastore:
         for full, function in self.functions.items():
             rows["t_routines"].append((*full.split("."), function.owner, function.returns, function.body))
         rows["t_recipients"] = [(r, self.recipient_owner(r)) for r in sorted(self.recipients)]
+        rows["t_metastores"] = [("emulated-metastore", "emulated", METASTORE_OWNER)]
         for (securable, full), held in self.grants.items():
             parts = [*full.split("."), None, None][:3]
             rows["t_grants"].extend(

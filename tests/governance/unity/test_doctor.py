@@ -13,6 +13,7 @@ from governance.model import MeshModel
 from governance.unity.client import UnityClient
 from governance.unity.config import UnityConfig
 from tests.emulators.unity_catalog import UnityCatalogEmulator
+from tests.emulators.unity_catalog.access import Identity
 from tests.governance.unity.conftest import CONFIG
 
 
@@ -45,6 +46,27 @@ def test_missing_privilege_is_one_line_with_the_grant_that_fixes_it(
     emulator.metastore.execute(fix)  # an administrator runs the printed statement
     code, lines = doctor(capsys)
     assert code == 0, lines
+
+
+def test_a_principal_that_may_not_hand_the_tables_over_is_told_which_group_to_join(
+    workspace_env: Path, emulator: UnityCatalogEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Transfer ownership takes the table's owner, its schema's or catalog's owner, or a metastore
+    admin; the README's grants (MANAGE included) alone do not."""
+    me = emulator.principal
+    emulator.identities[emulator.token] = Identity(me.name)  # outside dbt-deployer, which owns the tables
+    code, lines = doctor(capsys)
+    assert code == 1
+    (problem,) = [line for line in lines if line.startswith("problem")]
+    assert "may not hand orders.gold." in problem and "(owned by dbt-deployer)" in problem
+    assert problem.endswith(
+        "fix: make sync-bot@example.com a member of dbt-deployer (the group that builds the tables), "
+        "or run the sync as that principal"
+    )
+    emulator.identities[emulator.token] = Identity(me.name, admin=True)  # a metastore admin may
+    assert doctor(capsys)[0] == 0
+    emulator.identities[emulator.token] = me  # the seed's set-up: a member of dbt-deployer
+    assert doctor(capsys)[0] == 0
 
 
 def test_owner_group_member_needs_no_table_grants(
