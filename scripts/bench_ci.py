@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.domains.mesh_copy import copy_mesh, generate_data  # noqa: E402
-from tests.fixtures.built_mesh import MESH_SETTINGS, PROJECTS, edited  # noqa: E402
+from tests.fixtures.built_mesh import MESH_SETTINGS, PROJECTS, STATE_FILES, edited  # noqa: E402
 
 REVIEWED = ("select * from final", "select * from final -- reviewed")
 
@@ -125,7 +125,8 @@ def main() -> int:
         full_nodes = sorted(n for p in PROJECTS for n in built_nodes(folders[p]))
         for project in PROJECTS:
             (state / project).mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(folders[project] / "manifest.json", state / project / "manifest.json")
+            for name in STATE_FILES:  # the manifest and the source fingerprint beside it
+                shutil.copyfile(folders[project] / name, state / project / name)
         print(f"round {round_ + 1}: full build {full_walls[-1]:.1f}s ({full_cpu[-1]:.1f}s CPU), "
               f"{len(full_nodes)} nodes; load average {load()}", flush=True)  # fmt: skip
         for scenario in SCENARIOS:

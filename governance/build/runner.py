@@ -303,11 +303,17 @@ class WorkerPool:
     each running one dbt command at a time; `close` ends them (also at exit, and when stdin closes)."""
 
     def __init__(self, size: int) -> None:
-        self._free = threading.BoundedSemaphore(max(size, 1))
+        self.size = max(size, 1)
+        self._free = threading.BoundedSemaphore(self.size)
+        self.closed = False  # no interpreter starts after `close`
         self._lock = threading.Lock()
         self._idle: list[subprocess.Popen[bytes]] = []
         self._started: list[subprocess.Popen[bytes]] = []
         self.starts = 0  # interpreters started (what the pool saves is the difference to the commands run)
+        # per key (a project): one command at a time, and whether its build has started (`run_unless_claimed`)
+        self._keys: dict[str, threading.Lock] = {}
+        self._claimed: set[str] = set()
+        self.claimed = threading.Event()  # set when the first keyed command (a build) starts
         atexit.register(self.close)
 
     def _start(self) -> subprocess.Popen[bytes]:
@@ -323,15 +329,46 @@ class WorkerPool:
             self.starts += 1
         return process
 
+    def _key_lock(self, key: str) -> threading.Lock:
+        with self._lock:
+            return self._keys.setdefault(key, threading.Lock())
+
     def run(
+        self, request: Mapping[str, object], on_line: Callable[[bytes], None], *, key: str | None = None
+    ) -> tuple[int, float, list[bytes]]:
+        """Send one request (see worker.py) and stream its output: (exit code, worker's peak RSS, lines).
+
+        With a `key` (a project's build): marks it claimed, and waits for a command of the same key that
+        is under way (its pre-parse) to finish first."""
+        if key is None:
+            return self._run(request, on_line)
+        lock = self._key_lock(key)
+        with self._lock:
+            self._claimed.add(key)
+        self.claimed.set()
+        with lock:
+            return self._run(request, on_line)
+
+    def run_unless_claimed(self, request: Mapping[str, object], key: str) -> bool:
+        """Run a preparatory command for `key` (its output dropped) unless the key's own command has
+        started (then False): never both at once, never the preparation after it."""
+        with self._key_lock(key):
+            with self._lock:
+                if key in self._claimed:
+                    return False
+            returncode, _, _ = self._run(request, lambda _: None)
+            return returncode == 0
+
+    def _run(
         self, request: Mapping[str, object], on_line: Callable[[bytes], None]
     ) -> tuple[int, float, list[bytes]]:
-        """Send one request (see worker.py) and stream its output: (exit code, worker's peak RSS, lines)."""
         from governance.build.worker import DONE_MARK
 
         mark = DONE_MARK.encode()
         with self._free:
             with self._lock:
+                if self.closed:
+                    return 2, 0.0, [b"the dbt worker pool is closed"]
                 process = self._idle.pop() if self._idle else None
             if process is None or process.poll() is not None:
                 process = self._start()
@@ -355,6 +392,7 @@ class WorkerPool:
 
     def close(self) -> None:
         with self._lock:
+            self.closed = True
             started, self._started, self._idle = self._started, [], []
         for process in started:
             with contextlib.suppress(OSError):
@@ -411,7 +449,7 @@ def build_project(
     command = dbt_command(project, options, profiles_dir)
     if options.workers is not None:
         request = {"argv": command[1:], "cwd": str(project.path), "env": full_env}
-        returncode, peak_rss_mb, lines = options.workers.run(request, on_line)
+        returncode, peak_rss_mb, lines = options.workers.run(request, on_line, key=project.name)
     else:
         returncode, peak_rss_mb, lines = run_dbt(command, project, full_env, on_line)
     seconds = time.perf_counter() - started

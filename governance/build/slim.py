@@ -12,6 +12,7 @@ relations) and production's manifest where it did not.
 from __future__ import annotations
 
 import shutil
+import threading
 import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -61,6 +62,7 @@ class SlimPlan:
     warnings: list[str] = field(default_factory=list)
     # the dbt interpreters that planned, kept for the build (closed when it ends or the plan is dropped)
     workers: WorkerPool | None = None
+    without_dbt: bool = False  # proven documentation-only against production's fingerprint
 
 
 def state_manifest(state_dir: Path, project: str) -> Path:
@@ -200,6 +202,22 @@ def run_helper(
     return result
 
 
+def documentation_only(projects: Projects, selected: Sequence[DbtProject], state_dir: Path,
+                       env: dict[str, str], *, target: str, vars: str | None) -> bool:  # fmt: skip
+    """Whether every project differs from production's fingerprint in documentation only
+    (governance/build/fingerprint.py), so nothing is to be built and dbt need not start. The pull
+    request's manifest (`plan/<project>/manifest.json`, which `mesh pr-summary` and `mesh diff` read) is
+    then production's: the same nodes, relations, contracts and owners; only descriptions differ."""
+    from governance.build import fingerprint
+
+    if not selected:
+        return False
+    profiles = {p.name: p.profiles_dir or projects.root / "profiles" for p in selected}
+    return (
+        fingerprint.documentation_only(selected, state_dir, profiles, env, target=target, vars=vars) is None
+    )
+
+
 def plan_changed(
     projects: Projects,
     selected: Sequence[DbtProject],
@@ -216,6 +234,14 @@ def plan_changed(
     Planning runs in a dbt worker that the build then reuses (`build_options`), up to `jobs` of them."""
     state_dir = state_dir.resolve()
     plan = SlimPlan(state_dir, namespace, warnings=check_state(state_dir, selected))
+    if documentation_only(projects, selected, state_dir, env, target=target, vars=vars):
+        for project in selected:
+            plan_dir = namespace.plan_dir(project.name)
+            plan_dir.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(state_manifest(state_dir, project.name), plan_dir / "manifest.json")
+        plan.unchanged = [project.name for project in selected]
+        plan.without_dbt = True
+        return plan
     for project in selected:
         error = install_packages(project, project.profiles_dir or projects.root / "profiles", env)
         if error:
@@ -316,6 +342,55 @@ def build_options(
     )  # fmt: skip
 
 
+def start_preparse(
+    plan: SlimPlan, projects: Projects, options: BuildOptions, *, profiles_dir: Path, env: dict[str, str]
+) -> threading.Thread | None:
+    """While the first projects build, parse the later ones in the namespace's profile in a second dbt
+    interpreter, so their builds parse partially (nothing changed) instead of in full.
+
+    Only where two projects will build at once anyway (the second interpreter is then started for them
+    regardless, so the preparation costs no extra start-up). dbt-loom reads planning's manifests here;
+    dbt replaces those injected nodes on the build's load, which reads the rebuilt upstreams'. A
+    project's build waits for its pre-parse under way and is never followed by one (`run_unless_claimed`).
+    """
+    workers = plan.workers
+    if workers is None or workers.size < 2 or not builds_at_once(plan, projects):
+        return None
+    planned = set(plan.plans)
+    later = [name for name in plan.plans if all_upstream(projects, name) & planned]
+    if not later:
+        return None
+    namespace = plan.namespace
+
+    def preparse() -> None:
+        workers.claimed.wait(timeout=60)  # the first build takes the interpreter that planned
+        for name in later:
+            if workers.closed:  # the build is over (a failed upstream leaves its readers unbuilt)
+                return
+            project = projects.projects[name]
+            argv = ["parse", "--project-dir", str(project.path), "--profiles-dir", str(profiles_dir),
+                    "--target", options.target, "--target-path", str(options.target_dir(project)),
+                    "--quiet", "--log-format-file", "json"]  # fmt: skip
+            if options.vars is not None:
+                argv += ["--vars", options.vars]
+            loom = namespace.root / "loom" / f"{name}.plan.yml"
+            request_env = {**env, **options.project_env.get(name, {}), "DBT_LOOM_CONFIG": str(loom)}
+            workers.run_unless_claimed({"argv": argv, "cwd": str(project.path), "env": request_env}, name)
+
+    thread = threading.Thread(target=preparse, name="mesh-preparse", daemon=True)
+    thread.start()
+    return thread
+
+
+def builds_at_once(plan: SlimPlan, projects: Projects) -> bool:
+    """Whether two projects of the plan can build at the same time (neither reads the other)."""
+    names = list(plan.plans)
+    upstream = {name: all_upstream(projects, name) for name in names}
+    return any(
+        b not in upstream[a] and a not in upstream[b] for i, a in enumerate(names) for b in names[i + 1 :]
+    )
+
+
 def pr_profiles(projects: Projects, namespace: PullRequestNamespace, target: str) -> Path:
     """One profiles.yml for the pull request, from each project's own profiles. On DuckDB each project
     writes its own file in the namespace and attaches read-only production's files (its own and its
@@ -382,6 +457,8 @@ def describe(plan: SlimPlan) -> list[str]:
             why = "; ".join(parts)
         built = ", ".join(short(n) for n in project_plan.built) or "tests only"
         lines.append(f"[{name}] {why}: building {built}")
+    if plan.without_dbt:
+        lines.append("documentation only (production's mesh_sources.json): planned without dbt")
     if plan.unchanged:
         lines.append(f"not started (nothing changed): {', '.join(plan.unchanged)}")
     return lines
@@ -409,6 +486,7 @@ def write_plan(plan: SlimPlan) -> Path:
         },
         "unchanged": plan.unchanged,
         "warnings": plan.warnings,
+        "without_dbt": plan.without_dbt,
     }
     path = plan.namespace.root / "plan" / "plan.json"
     write_atomic(path, orjson.dumps(data, option=orjson.OPT_INDENT_2).decode("utf-8"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import os
 import sys
@@ -124,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
     on_trino: dict[str, TrinoBuild] = {}
     if args.target in EXTERNAL_TARGETS:  # the domain's own Trino: owner's user, sources landed first
         options, on_trino = prepare_trino(projects, selected, options, console)
+    sources = SourceFingerprints(projects, selected, options)  # what `--changed` compares against
     with BuildProgress(console) as progress:
         results = build_mesh(
             projects,
@@ -138,11 +140,47 @@ def run(args: argparse.Namespace) -> int:
 
     record_build(projects, results, options=options, jobs=max_jobs(args.target, args.jobs),
                  warn=lambda line: console.print(Text(f"warning: {line}"), style="yellow"))  # fmt: skip
+    sources.record([r.project for r in results if r.outcome is Outcome.SUCCESS])
     failures = explain_trino_failures(projects, results, options, on_trino)
     code = report(console, results, args.target, started)
     if failures:  # one line naming the model and what to do (the table above has each project's)
         raise MeshError(failures[0], ExitCode.FAILED)
     return code
+
+
+class SourceFingerprints:
+    """Each project's source fingerprint taken before dbt parses, written beside the manifest its build
+    wrote (governance/build/fingerprint.py): production's state then lets a pull request whose change is
+    documentation only plan without dbt."""
+
+    def __init__(self, projects: Projects, selected: list[DbtProject], options: BuildOptions) -> None:
+        from governance.build import fingerprint
+
+        self.env = {**os.environ, "MESH_DATA_DIR": str(data_dir(projects.root))}
+        self.options = options
+        self.taken: dict[str, tuple[DbtProject, Path, dict[str, object]]] = {}
+        for project in selected:
+            profiles = project.profiles_dir or projects.root / "profiles"
+            env = {**self.env, **options.project_env.get(project.name, {})}
+            try:
+                taken = fingerprint.fingerprint(
+                    project, profiles, env, target=options.target, vars=options.vars
+                )
+            except (fingerprint.UnsureError, OSError, ValueError, yaml.YAMLError):
+                continue
+            self.taken[project.name] = (project, profiles, taken)
+
+    def record(self, built: list[str]) -> None:
+        from governance.build import fingerprint
+
+        for name, (project, profiles, taken) in self.taken.items():
+            env = {**self.env, **self.options.project_env.get(name, {})}
+            if name not in built:
+                (project.target_dir / fingerprint.FILE_NAME).unlink(missing_ok=True)
+                continue
+            with contextlib.suppress(fingerprint.UnsureError, OSError, ValueError, yaml.YAMLError):
+                fingerprint.record(project, profiles, env, taken, target=self.options.target,
+                                   vars=self.options.vars)  # fmt: skip
 
 
 def prepare_trino(
@@ -253,6 +291,9 @@ def _build_changed(
         exclude=options.exclude,
     )  # fmt: skip
     profiles = slim.pr_profiles(projects, namespace, args.target)
+    build_env = {**production_env, **namespace.env}
+    slim.start_preparse(plan, projects, build_options, profiles_dir=profiles,
+                        env={**os.environ, **build_env})  # fmt: skip
 
     def finished(result: ProjectResult) -> None:
         if result.outcome is Outcome.SUCCESS:
@@ -263,7 +304,7 @@ def _build_changed(
         results = build_mesh(
             projects, to_build, options=build_options, jobs=max_jobs(args.target, args.jobs),
             on_start=progress.start, on_event=progress.event, on_finish=finished,
-            env={**production_env, **namespace.env}, profiles_dir=profiles, upstream_manifests_checked=False,
+            env=build_env, profiles_dir=profiles, upstream_manifests_checked=False,
         )  # fmt: skip
     slim.write_results(plan, results)
     return report(console, results, f"{args.target}, pull request {namespace.pr_id}", started)

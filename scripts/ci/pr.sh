@@ -28,6 +28,9 @@ from governance.project import Projects
 for project in Projects.discover().projects.values():
     (Path(sys.argv[1]) / project.name).mkdir(parents=True, exist_ok=True)
     shutil.copyfile(project.manifest_path, Path(sys.argv[1]) / project.name / "manifest.json")
+    fingerprint = project.target_dir / "mesh_sources.json"  # lets a docs-only change plan without dbt
+    if fingerprint.is_file():
+        shutil.copyfile(fingerprint, Path(sys.argv[1]) / project.name / "mesh_sources.json")
 PY
   touch "$prod/.complete"
 fi

@@ -179,6 +179,32 @@ def test_documentation_only_change_builds_nothing(
     out, err = capsys.readouterr()
     assert "nothing to build" in out
     assert err == "would start 0 of 4 projects (0 domains)\n"
+    # proven from production's source fingerprint: no dbt started (governance/build/fingerprint.py)
+    assert orjson.loads((mesh.data / "pr" / "docs" / "plan" / "plan.json").read_bytes())["without_dbt"]
+    assert "planned without dbt" in out
+
+
+def test_a_test_added_beside_a_description_change_is_planned_by_dbt(mesh: BuiltMesh) -> None:
+    """A property file whose change is more than its descriptions: dbt plans, and the new test runs."""
+    docs = mesh.root / DIM_CAMPAIGNS_DOCS
+    with (
+        edited(docs, "Every marketing campaign", "Each marketing campaign"),
+        edited(
+            docs,
+            "lower-case.\n        data_tests: [unique]",
+            "lower-case.\n        data_tests: [unique, not_null]",
+        ),
+    ):
+        found = plan(mesh, "docs-and-test")
+    assert not orjson.loads((mesh.data / "pr" / "docs-and-test" / "plan" / "plan.json").read_bytes())[
+        "without_dbt"
+    ]
+    assert found == {
+        "orders": None,
+        "marketing": ["test.marketing.not_null_dim_campaigns_utm_campaign"],
+        "logistics": None,
+        "hub": None,
+    }
 
 
 def digests(folder: Path) -> dict[str, str]:
@@ -193,8 +219,18 @@ def test_pull_request_build_reads_production_and_never_writes_it(mesh: BuiltMesh
     }
     assert set(production_files) == {"orders.duckdb", "marketing.duckdb", "logistics.duckdb", "hub.duckdb"}
     namespace = mesh.data / "pr" / "write-guard"
+    earlier = set(dbt_commands(mesh, namespace))  # the cached mesh keeps its logs between sessions
     with edited(mesh.root / STG_ORDERS, *REVIEWED):
         assert main(["build", "--changed", "--state", str(mesh.state), "--pr", "write-guard"]) == 0
+    # marketing and logistics build at once: while orders built, a second dbt interpreter parsed the later
+    # projects in the namespace's profile, and their builds reused that parse (the relation names they
+    # read are checked below: the rebuilt products of the pull request, production's unchanged ones)
+    commands = [c for k, c in dbt_commands(mesh, namespace).items() if k not in earlier]
+    preparsed = {c["project"] for c in commands if c["which"] == "parse"}
+    assert "logistics" in preparsed and preparsed <= {"logistics", "marketing", "hub"}, commands
+    for command in commands:
+        if command["which"] == "build" and command["project"] in preparsed:
+            assert "UnableToPartialParse" not in str(command["parse"]), command
     assert digests(mesh.data / "warehouse") == production_files
     assert production_state == digests(mesh.state) | {
         p: hashlib.sha256((mesh.state / p / "manifest.json").read_bytes()).hexdigest()
