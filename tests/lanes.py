@@ -48,6 +48,15 @@ def lane_of(item: pytest.Item) -> str:
     return next((lane for lane in LANES if lane in names), UNIT)
 
 
+def slow_modules_first(items: list[pytest.Item]) -> list[pytest.Item]:
+    """Modules with a test outside the unit lane (a dbt build, a server) before unit-only modules, each
+    module's tests together and in their order. `--dist loadscope` hands out whole modules in collection
+    order, so the long ones start first and the short unit modules fill the end, instead of one worker
+    finishing a late dbt module while the other idles."""
+    slow = {item.module for item in items if lane_of(item) != UNIT} if items else set()
+    return sorted(items, key=lambda item: item.module not in slow)  # stable: order kept within each group
+
+
 def strict() -> bool:
     return os.environ.get("MESH_TEST_STRICT", "") not in ("", "0")
 
@@ -83,6 +92,7 @@ class LanePlugin:
             if uses_dbt(item):
                 item.add_marker(pytest.mark.dbt)
             item.user_properties.append(("lane", lane_of(item)))
+        items[:] = slow_modules_first(items)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if not self.tallying:

@@ -147,8 +147,9 @@ pytest_trino() {
 }
 
 # The whole mesh on Spark in a throw-away copy of the projects (tests/domains/mesh_copy.py) reading the
-# working tree's raw data, then the Spark tests (each builds its own copy); the copy is removed when the
-# lane passes and kept for a look when it fails.
+# working tree's raw data, then the Spark tests: the parity test compares that build's tables with the
+# build lane's DuckDB ones (named by MESH_TEST_*_BUILT_DATA), the others build their own copy. The copy is
+# removed when the lane passes and kept for a look when it fails.
 spark_lane() {
   local copy status
   copy="$(mktemp -d "${TMPDIR:-/tmp}/mesh-spark.XXXXXX")" || return 1
@@ -156,7 +157,8 @@ spark_lane() {
     mkdir -p "$copy/data" && ln -s "${MESH_DATA_DIR:-$ROOT/data}/raw" "$copy/data/raw" &&
     bash scripts/ci/jvm_deps.sh spark &&
     MESH_DATA_DIR="$copy/data" "$BIN/mesh" --root "$copy" build --target spark &&
-    "$BIN/pytest" -m spark -p no:cacheprovider --basetemp "$copy/pytest" --durations=5
+    MESH_TEST_SPARK_BUILT_DATA="$copy/data" MESH_TEST_DUCKDB_BUILT_DATA="${MESH_DATA_DIR:-$ROOT/data}" \
+      "$BIN/pytest" -m spark -p no:cacheprovider --basetemp "$copy/pytest" --durations=5
   status=$?
   if ((status == 0)); then rm -rf "$copy"; else say "spark: the copy is kept in $copy"; fi
   return "$status"
