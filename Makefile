@@ -55,11 +55,13 @@ lint-python: install
 # Needs the mesh built (`make test-dbt` or `make demo`): the templater opens each project's DuckDB
 # connection, which attaches the upstream domains' database files.
 # sqlfluff's dbt templater compiles one dbt project per run, so each project is linted from its own
-# folder (where dbt-loom finds its config), in dependency order, after `dbt parse` wrote its manifest.
+# folder (where dbt-loom finds its config), in dependency order; `dbt parse` writes a project's manifest
+# when no build has (the templater itself writes only dbt's partial-parse file, so a running build's
+# readers of target/manifest.json are not disturbed).
 lint-sql: install
 	@for dir in $$($(PY) -c "from governance.project import Projects; print(*(p.path for p in Projects.discover().select(None)))"); do \
 		echo "sqlfluff: $$dir"; \
-		(cd $$dir && $(CURDIR)/$(BIN)/dbt parse --quiet && \
+		(cd $$dir && { [ -f target/manifest.json ] || $(CURDIR)/$(BIN)/dbt parse --quiet; } && \
 			$(CURDIR)/$(BIN)/sqlfluff lint models $$([ "$$dir" = "$(CURDIR)" ] && echo macros) --processes 2) || exit 1; \
 	done
 

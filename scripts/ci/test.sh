@@ -6,11 +6,15 @@
 #
 # Lanes (pytest markers, tests/lanes.py): lint, build (the repository's mesh at CI_SCALE on DuckDB), sql
 # (sqlfluff), pytest (unit, dbt, postgres, browser: both cores), trino (a real Trino 476 and the Iceberg
-# REST catalog servers, started in the background while pytest runs), spark (the mesh built by dbt-spark on
+# REST catalog servers, started in the background after the build), spark (the mesh built by dbt-spark on
 # Delta in a throw-away copy, then the Spark tests).
-# Lanes that each keep about one core busy run side by side: lint beside build + sql, and spark beside
-# trino (the Spark build runs in a copy, so the working tree's target/ keeps the DuckDB manifests the
-# other lanes read). A lane run beside another prints its log when it ends.
+# No lane keeps both cores busy all the time (dbt start-ups, waits on Trino, Spark and PostgreSQL), so
+# lanes run side by side: lint beside build; then spark (in a copy, so the working tree's target/ keeps
+# the DuckDB manifests the other lanes read), trino (its servers start first) and sql beside each other,
+# and pytest once sql and lint are done. The lanes share no mutable state: each test builds in its own
+# copy, tests sharing the PostgreSQL database use their own catalog names or databases, and sqlfluff
+# writes only dbt's partial-parse file (the build lane's manifests are reused, not parsed again).
+# A lane run beside another prints its log when it ends.
 # MESH_TEST_STRICT=1: a skipped test fails the run (Databricks `live` tests excepted, and named).
 # Every lane runs even when an earlier one failed, so one run shows every failure; the exit status is 1
 # when any lane failed.
@@ -110,17 +114,25 @@ stop_services() {
 
 # Trino starts while pytest runs (its JVM start-up overlaps the tests), after the REST catalog servers that
 # stand in for Unity Catalog's Iceberg endpoint (scripts/ci/iceberg_rest.sh); the trino lane waits for it.
+# Its exit status goes to a file: the trino lane waits for it from a subshell (run beside pytest), which
+# cannot `wait` for a process of the main shell.
 start_trino_in_background() {
   mkdir -p "$LOGS"
-  { bash scripts/ci/iceberg_rest.sh start && bash scripts/ci/trino.sh start; } >"$LOGS/trino-start.log" 2>&1 &
+  rm -f "$LOGS/trino-start.result"
+  (
+    { bash scripts/ci/iceberg_rest.sh start && bash scripts/ci/trino.sh start; } >"$LOGS/trino-start.log" 2>&1
+    echo $? >"$LOGS/trino-start.result"
+  ) &
   TRINO_PID=$!
 }
 
 wait_for_trino() {
   local status
-  wait "$TRINO_PID"
-  status=$?
-  TRINO_PID=""
+  until [[ -s "$LOGS/trino-start.result" ]]; do
+    kill -0 "$TRINO_PID" 2>/dev/null || [[ -s "$LOGS/trino-start.result" ]] || { say "the Trino start was killed"; return 1; }
+    sleep 1
+  done
+  read -r status <"$LOGS/trino-start.result"
   cat "$LOGS/trino-start.log" >&2
   return "$status"
 }
@@ -142,8 +154,15 @@ pytest_main() {
   "$BIN/pytest" -n 2 --dist loadscope -m "not spark and not trino" --durations=15 "$@"
 }
 
+# Its own temporary folder: it runs beside pytest_main, and two sessions must not number or clean up each
+# other's /tmp/pytest-of-<user> folders.
 pytest_trino() {
-  wait_for_trino && "$BIN/pytest" -m trino --durations=5
+  local temp status
+  temp="$(mktemp -d "${TMPDIR:-/tmp}/mesh-trino-lane.XXXXXX")" || return 1
+  wait_for_trino && "$BIN/pytest" -m trino --basetemp "$temp" --durations=5
+  status=$?
+  rm -rf "$temp"
+  return "$status"
 }
 
 # The whole mesh on Spark in a throw-away copy of the projects (tests/domains/mesh_copy.py) reading the
@@ -181,12 +200,15 @@ lane services start_services || { summary; exit 1; }
 lane_beside lint lint_python
 lane build build_mesh
 build_ok=$?
-((build_ok == 0)) && start_trino_in_background
+if ((build_ok == 0)); then
+  start_trino_in_background
+  lane_beside spark spark_lane
+  lane_beside trino pytest_trino
+fi
 lane sql make --no-print-directory lint-sql
 lane_join lint
 lane pytest pytest_main
-((build_ok == 0)) && lane_beside spark spark_lane
-if ((build_ok == 0)); then lane trino pytest_trino; fi
+((build_ok == 0)) && lane_join trino
 ((build_ok == 0)) && lane_join spark
 summary
 exit "$FAILED"
