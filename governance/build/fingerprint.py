@@ -55,6 +55,10 @@ class UnsureError(Exception):
     """The fingerprint cannot decide; dbt plans."""
 
 
+class FilesChangedError(Exception):
+    """The project's own files changed beyond documentation; dbt plans."""
+
+
 def _source_dirs(project: DbtProject) -> list[Path]:
     settings = yaml.safe_load((project.path / "dbt_project.yml").read_text(encoding="utf-8")) or {}
     if not isinstance(settings, dict):
@@ -210,14 +214,60 @@ def documentation_only(
 ) -> str | None:
     """Why dbt must plan (one phrase), or None when every project differs from production's fingerprint
     in documentation only (or not at all): then nothing is to be built."""
+    found = compare(projects, state_dir, profiles_dirs, env, target=target, vars=vars)
+    return next((why for why in found.values() if why is not None), None)
+
+
+def compare(
+    projects: Sequence[DbtProject],
+    state_dir: Path,
+    profiles_dirs: Mapping[str, Path],
+    env: Mapping[str, str],
+    *,
+    target: str,
+    vars: str | None,
+) -> dict[str, str | None]:
+    """Per project: why dbt must plan it (one phrase), or None (documentation only, or no change)."""
+    return {name: why for name, (why, _) in _compare(projects, state_dir, profiles_dirs, env, target=target,
+                                                      vars=vars).items()}  # fmt: skip
+
+
+def edited(
+    projects: Sequence[DbtProject],
+    state_dir: Path,
+    profiles_dirs: Mapping[str, Path],
+    env: Mapping[str, str],
+    *,
+    target: str,
+    vars: str | None,
+) -> list[str] | None:
+    """The projects whose own files changed beyond documentation (the ones a pull request's build almost
+    surely starts with), or None when any comparison was unsure (no fingerprint, another environment)."""
+    found = _compare(projects, state_dir, profiles_dirs, env, target=target, vars=vars)
+    if any(why is not None and not changed for why, changed in found.values()):
+        return None
+    return [name for name, (why, _) in found.items() if why is not None]
+
+
+def _compare(
+    projects: Sequence[DbtProject],
+    state_dir: Path,
+    profiles_dirs: Mapping[str, Path],
+    env: Mapping[str, str],
+    *,
+    target: str,
+    vars: str | None,
+) -> dict[str, tuple[str | None, bool]]:
+    found: dict[str, tuple[str | None, bool]] = {}
     for project in projects:
         try:
             why = _why_not(project, state_dir, profiles_dirs[project.name], env, target=target, vars=vars)
+            found[project.name] = (why, False)
+        except FilesChangedError as changed:
+            found[project.name] = (str(changed), True)
         except (UnsureError, OSError, ValueError, yaml.YAMLError) as unsure:
-            why = f"{project.name}: {unsure}"
-        if why is not None:
-            return why
-    return None
+            found[project.name] = (f"{project.name}: {unsure}", False)
+    return found
 
 
 def _why_not(project: DbtProject, state_dir: Path, profiles_dir: Path, env: Mapping[str, str], *,
@@ -239,7 +289,7 @@ def _why_not(project: DbtProject, state_dir: Path, profiles_dir: Path, env: Mapp
     if computed is not None:
         return f"{project.name}: {computed} reads an environment variable by a computed name"
     if set(old) != set(new):
-        return f"{project.name}: files added or removed"
+        raise FilesChangedError(f"{project.name}: files added or removed")
     docs_changed = False
     for key, entry in new.items():
         before = old[key]
@@ -247,7 +297,7 @@ def _why_not(project: DbtProject, state_dir: Path, profiles_dir: Path, env: Mapp
             continue
         descriptions_only = entry.get("yaml", "invalid") != "invalid" and entry["yaml"] == before.get("yaml")
         if not (key.endswith(".md") or descriptions_only):
-            return f"{project.name}: {key} changed"
+            raise FilesChangedError(f"{project.name}: {key} changed")
         docs_changed = True
     if docs_changed and _persists_docs(manifest):
         return f"{project.name}: descriptions are persisted (persist_docs)"

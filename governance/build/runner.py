@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -306,6 +307,7 @@ class WorkerPool:
         self.size = max(size, 1)
         self._free = threading.BoundedSemaphore(self.size)
         self.closed = False  # no interpreter starts after `close`
+        self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mesh-dbt-workers")
         self._lock = threading.Lock()
         self._idle: list[subprocess.Popen[bytes]] = []
         self._started: list[subprocess.Popen[bytes]] = []
@@ -317,6 +319,12 @@ class WorkerPool:
         atexit.register(self.close)
 
     def _start(self) -> subprocess.Popen[bytes]:
+        # PR_SET_PDEATHSIG fires when the *thread* that started the child ends: every interpreter is started
+        # from the pool's own thread, which lives until `close` (a pre-parse thread, or a scheduler thread,
+        # may end while its interpreter still serves the build)
+        return self._spawner.submit(self._spawn).result()
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
         shim = [sys.executable, "-c", _DIE_WITH_PARENT, str(os.getpid())] if sys.platform == "linux" else []
         process = subprocess.Popen(
             [*shim, sys.executable, "-u", "-m", "governance.build.worker"],
@@ -371,7 +379,10 @@ class WorkerPool:
                     return 2, 0.0, [b"the dbt worker pool is closed"]
                 process = self._idle.pop() if self._idle else None
             if process is None or process.poll() is not None:
-                process = self._start()
+                try:
+                    process = self._start()
+                except RuntimeError:  # closed meanwhile
+                    return 2, 0.0, [b"the dbt worker pool is closed"]
             assert process.stdin is not None and process.stdout is not None
             lines: list[bytes] = []
             try:
@@ -408,6 +419,7 @@ class WorkerPool:
                 process.stdout.close()
             with _RUNNING_LOCK:
                 _RUNNING.discard(process)
+        self._spawner.shutdown(wait=False)  # its thread ends: interpreters not closed above die with it
 
 
 def install_packages(project: DbtProject, profiles_dir: Path, env: dict[str, str]) -> str:

@@ -63,6 +63,7 @@ class SlimPlan:
     # the dbt interpreters that planned, kept for the build (closed when it ends or the plan is dropped)
     workers: WorkerPool | None = None
     without_dbt: bool = False  # proven documentation-only against production's fingerprint
+    profiles_dir: Path | None = None  # the namespace's profiles, when generated while planning
 
 
 def state_manifest(state_dir: Path, project: str) -> Path:
@@ -228,6 +229,7 @@ def plan_changed(
     vars: str | None,
     env: dict[str, str],
     jobs: int = 2,
+    preparse: bool = False,
 ) -> SlimPlan:
     """What to build: per project its state:modified nodes, descendants and readers of affected products.
 
@@ -267,6 +269,8 @@ def plan_changed(
     spec = {"target": target, "vars": vars, "projects": spec_projects}
     plan.workers = WorkerPool(jobs)
     weakref.finalize(plan, plan.workers.close)  # a dry run, or nothing to build: ended with the plan
+    if preparse:
+        start_early_preparse(plan, projects, selected, env, target=target, vars=vars)
     modified = run_helper(spec, namespace, env, plan.workers)
     affected_products: set[str] = set()
     for project in selected:
@@ -340,6 +344,52 @@ def build_options(
         project_select=project_select, defer_state=defer, project_env=project_env,
         project_target=target_paths, workers=plan.workers,
     )  # fmt: skip
+
+
+def start_early_preparse(plan: SlimPlan, projects: Projects, selected: Sequence[DbtProject],
+                         env: dict[str, str], *, target: str, vars: str | None) -> None:  # fmt: skip
+    """While dbt plans, parse in a second interpreter, in the namespace's profile, the projects whose own
+    files changed beyond documentation (production's fingerprint says which): the build starts with
+    them, so their builds parse partially. Only where a second interpreter will be started anyway: their
+    readers include two projects that can build at once. A guess never changes what is built: a project
+    the plan leaves out only leaves a parse behind in the namespace, and a build always parses itself."""
+    from governance.build import fingerprint
+
+    workers = plan.workers
+    if workers is None or workers.size < 2:
+        return
+    profiles = {p.name: p.profiles_dir or projects.root / "profiles" for p in selected}
+    edited = fingerprint.edited(selected, plan.state_dir, profiles, env, target=target, vars=vars)
+    if not edited:
+        return
+    reached = set(edited) | {p.name for p in selected if all_upstream(projects, p.name) & set(edited)}
+    names = [name for name in projects.order if name in reached]
+    if not any(b not in all_upstream(projects, a) and a not in all_upstream(projects, b)
+               for i, a in enumerate(names) for b in names[i + 1 :]):  # fmt: skip
+        return
+    namespace = plan.namespace
+    plan.profiles_dir = pr_profiles(projects, namespace, target)
+    production = {name: state_manifest(plan.state_dir, name) for name in projects.projects}
+    requests = []
+    for name in (n for n in projects.order if n in edited):
+        project = projects.projects[name]
+        argv = ["parse", "--project-dir", str(project.path), "--profiles-dir", str(plan.profiles_dir),
+                "--target", target, "--target-path", str(namespace.target_dir(name)), "--quiet",
+                # its own log: planning writes the project's logs/dbt.log at the same time
+                "--log-path", str(namespace.root / "logs" / name), "--log-format-file", "json"]  # fmt: skip
+        if vars is not None:
+            argv += ["--vars", vars]
+        loom = loom_config(namespace, project, production, "early")  # injected nodes are replaced on load
+        request_env = {**env, **namespace.env, "DBT_LOOM_CONFIG": str(loom)}
+        requests.append((name, {"argv": argv, "cwd": str(project.path), "env": request_env}))
+
+    def preparse() -> None:
+        for name, request in requests:
+            if workers.closed:
+                return
+            workers.run_unless_claimed(request, name)
+
+    threading.Thread(target=preparse, name="mesh-early-preparse", daemon=True).start()
 
 
 def start_preparse(

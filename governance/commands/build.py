@@ -268,7 +268,7 @@ def _build_changed(
     try:
         plan = slim.plan_changed(
             projects, selected, state_dir=args.state, namespace=namespace, target=args.target,
-            vars=options.vars, env={**os.environ, **production_env},
+            vars=options.vars, env={**os.environ, **production_env}, preparse=not args.dry_run,
         )  # fmt: skip
     except slim.PlanFailedError as failure:
         console.print(Text(f"the pull request does not parse:\n{failure}"))
@@ -290,7 +290,7 @@ def _build_changed(
         plan, projects, target=args.target, vars=options.vars, full_refresh=options.full_refresh,
         exclude=options.exclude,
     )  # fmt: skip
-    profiles = slim.pr_profiles(projects, namespace, args.target)
+    profiles = plan.profiles_dir or slim.pr_profiles(projects, namespace, args.target)
     build_env = {**production_env, **namespace.env}
     slim.start_preparse(plan, projects, build_options, profiles_dir=profiles,
                         env={**os.environ, **build_env})  # fmt: skip

@@ -231,6 +231,11 @@ def test_pull_request_build_reads_production_and_never_writes_it(mesh: BuiltMesh
     for command in commands:
         if command["which"] == "build" and command["project"] in preparsed:
             assert "UnableToPartialParse" not in str(command["parse"]), command
+    # orders, whose files changed (production's fingerprint says so), was parsed in the namespace's profile
+    # while dbt planned (its own log under the namespace), so its build too parsed partially
+    assert list((namespace / "logs" / "orders").glob("dbt.log*"))
+    orders_build = [c for c in commands if c["which"] == "build" and c["project"] == "orders"]
+    assert len(orders_build) == 1 and "UnableToPartialParse" not in str(orders_build[0]["parse"]), commands
     assert digests(mesh.data / "warehouse") == production_files
     assert production_state == digests(mesh.state) | {
         p: hashlib.sha256((mesh.state / p / "manifest.json").read_bytes()).hexdigest()
