@@ -47,7 +47,9 @@ esac
 
 SERVER = """import http.server, json, os, sys, threading, time
 port, pid_file = int(sys.argv[1]), sys.argv[2]
-threading.Timer(180, os._exit, (0,)).start()  # never outlives the test, even if no `stop` reaches it
+lifetime = threading.Timer(180, os._exit, (0,))  # never outlives the test, even if no `stop` reaches it
+lifetime.daemon = True
+lifetime.start()
 time.sleep(float(os.environ["PID_DELAY"]))
 os.makedirs(os.path.dirname(pid_file), exist_ok=True)
 with open(pid_file, "w") as handle:
