@@ -33,7 +33,7 @@ import yaml
 from governance.project import DbtProject
 
 FILE_NAME = "mesh_sources.json"
-VERSION = 1
+VERSION = 2  # 2: docs blocks recorded by their skeleton, descriptions with Jinja kept in the YAML digest
 # dbt's resource paths and their defaults (dbt_project.yml may name others: every `*-paths` key is read)
 DEFAULT_PATHS = {
     "model-paths": ["models"], "seed-paths": ["seeds"], "test-paths": ["tests"],
@@ -45,6 +45,10 @@ TOP_FILES = ("dbt_project.yml", "packages.yml", "dependencies.yml", "package-loc
 SKIPPED_DIRS = ("__pycache__", "target", "dbt_packages", "logs")
 ENV_VAR = re.compile(r"""env_var\(\s*(['"])(?P<name>[^'"]+)\1(?P<computed>\s*~)?""")
 ANY_ENV_VAR = re.compile(r"env_var\s*\(")
+# dbt renders descriptions and docs blocks as Jinja: a `{{ doc('x') }}` naming a block that is not there,
+# or any template, can fail the parse, so text with a Jinja delimiter is never "documentation only"
+JINJA = re.compile(r"\{[{%#]")
+DOCS_BLOCK = re.compile(r"(\{%-?\s*docs\s[^%]*?-?%\})(.*?)(\{%-?\s*enddocs\s*-?%\})", re.DOTALL)
 # credentials are not recorded, not even hashed; changing one changes nothing dbt parses into a node
 SECRET = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE|KEY", re.IGNORECASE)
 # where a `description` is documentation only (dbt's state:modified ignores it unless persisted)
@@ -119,7 +123,16 @@ def _entry(entry: Any, *, tables: bool) -> Any:
 
 
 def _is_text(value: Any) -> bool:
-    return value is None or isinstance(value, str)
+    """A description dbt only documents: plain text (one with Jinja stays in the digest)."""
+    return value is None or (isinstance(value, str) and not JINJA.search(value))
+
+
+def _docs_skeleton(text: str) -> str:
+    """A `.md` file with the plain-text bodies of its docs blocks left out: the block names, everything
+    outside the blocks and any body with Jinja in it stay, so only a plain-text edit keeps the skeleton."""
+    return _digest(
+        DOCS_BLOCK.sub(lambda m: m[1] + (m[2] if JINJA.search(m[2]) else "") + m[3], text).encode()
+    )
 
 
 def _digest(data: bytes) -> str:
@@ -157,6 +170,8 @@ def fingerprint(
             entry["env_var"] = "computed"  # a variable name without a literal start: nothing is provable
         for call in calls:  # `env_var('MESH_CATALOG_' ~ domain)`: every variable of that prefix
             env_names.add(call["name"] + ("*" if call["computed"] else ""))
+        if path.suffix == ".md":
+            entry["docs"] = _docs_skeleton(text)
         if path.suffix in (".yml", ".yaml") and path.name not in TOP_FILES and path.name != "profiles.yml":
             try:
                 content = yaml.safe_load(text)
@@ -296,7 +311,8 @@ def _why_not(project: DbtProject, state_dir: Path, profiles_dir: Path, env: Mapp
         if before == entry:
             continue
         descriptions_only = entry.get("yaml", "invalid") != "invalid" and entry["yaml"] == before.get("yaml")
-        if not (key.endswith(".md") or descriptions_only):
+        docs_text_only = key.endswith(".md") and entry.get("docs") == before.get("docs")
+        if not (docs_text_only or descriptions_only):
             raise FilesChangedError(f"{project.name}: {key} changed")
         docs_changed = True
     if docs_changed and _persists_docs(manifest):

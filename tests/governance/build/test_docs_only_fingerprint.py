@@ -156,6 +156,15 @@ BUILDS = {
     "a macro": ("macros/landing.sql", "'data'", "'landing'"),
     "dbt_project.yml": ("dbt_project.yml", "relation: false", "relation: true"),
     "the profile": ("../profiles/profiles.yml", "shop.duckdb", "other.duckdb"),
+    # dbt renders descriptions and docs blocks: a doc() naming a missing block fails its parse
+    "a description rendering a docs block": (
+        "models/orders.yml",
+        "What the customer paid.",
+        "\"{{ doc('paid') }}\"",  # quoted, as YAML needs it
+    ),
+    "a docs block renamed": ("models/docs.md", "{% docs orders %}", "{% docs all_orders %}"),
+    "Jinja in a docs block": ("models/docs.md", "Every order placed.", "Every {{ var('kind') }} order."),
+    "text outside the docs blocks": ("models/docs.md", "{% enddocs %}\n", "{% enddocs %}\n{% docs x %}\n"),
 }
 
 
