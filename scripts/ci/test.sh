@@ -6,14 +6,13 @@
 #
 # Lanes (pytest markers, tests/lanes.py): lint, build (the repository's mesh at CI_SCALE on DuckDB), sql
 # (sqlfluff), pytest (unit, dbt, postgres, browser: both cores), trino (a real Trino 476 and the Iceberg
-# REST catalog servers, started in the background after the build), spark (the mesh built by dbt-spark on
+# REST catalog servers, started in the background while pytest runs), spark (the mesh built by dbt-spark on
 # Delta in a throw-away copy, then the Spark tests).
-# No lane keeps both cores busy all the time (dbt start-ups, waits on Trino, Spark and PostgreSQL), so
-# lanes run side by side: lint beside build; then spark (in a copy, so the working tree's target/ keeps
-# the DuckDB manifests the other lanes read), trino (its servers start first) and sql beside each other,
-# and pytest once sql and lint are done. The lanes share no mutable state: each test builds in its own
-# copy, tests sharing the PostgreSQL database use their own catalog names or databases, and sqlfluff
-# writes only dbt's partial-parse file (the build lane's manifests are reused, not parsed again).
+# Lanes that each keep about one core busy run side by side: lint beside build + sql, and spark beside
+# trino (the Spark build runs in a copy, so the working tree's target/ keeps the DuckDB manifests the
+# other lanes read). Running every lane at once from the end of the build was tried and was slower (19 min
+# 52 s against 17-19 min, docs/benchmarks.md): the lanes are CPU-bound, and two busy cores here give about
+# 1.6 times one core's throughput, not two. sqlfluff reuses the build lane's manifests.
 # A lane run beside another prints its log when it ends.
 # MESH_TEST_STRICT=1: a skipped test fails the run (Databricks `live` tests excepted, and named).
 # Every lane runs even when an earlier one failed, so one run shows every failure; the exit status is 1
@@ -149,9 +148,12 @@ build_mesh() {
 }
 
 # loadscope: a module's tests run on one worker, so a module fixture (a built mesh) is built once, not once per
-# worker, and tests that share one fixture copy never race each other.
+# worker, and tests that share one fixture copy never race each other. --no-loadscope-reorder keeps the
+# collection order (tests/lanes.py: modules with a dbt or service test first): xdist's default hands out
+# the modules with the most tests first, which left the health end-to-end module (3 tests, 90 s of set-up)
+# for last, alone on one worker.
 pytest_main() {
-  "$BIN/pytest" -n 2 --dist loadscope -m "not spark and not trino" --durations=15 "$@"
+  "$BIN/pytest" -n 2 --dist loadscope --no-loadscope-reorder -m "not spark and not trino" --durations=15 "$@"
 }
 
 # Its own temporary folder: it runs beside pytest_main, and two sessions must not number or clean up each
@@ -200,15 +202,12 @@ lane services start_services || { summary; exit 1; }
 lane_beside lint lint_python
 lane build build_mesh
 build_ok=$?
-if ((build_ok == 0)); then
-  start_trino_in_background
-  lane_beside spark spark_lane
-  lane_beside trino pytest_trino
-fi
+((build_ok == 0)) && start_trino_in_background
 lane sql make --no-print-directory lint-sql
 lane_join lint
 lane pytest pytest_main
-((build_ok == 0)) && lane_join trino
+((build_ok == 0)) && lane_beside spark spark_lane
+if ((build_ok == 0)); then lane trino pytest_trino; fi
 ((build_ok == 0)) && lane_join spark
 summary
 exit "$FAILED"
