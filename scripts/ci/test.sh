@@ -12,7 +12,7 @@
 # trino (the Spark build runs in a copy, so the working tree's target/ keeps the DuckDB manifests the
 # other lanes read). Running every lane at once from the end of the build was tried and was slower (19 min
 # 52 s against 17-19 min, docs/benchmarks.md): the lanes are CPU-bound, and two busy cores here give about
-# 1.6 times one core's throughput, not two. sqlfluff reuses the build lane's manifests.
+# 1.8 times one core's throughput, not two (scripts/bench_cores.py). sqlfluff reuses the build lane's manifests.
 # A lane run beside another prints its log when it ends.
 # MESH_TEST_STRICT=1: a skipped test fails the run (Databricks `live` tests excepted, and named).
 # Every lane runs even when an earlier one failed, so one run shows every failure; the exit status is 1
