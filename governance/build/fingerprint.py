@@ -229,22 +229,8 @@ def documentation_only(
 ) -> str | None:
     """Why dbt must plan (one phrase), or None when every project differs from production's fingerprint
     in documentation only (or not at all): then nothing is to be built."""
-    found = compare(projects, state_dir, profiles_dirs, env, target=target, vars=vars)
-    return next((why for why in found.values() if why is not None), None)
-
-
-def compare(
-    projects: Sequence[DbtProject],
-    state_dir: Path,
-    profiles_dirs: Mapping[str, Path],
-    env: Mapping[str, str],
-    *,
-    target: str,
-    vars: str | None,
-) -> dict[str, str | None]:
-    """Per project: why dbt must plan it (one phrase), or None (documentation only, or no change)."""
-    return {name: why for name, (why, _) in _compare(projects, state_dir, profiles_dirs, env, target=target,
-                                                      vars=vars).items()}  # fmt: skip
+    found = _compare(projects, state_dir, profiles_dirs, env, target=target, vars=vars)
+    return next((why for why, _ in found.values() if why is not None), None)
 
 
 def edited(
