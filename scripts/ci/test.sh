@@ -113,25 +113,17 @@ stop_services() {
 
 # Trino starts while pytest runs (its JVM start-up overlaps the tests), after the REST catalog servers that
 # stand in for Unity Catalog's Iceberg endpoint (scripts/ci/iceberg_rest.sh); the trino lane waits for it.
-# Its exit status goes to a file: the trino lane waits for it from a subshell (run beside pytest), which
-# cannot `wait` for a process of the main shell.
 start_trino_in_background() {
   mkdir -p "$LOGS"
-  rm -f "$LOGS/trino-start.result"
-  (
-    { bash scripts/ci/iceberg_rest.sh start && bash scripts/ci/trino.sh start; } >"$LOGS/trino-start.log" 2>&1
-    echo $? >"$LOGS/trino-start.result"
-  ) &
+  { bash scripts/ci/iceberg_rest.sh start && bash scripts/ci/trino.sh start; } >"$LOGS/trino-start.log" 2>&1 &
   TRINO_PID=$!
 }
 
 wait_for_trino() {
   local status
-  until [[ -s "$LOGS/trino-start.result" ]]; do
-    kill -0 "$TRINO_PID" 2>/dev/null || [[ -s "$LOGS/trino-start.result" ]] || { say "the Trino start was killed"; return 1; }
-    sleep 1
-  done
-  read -r status <"$LOGS/trino-start.result"
+  wait "$TRINO_PID"
+  status=$?
+  TRINO_PID=""
   cat "$LOGS/trino-start.log" >&2
   return "$status"
 }
@@ -156,15 +148,8 @@ pytest_main() {
   "$BIN/pytest" -n 2 --dist loadscope --no-loadscope-reorder -m "not spark and not trino" --durations=15 "$@"
 }
 
-# Its own temporary folder: it runs beside pytest_main, and two sessions must not number or clean up each
-# other's /tmp/pytest-of-<user> folders.
 pytest_trino() {
-  local temp status
-  temp="$(mktemp -d "${TMPDIR:-/tmp}/mesh-trino-lane.XXXXXX")" || return 1
-  wait_for_trino && "$BIN/pytest" -m trino --basetemp "$temp" --durations=5
-  status=$?
-  rm -rf "$temp"
-  return "$status"
+  wait_for_trino && "$BIN/pytest" -m trino --durations=5
 }
 
 # The whole mesh on Spark in a throw-away copy of the projects (tests/domains/mesh_copy.py) reading the
