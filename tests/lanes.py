@@ -50,10 +50,10 @@ def lane_of(item: pytest.Item) -> str:
 
 def slow_modules_first(items: list[pytest.Item]) -> list[pytest.Item]:
     """Modules with a test outside the unit lane (a dbt build, a server) before unit-only modules, each
-    module's tests together and in their order. `--dist loadscope` hands out whole modules in collection
-    order, so the long ones start first and the short unit modules fill the end, instead of one worker
-    finishing a late dbt module while the other idles."""
-    slow = {item.module for item in items if lane_of(item) != UNIT} if items else set()
+    module's tests together and in their order. `--dist loadscope --no-loadscope-reorder` hands out whole
+    modules in collection order, so the long ones start first and the short unit modules fill the end,
+    instead of one worker finishing a late dbt module while the other idles."""
+    slow = {item.module for item in items if lane_of(item) != UNIT}
     return sorted(items, key=lambda item: item.module not in slow)  # stable: order kept within each group
 
 
