@@ -187,9 +187,11 @@ lane services start_services || { summary; exit 1; }
 lane_beside lint lint_python
 lane build build_mesh
 build_ok=$?
-((build_ok == 0)) && start_trino_in_background
 lane sql make --no-print-directory lint-sql
 lane_join lint
+# After sql: sqlfluff's dbt templater opens each project's DuckDB file for writing, and the REST stand-in
+# reads those files as it starts (a fresh clone's run failed on that lock).
+((build_ok == 0)) && start_trino_in_background
 lane pytest pytest_main
 ((build_ok == 0)) && lane_beside spark spark_lane
 if ((build_ok == 0)); then lane trino pytest_trino; fi
