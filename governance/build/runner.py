@@ -63,8 +63,8 @@ class BuildOptions:
     defer_state: dict[str, Path] = field(default_factory=dict)
     project_env: dict[str, dict[str, str]] = field(default_factory=dict)
     project_target: dict[str, Path] = field(default_factory=dict)  # dbt's --target-path, else target/
-    # dbt interpreters reused across projects (slim CI: a few nodes per project, so dbt's start-up per
-    # project was most of the cost); None: one dbt process per project
+    # dbt interpreters reused across projects and commands (a dbt start-up is about 2 s of CPU; on Spark
+    # the session's JVM and metastore too); None: one dbt process per command
     workers: WorkerPool | None = None
 
     def target_dir(self, project: DbtProject) -> Path:
@@ -301,7 +301,8 @@ def run_dbt(
 
 class WorkerPool:
     """Up to `size` long-lived dbt interpreters (governance/build/worker.py), started when first needed,
-    each running one dbt command at a time; `close` ends them (also at exit, and when stdin closes)."""
+    each running one dbt command at a time; `close` (or leaving a `with` block) ends them (also at exit,
+    and when stdin closes)."""
 
     def __init__(self, size: int) -> None:
         self.size = max(size, 1)
@@ -317,6 +318,12 @@ class WorkerPool:
         self._claimed: set[str] = set()
         self.claimed = threading.Event()  # set when the first keyed command (a build) starts
         atexit.register(self.close)
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
     def _start(self) -> subprocess.Popen[bytes]:
         # PR_SET_PDEATHSIG fires when the *thread* that started the child ends: every interpreter is started

@@ -75,7 +75,8 @@ def build_mesh(
     profiles_dir: Path | None = None,
     upstream_manifests_checked: bool = True,
 ) -> list[ProjectResult]:
-    """Build `selected` in dependency order; `options` (else `target` and `select`) say how."""
+    """Build `selected` in dependency order; `options` (else `target` and `select`) say how. Interpreters
+    in `options.workers` are left running: their owner closes them (freshness checks reuse them)."""
     options = options or BuildOptions(target=target, select=tuple(select))
     if upstream_manifests_checked:
         check_upstream_manifests(projects, selected)
@@ -88,11 +89,7 @@ def build_mesh(
         on_finish(result)
         return result
 
-    try:
-        return run_in_order(selected, build, jobs=jobs, on_skip=on_finish)
-    finally:
-        if options.workers is not None:
-            options.workers.close()
+    return run_in_order(selected, build, jobs=jobs, on_skip=on_finish)
 
 
 def default_jobs() -> int:

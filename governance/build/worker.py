@@ -7,11 +7,16 @@ at a time (dbt keeps global flags and adapter state, and dbt-loom patches dbt pe
 at once in one interpreter). Between commands the DuckDB instance is closed, so the next project (or
 another process) can attach the file the last one wrote.
 
+`mesh build` runs every project's `dbt build` and `dbt source freshness` this way too: a full build of
+four projects on two slots starts two interpreters instead of eight processes, and on Spark one session
+(its JVM and metastore) serves every project.
+
 usage: python -m governance.build.worker
 stdin: one JSON request per line, {"argv": [dbt args], "cwd": str, "env": {...}} for a dbt command, or
        {"plan": [SPEC.json, OUT.json], "cwd": str, "env": {...}} for the planning step
        (governance.build.modified); stdout: dbt's output, then one line `DONE_MARK {"returncode": int,
-       "peak_rss_mb": float}` per request. EOF on stdin ends the worker.
+       "peak_rss_mb": float}` per request (the interpreter's peak memory during that request, on Linux;
+       elsewhere its peak so far). EOF on stdin ends the worker.
 """
 
 from __future__ import annotations
@@ -75,12 +80,29 @@ def handle(request: dict[str, Any]) -> int:
             close_duckdb()
 
 
+def reset_peak_memory() -> None:
+    """Start the next request's peak memory from the current size (Linux: writing 5 to clear_refs resets
+    the process's high-water mark, VmHWM), so each project's build reports its own peak."""
+    with contextlib.suppress(OSError), open("/proc/self/clear_refs", "w") as refs:
+        refs.write("5")
+
+
+def peak_memory_mb() -> float:
+    """The high-water mark since the last reset (VmHWM), else the process's peak (getrusage)."""
+    with contextlib.suppress(OSError, ValueError), open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main() -> int:
     for line in sys.stdin:
         if not line.strip():
             continue
+        reset_peak_memory()
         returncode = handle(orjson.loads(line))
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        peak = peak_memory_mb()
         sys.stdout.flush()
         sys.stdout.write(
             DONE_MARK + orjson.dumps({"returncode": returncode, "peak_rss_mb": peak}).decode() + "\n"

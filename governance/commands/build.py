@@ -18,7 +18,7 @@ from rich.text import Text
 from governance.build.namespace import PullRequestNamespace, pr_lock
 from governance.build.progress import BuildProgress, summary_table
 from governance.build.results import Outcome, ProjectResult
-from governance.build.runner import BuildOptions
+from governance.build.runner import BuildOptions, WorkerPool
 from governance.build.scheduler import build_mesh, check_upstream_manifests, default_jobs
 from governance.build.targets import (
     EXTERNAL_TARGETS,
@@ -126,20 +126,24 @@ def run(args: argparse.Namespace) -> int:
     if args.target in EXTERNAL_TARGETS:  # the domain's own Trino: owner's user, sources landed first
         options, on_trino = prepare_trino(projects, selected, options, console)
     sources = SourceFingerprints(projects, selected, options)  # what `--changed` compares against
-    with BuildProgress(console) as progress:
-        results = build_mesh(
-            projects,
-            selected,
-            options=options,
-            jobs=max_jobs(args.target, args.jobs),
-            on_start=progress.start,
-            on_event=progress.event,
-            on_finish=progress.finish,
-        )
-    from governance.health.record import record_build  # freshness checks and health history
+    jobs = max_jobs(args.target, args.jobs)
+    # one dbt interpreter per build slot serves every project's build and freshness check in turn
+    with WorkerPool(jobs) as workers:
+        options = dataclasses.replace(options, workers=workers)
+        with BuildProgress(console) as progress:
+            results = build_mesh(
+                projects,
+                selected,
+                options=options,
+                jobs=jobs,
+                on_start=progress.start,
+                on_event=progress.event,
+                on_finish=progress.finish,
+            )
+        from governance.health.record import record_build  # freshness checks and health history
 
-    record_build(projects, results, options=options, jobs=max_jobs(args.target, args.jobs),
-                 warn=lambda line: console.print(Text(f"warning: {line}"), style="yellow"))  # fmt: skip
+        record_build(projects, results, options=options, jobs=jobs,
+                     warn=lambda line: console.print(Text(f"warning: {line}"), style="yellow"))  # fmt: skip
     sources.record([r.project for r in results if r.outcome is Outcome.SUCCESS])
     failures = explain_trino_failures(projects, results, options, on_trino)
     code = report(console, results, args.target, started)
@@ -300,7 +304,8 @@ def _build_changed(
             slim.write_loom_manifest(plan, result.project)  # before any consumer starts
         progress.finish(result)
 
-    with BuildProgress(console) as progress:
+    # the plan's interpreters end with the build: the pre-parse threads stop at a closed pool
+    with BuildProgress(console) as progress, contextlib.closing(plan.workers or WorkerPool(1)):
         results = build_mesh(
             projects, to_build, options=build_options, jobs=max_jobs(args.target, args.jobs),
             on_start=progress.start, on_event=progress.event, on_finish=finished,

@@ -74,7 +74,12 @@ def check_freshness(
         command += ["--target-path", str(target_dir)]
     # the project's own build environment too: a `trino` build's user and server are set per project
     build_env = options.project_env.get(project.name, {})
-    returncode, _, lines = run_dbt(command, project, {**os.environ, **env, **build_env}, lambda _: None)
+    full_env = {**os.environ, **env, **build_env}
+    if options.workers is not None and not options.workers.closed:  # the build's own dbt interpreters
+        request = {"argv": command[1:], "cwd": str(project.path), "env": full_env}
+        returncode, _, lines = options.workers.run(request, lambda _: None)
+    else:
+        returncode, _, lines = run_dbt(command, project, full_env, lambda _: None)
     if not sources_json.is_file():
         causes = error_from_log(lines).splitlines()
         cause = causes[-1] if causes else f"exit {returncode}"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import orjson
 import pytest
 
 from governance.cli import main
@@ -21,6 +23,17 @@ def test_builds_every_project_in_dependency_order(mesh: Path, capsys: pytest.Cap
     assert out.index("[alpha] success") < out.index("[beta] dbt build started")
     assert out.index("[beta] success") < out.index("[hub] dbt build started")
     assert "4 of 4 projects built" in out
+
+
+def test_a_full_build_runs_every_project_in_one_dbt_interpreter_per_slot(mesh: Path) -> None:
+    """One dbt start-up per build slot, not per project (about 2 s of CPU each; on Spark, a JVM)."""
+    assert main(["build", "--jobs", "1"]) == 0
+    pids = set()
+    for folder in ("domains/alpha", "domains/beta", "domains/gamma", "."):
+        for line in (mesh / folder / "logs" / "dbt.log").read_bytes().splitlines():
+            if line.startswith(b"{"):
+                pids.add(orjson.loads(line)["info"]["pid"])
+    assert len(pids) == 1 and os.getpid() not in pids, pids
 
 
 def test_broken_domain_stops_only_its_downstream(mesh: Path, capsys: pytest.CaptureFixture[str]) -> None:
