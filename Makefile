@@ -98,8 +98,8 @@ trino-stop:
 	bash scripts/ci/iceberg_rest.sh stop
 
 # Every lane (scripts/ci/test.sh): starts PostgreSQL, Chromium and Trino itself, fails on any skipped test
-# outside the Databricks `live` ones, prints one line per lane with its time. Spark last: its build
-# rewrites the projects' target/ manifests with Spark relation names (the next DuckDB build writes them back).
+# outside the Databricks `live` ones, prints one line per lane with its time. The Spark lane builds in a
+# throw-away copy, so the working tree's target/ manifests stay DuckDB's.
 test: install
 	bash scripts/ci/test.sh
 

@@ -5,14 +5,16 @@
 #   scripts/ci/test.sh services     # only start the services (exit 1, one line, when one cannot start)
 #
 # Lanes (pytest markers, tests/lanes.py): lint, build (the repository's mesh at CI_SCALE on DuckDB), sql
-# (sqlfluff), pytest (unit, dbt, postgres, browser: both cores), trino (a real Trino 476 and the Iceberg
-# REST catalog servers, started in the background while pytest runs), spark (the mesh built by dbt-spark on
-# Delta in a throw-away copy, then the Spark tests).
-# Lanes that each keep about one core busy run side by side: lint beside build + sql, and spark beside
-# trino (the Spark build runs in a copy, so the working tree's target/ keeps the DuckDB manifests the
-# other lanes read). Running every lane at once from the end of the build was tried and was slower (19 min
-# 52 s against 17-19 min, docs/benchmarks.md): the lanes are CPU-bound, and two busy cores here give about
-# 1.8 times one core's throughput, not two (scripts/bench_cores.py). sqlfluff reuses the build lane's manifests.
+# (sqlfluff), pytest (dbt, postgres, browser: both cores), unit (make check's tests: no dbt build, no
+# server), trino (a real Trino 476 and the Iceberg REST catalog servers, started in the background while
+# pytest runs), spark (the mesh built by dbt-spark on Delta in a throw-away copy, then the Spark tests).
+# Lanes run side by side where one leaves a core idle: lint beside build + sql; the spark lane beside the
+# unit lane (unit tests wait on retries, deadlines and polling: about half a core was idle while they
+# ran at pytest's end) and then beside trino (the Spark build runs in a copy, so the working tree's
+# target/ keeps the DuckDB manifests the other lanes read). Running every lane at once from the end of the
+# build was tried and was slower (19 min 52 s against 17-19 min, docs/benchmarks.md): the lanes are
+# CPU-bound, and two busy cores here give about 1.8 times one core's throughput, not two
+# (scripts/bench_cores.py). sqlfluff reuses the build lane's manifests.
 # A lane run beside another prints its log when it ends.
 # MESH_TEST_STRICT=1: a skipped test fails the run (Databricks `live` tests excepted, and named).
 # Every lane runs even when an earlier one failed, so one run shows every failure; the exit status is 1
@@ -145,7 +147,14 @@ build_mesh() {
 # the modules with the most tests first, which left the health end-to-end module (3 tests, 90 s of set-up)
 # for last, alone on one worker.
 pytest_main() {
-  "$BIN/pytest" -n 2 --dist loadscope --no-loadscope-reorder -m "not spark and not trino" --durations=15 "$@"
+  "$BIN/pytest" -n 2 --dist loadscope --no-loadscope-reorder --durations=15 \
+    -m "(dbt or postgres or browser or live) and not spark and not trino" "$@"
+}
+
+# make check's pytest run: the tests no lane marker names (tests/lanes.py), and the unit-lane guard on
+pytest_unit() {
+  MESH_TEST_LANE=unit "$BIN/pytest" -n 2 --dist loadscope --durations=5 \
+    -m "not (dbt or spark or trino or postgres or browser or live)" "$@"
 }
 
 pytest_trino() {
@@ -194,6 +203,7 @@ lane_join lint
 ((build_ok == 0)) && start_trino_in_background
 lane pytest pytest_main
 ((build_ok == 0)) && lane_beside spark spark_lane
+lane unit pytest_unit
 if ((build_ok == 0)); then lane trino pytest_trino; fi
 ((build_ok == 0)) && lane_join spark
 summary
