@@ -8,13 +8,14 @@
 # (sqlfluff), pytest (dbt, postgres, browser: both cores), unit (make check's tests: no dbt build, no
 # server), trino (a real Trino 476 and the Iceberg REST catalog servers, started in the background while
 # pytest runs), spark (the mesh built by dbt-spark on Delta in a throw-away copy, then the Spark tests).
-# Lanes run side by side where one leaves a core idle: lint beside build + sql; the spark lane beside the
-# unit lane (unit tests wait on retries, deadlines and polling: about half a core was idle while they
-# ran at pytest's end) and then beside trino (the Spark build runs in a copy, so the working tree's
-# target/ keeps the DuckDB manifests the other lanes read). Running every lane at once from the end of the
-# build was tried and was slower (19 min 52 s against 17-19 min, docs/benchmarks.md): the lanes are
-# CPU-bound, and two busy cores here give about 1.8 times one core's throughput, not two
-# (scripts/bench_cores.py). sqlfluff reuses the build lane's manifests.
+# Lanes run side by side where one leaves a core idle: lint beside build + sql; the spark lane from the
+# build's end at a lower CPU priority (it fills what sql and pytest leave idle, then finishes beside
+# trino; it builds in a copy, so the working tree's target/ keeps the DuckDB manifests the other lanes
+# read); the unit lane beside trino (unit tests wait on retries, deadlines and polling: about half a core
+# sat idle while they ran at pytest's end). Running every lane at once at equal priority was tried and
+# was slower (19 min 52 s against 17-19 min, docs/benchmarks.md): the lanes are CPU-bound, and two busy
+# cores here give about 1.8 times one core's throughput, not two (scripts/bench_cores.py). sqlfluff
+# reuses the build lane's manifests.
 # A lane run beside another prints its log when it ends.
 # MESH_TEST_STRICT=1: a skipped test fails the run (Databricks `live` tests excepted, and named).
 # Every lane runs even when an earlier one failed, so one run shows every failure; the exit status is 1
@@ -163,15 +164,22 @@ pytest_trino() {
 
 # The whole mesh on Spark in a throw-away copy of the projects (tests/domains/mesh_copy.py) reading the
 # working tree's raw data, then the Spark tests: the parity test compares that build's tables with the
-# build lane's DuckDB ones (named by MESH_TEST_*_BUILT_DATA), the others build their own copy. The copy is
-# removed when the lane passes and kept for a look when it fails.
+# build lane's DuckDB ones (named by MESH_TEST_*_BUILT_DATA), the others build their own copy. The lane
+# starts with the build lane's end, at a lower CPU priority (nice): it takes the cores the sql lane and
+# pytest leave idle (about a quarter of them over those lanes) instead of slowing them, and what is left
+# of it runs beside the trino and unit lanes. Its tests wait for the sql lane's end: sqlfluff's dbt
+# templater holds the DuckDB files open for writing, and the parity test reads them. The copy is removed
+# when the lane passes and kept for a look when it fails.
+SQL_DONE=""
 spark_lane() {
   local copy status
+  renice -n 10 -p "$BASHPID" >/dev/null # the lane's subshell, and so every process it starts
   copy="$(mktemp -d "${TMPDIR:-/tmp}/mesh-spark.XXXXXX")" || return 1
   "$BIN/python" -c 'import sys, pathlib; from tests.domains.mesh_copy import copy_mesh; copy_mesh(pathlib.Path(sys.argv[1]))' "$copy" &&
     mkdir -p "$copy/data" && ln -s "${MESH_DATA_DIR:-$ROOT/data}/raw" "$copy/data/raw" &&
     bash scripts/ci/jvm_deps.sh spark &&
     MESH_DATA_DIR="$copy/data" "$BIN/mesh" --root "$copy" build --target spark &&
+    until [[ -e "$SQL_DONE" ]]; do sleep 1; done &&
     MESH_TEST_SPARK_BUILT_DATA="$copy/data" MESH_TEST_DUCKDB_BUILT_DATA="${MESH_DATA_DIR:-$ROOT/data}" \
       "$BIN/pytest" -m spark -p no:cacheprovider --basetemp "$copy/pytest" --durations=5
   status=$?
@@ -196,15 +204,18 @@ lane services start_services || { summary; exit 1; }
 lane_beside lint lint_python
 lane build build_mesh
 build_ok=$?
+mkdir -p "$LOGS" && SQL_DONE="$LOGS/sql.done" && rm -f "$SQL_DONE"
+((build_ok == 0)) && lane_beside spark spark_lane
 lane sql make --no-print-directory lint-sql
+touch "$SQL_DONE"
 lane_join lint
 # After sql: sqlfluff's dbt templater opens each project's DuckDB file for writing, and the REST stand-in
 # reads those files as it starts (a fresh clone's run failed on that lock).
 ((build_ok == 0)) && start_trino_in_background
 lane pytest pytest_main
-((build_ok == 0)) && lane_beside spark spark_lane
-lane unit pytest_unit
+lane_beside unit pytest_unit
 if ((build_ok == 0)); then lane trino pytest_trino; fi
+lane_join unit
 ((build_ok == 0)) && lane_join spark
 summary
 exit "$FAILED"
