@@ -304,12 +304,15 @@ def _build_changed(
             slim.write_loom_manifest(plan, result.project)  # before any consumer starts
         progress.finish(result)
 
-    # the plan's interpreters end with the build: the pre-parse threads stop at a closed pool
-    with BuildProgress(console) as progress, contextlib.closing(plan.workers or WorkerPool(1)):
-        results = build_mesh(
-            projects, to_build, options=build_options, jobs=max_jobs(args.target, args.jobs),
-            on_start=progress.start, on_event=progress.event, on_finish=finished,
-            env=build_env, profiles_dir=profiles, upstream_manifests_checked=False,
-        )  # fmt: skip
+    with BuildProgress(console) as progress:
+        try:
+            results = build_mesh(
+                projects, to_build, options=build_options, jobs=max_jobs(args.target, args.jobs),
+                on_start=progress.start, on_event=progress.event, on_finish=finished,
+                env=build_env, profiles_dir=profiles, upstream_manifests_checked=False,
+            )  # fmt: skip
+        finally:
+            if plan.workers is not None:  # the build is over: the pre-parse threads stop at a closed pool
+                plan.workers.close()
     slim.write_results(plan, results)
     return report(console, results, f"{args.target}, pull request {namespace.pr_id}", started)
