@@ -152,7 +152,8 @@ pytest_main() {
     -m "(dbt or postgres or browser or live) and not spark and not trino" "$@"
 }
 
-# make check's pytest run: the tests no lane marker names (tests/lanes.py), and the unit-lane guard on
+# make check's pytest run: the tests without a lane marker (tests/lanes.py), with the unit-lane guard on
+# (a fixture that would run dbt fails instead of building)
 pytest_unit() {
   MESH_TEST_LANE=unit "$BIN/pytest" -n 2 --dist loadscope --durations=5 \
     -m "not (dbt or spark or trino or postgres or browser or live)" "$@"
@@ -165,9 +166,8 @@ pytest_trino() {
 # The whole mesh on Spark in a throw-away copy of the projects (tests/domains/mesh_copy.py) reading the
 # working tree's raw data, then the Spark tests: the parity test compares that build's tables with the
 # build lane's DuckDB ones (named by MESH_TEST_*_BUILT_DATA), the others build their own copy. The lane
-# starts with the build lane's end, at a lower CPU priority (nice): it takes the cores the sql lane and
-# pytest leave idle (about a quarter of them over those lanes) instead of slowing them, and what is left
-# of it runs beside the trino and unit lanes. Its tests wait for the sql lane's end: sqlfluff's dbt
+# starts with the build lane's end, at a lower CPU priority (nice): it takes what the sql lane and pytest
+# leave idle instead of slowing them, and what is left of it runs beside the trino and unit lanes. Its tests wait for the sql lane's end: sqlfluff's dbt
 # templater holds the DuckDB files open for writing, and the parity test reads them. The copy is removed
 # when the lane passes and kept for a look when it fails.
 SQL_DONE=""
