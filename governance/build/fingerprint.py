@@ -24,13 +24,16 @@ import importlib.metadata
 import os
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
 import yaml
 
+from governance.errors import MeshError
 from governance.project import DbtProject
+from governance.settings import load_yaml_text
 
 FILE_NAME = "mesh_sources.json"
 VERSION = 2  # 2: docs blocks recorded by their skeleton, descriptions with Jinja kept in the YAML digest
@@ -64,7 +67,8 @@ class FilesChangedError(Exception):
 
 
 def _source_dirs(project: DbtProject) -> list[Path]:
-    settings = yaml.safe_load((project.path / "dbt_project.yml").read_text(encoding="utf-8")) or {}
+    path = project.path / "dbt_project.yml"
+    settings = load_yaml_text(path.read_text(encoding="utf-8"), str(path)) or {}
     if not isinstance(settings, dict):
         raise UnsureError("dbt_project.yml is not a mapping")
     names: set[str] = set()
@@ -174,8 +178,8 @@ def fingerprint(
             entry["docs"] = _docs_skeleton(text)
         if path.suffix in (".yml", ".yaml") and path.name not in TOP_FILES and path.name != "profiles.yml":
             try:
-                content = yaml.safe_load(text)
-            except yaml.YAMLError:
+                content = load_yaml_text(text, str(path))  # libyaml, with the alias caps
+            except (yaml.YAMLError, MeshError):
                 content = None
                 entry["yaml"] = "invalid"
             else:
@@ -218,7 +222,15 @@ def _persists_docs(manifest: dict[str, Any]) -> bool:
     return False
 
 
-def documentation_only(
+@dataclass(frozen=True)
+class Verdict:
+    """One project against production's fingerprint."""
+
+    why: str | None  # why dbt must plan it (one phrase); None: unchanged, or changed in documentation only
+    edited: bool = False  # its own files changed beyond documentation (the rest of `why`: unsure)
+
+
+def compare(
     projects: Sequence[DbtProject],
     state_dir: Path,
     profiles_dirs: Mapping[str, Path],
@@ -226,49 +238,32 @@ def documentation_only(
     *,
     target: str,
     vars: str | None,
-) -> str | None:
-    """Why dbt must plan (one phrase), or None when every project differs from production's fingerprint
-    in documentation only (or not at all): then nothing is to be built."""
-    found = _compare(projects, state_dir, profiles_dirs, env, target=target, vars=vars)
-    return next((why for why, _ in found.values() if why is not None), None)
-
-
-def edited(
-    projects: Sequence[DbtProject],
-    state_dir: Path,
-    profiles_dirs: Mapping[str, Path],
-    env: Mapping[str, str],
-    *,
-    target: str,
-    vars: str | None,
-) -> list[str] | None:
-    """The projects whose own files changed beyond documentation (the ones a pull request's build almost
-    surely starts with), or None when any comparison was unsure (no fingerprint, another environment)."""
-    found = _compare(projects, state_dir, profiles_dirs, env, target=target, vars=vars)
-    if any(why is not None and not changed for why, changed in found.values()):
-        return None
-    return [name for name, (why, _) in found.items() if why is not None]
-
-
-def _compare(
-    projects: Sequence[DbtProject],
-    state_dir: Path,
-    profiles_dirs: Mapping[str, Path],
-    env: Mapping[str, str],
-    *,
-    target: str,
-    vars: str | None,
-) -> dict[str, tuple[str | None, bool]]:
-    found: dict[str, tuple[str | None, bool]] = {}
+) -> dict[str, Verdict]:
+    """Each project against production's fingerprint, in the order given."""
+    found: dict[str, Verdict] = {}
     for project in projects:
         try:
             why = _why_not(project, state_dir, profiles_dirs[project.name], env, target=target, vars=vars)
-            found[project.name] = (why, False)
+            found[project.name] = Verdict(why)
         except FilesChangedError as changed:
-            found[project.name] = (str(changed), True)
-        except (UnsureError, OSError, ValueError, yaml.YAMLError) as unsure:
-            found[project.name] = (f"{project.name}: {unsure}", False)
+            found[project.name] = Verdict(str(changed), edited=True)
+        except (UnsureError, OSError, ValueError, yaml.YAMLError, MeshError) as unsure:
+            found[project.name] = Verdict(f"{project.name}: {unsure}")
     return found
+
+
+def documentation_only(found: Mapping[str, Verdict]) -> str | None:
+    """Why dbt must plan (one phrase), or None when every project differs from production's fingerprint
+    in documentation only (or not at all): then nothing is to be built."""
+    return next((verdict.why for verdict in found.values() if verdict.why is not None), None)
+
+
+def edited(found: Mapping[str, Verdict]) -> list[str] | None:
+    """The projects whose own files changed beyond documentation (the ones a pull request's build almost
+    surely starts with), or None when any comparison was unsure (no fingerprint, another environment)."""
+    if any(verdict.why is not None and not verdict.edited for verdict in found.values()):
+        return None
+    return [name for name, verdict in found.items() if verdict.edited]
 
 
 def _why_not(project: DbtProject, state_dir: Path, profiles_dir: Path, env: Mapping[str, str], *,

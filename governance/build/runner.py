@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -300,9 +300,9 @@ def run_dbt(
 
 
 class WorkerPool:
-    """Up to `size` long-lived dbt interpreters (governance/build/worker.py), started when first needed,
-    each running one dbt command at a time; `close` (or leaving a `with` block) ends them (also at exit,
-    and when stdin closes)."""
+    """Up to `size` long-lived dbt interpreters (governance/build/worker.py), started when first needed
+    (or ahead of it: `prestart`), each running one dbt command at a time; `close` (or leaving a `with`
+    block) ends them (also at exit, and when stdin closes)."""
 
     def __init__(self, size: int) -> None:
         self.size = max(size, 1)
@@ -312,6 +312,7 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._idle: list[subprocess.Popen[bytes]] = []
         self._started: list[subprocess.Popen[bytes]] = []
+        self._prestarted: list[Future[subprocess.Popen[bytes]]] = []  # spawned ahead, not yet given a command
         self.starts = 0  # interpreters started (what the pool saves is the difference to the commands run)
         # per key (a project): one command at a time, and whether its build has started (`run_unless_claimed`)
         self._keys: dict[str, threading.Lock] = {}
@@ -324,6 +325,16 @@ class WorkerPool:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+    def prestart(self, count: int) -> None:
+        """Start up to `count` interpreters now, without waiting: each imports dbt while the caller goes
+        on, and the first commands take them (never more than `size` interpreters in all)."""
+        with self._lock:
+            if self.closed:
+                return
+            missing = min(count, self.size) - len(self._started) - len(self._prestarted)
+            for _ in range(max(missing, 0)):
+                self._prestarted.append(self._spawner.submit(self._spawn))
 
     def _start(self) -> subprocess.Popen[bytes]:
         # PR_SET_PDEATHSIG fires when the *thread* that started the child ends: every interpreter is started
@@ -385,6 +396,12 @@ class WorkerPool:
                 if self.closed:
                     return 2, 0.0, [b"the dbt worker pool is closed"]
                 process = self._idle.pop() if self._idle else None
+                ahead = self._prestarted.pop(0) if process is None and self._prestarted else None
+            if ahead is not None:
+                try:
+                    process = ahead.result()
+                except RuntimeError:  # closed meanwhile
+                    return 2, 0.0, [b"the dbt worker pool is closed"]
             if process is None or process.poll() is not None:
                 try:
                     process = self._start()
@@ -411,6 +428,12 @@ class WorkerPool:
     def close(self) -> None:
         with self._lock:
             self.closed = True
+            ahead, self._prestarted = self._prestarted, []
+        for future in ahead:  # one not yet spawned never is; one under way is closed with the others
+            if not future.cancel():
+                with contextlib.suppress(Exception):
+                    future.result()
+        with self._lock:
             started, self._started, self._idle = self._started, [], []
         for process in started:
             with contextlib.suppress(OSError):

@@ -22,6 +22,7 @@ from typing import Any
 import orjson
 import yaml
 
+from governance.build.fingerprint import Verdict
 from governance.build.namespace import PullRequestNamespace
 from governance.build.runner import BuildOptions, WorkerPool, cause_lines, install_packages
 from governance.build.targets import profile_name
@@ -62,8 +63,10 @@ class SlimPlan:
     warnings: list[str] = field(default_factory=list)
     # the dbt interpreters that planned, kept for the build (closed when it ends or the plan is dropped)
     workers: WorkerPool | None = None
-    without_dbt: bool = False  # proven documentation-only against production's fingerprint
+    without_dbt: bool = False  # every project proven unchanged (documentation at most): dbt not started
+    without_dbt_projects: list[str] = field(default_factory=list)  # proven unchanged, planned without dbt
     profiles_dir: Path | None = None  # the namespace's profiles, when generated while planning
+    decided: threading.Event = field(default_factory=threading.Event)  # `plans` is complete
 
 
 def state_manifest(state_dir: Path, project: str) -> Path:
@@ -203,20 +206,23 @@ def run_helper(
     return result
 
 
-def documentation_only(projects: Projects, selected: Sequence[DbtProject], state_dir: Path,
-                       env: dict[str, str], *, target: str, vars: str | None) -> bool:  # fmt: skip
-    """Whether every project differs from production's fingerprint in documentation only
-    (governance/build/fingerprint.py), so nothing is to be built and dbt need not start. The pull
-    request's manifest (`plan/<project>/manifest.json`, which `mesh pr-summary` and `mesh diff` read) is
-    then production's: the same nodes, relations, contracts and owners; only descriptions differ."""
+def compare_sources(projects: Projects, selected: Sequence[DbtProject], state_dir: Path,
+                    env: dict[str, str], *, target: str, vars: str | None) -> dict[str, Verdict]:  # fmt: skip
+    """Each project against production's fingerprint (governance/build/fingerprint.py)."""
     from governance.build import fingerprint
 
-    if not selected:
-        return False
     profiles = {p.name: p.profiles_dir or projects.root / "profiles" for p in selected}
-    return (
-        fingerprint.documentation_only(selected, state_dir, profiles, env, target=target, vars=vars) is None
-    )
+    return fingerprint.compare(selected, state_dir, profiles, env, target=target, vars=vars)
+
+
+def proven_unchanged(projects: Projects, found: dict[str, Verdict]) -> set[str]:
+    """Projects whose own files and every selected upstream's differ from production's fingerprint in
+    documentation at most: dbt would parse them into production's manifest (descriptions aside), select
+    none of their nodes as `state:modified`, and no product they read changed, so they are planned from
+    production's manifest without dbt. One whose upstream changed is parsed: a product it reads may have
+    been removed, or a new version may now be the one its refs resolve to."""
+    unchanged = {name for name, verdict in found.items() if verdict.why is None}
+    return {name for name in unchanged if all_upstream(projects, name) & set(found) <= unchanged}
 
 
 def plan_changed(
@@ -236,18 +242,31 @@ def plan_changed(
     Planning runs in a dbt worker that the build then reuses (`build_options`), up to `jobs` of them."""
     state_dir = state_dir.resolve()
     plan = SlimPlan(state_dir, namespace, warnings=check_state(state_dir, selected))
-    if documentation_only(projects, selected, state_dir, env, target=target, vars=vars):
-        for project in selected:
+    found = compare_sources(projects, selected, state_dir, env, target=target, vars=vars)
+    proven = proven_unchanged(projects, found)
+    if proven and all(project.name in proven for project in selected):
+        plan.without_dbt = True
+    planned = [project for project in selected if project.name not in proven]
+    if planned:
+        plan.workers = WorkerPool(jobs)
+        weakref.finalize(plan, plan.workers.close)  # a dry run, or nothing to build: ended with the plan
+        plan.workers.prestart(2 if preparse else 1)  # dbt's import overlaps with what follows
+    for project in selected:
+        if project.name in proven:  # the pull request's manifest (`mesh pr-summary`, `mesh diff`, dbt-loom)
             plan_dir = namespace.plan_dir(project.name)
             plan_dir.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(state_manifest(state_dir, project.name), plan_dir / "manifest.json")
-        plan.unchanged = [project.name for project in selected]
-        plan.without_dbt = True
+            plan.unchanged.append(project.name)
+            plan.without_dbt_projects.append(project.name)
+    if not planned:
         return plan
-    for project in selected:
+    assert plan.workers is not None
+    for project in planned:
         error = install_packages(project, project.profiles_dir or projects.root / "profiles", env)
         if error:
             raise PlanFailedError(f"{project.name}: {error}")
+    if preparse:
+        start_early_preparse(plan, projects, [p.name for p in planned], found, env, target=target, vars=vars)
     # Planning parses the pull request with production's names (no namespace suffix, the repository's
     # profiles), so a relation name is never a difference: only what the pull request changed is.
     pr_manifests = {p.name: namespace.plan_dir(p.name) / "manifest.json" for p in selected}
@@ -255,7 +274,7 @@ def plan_changed(
         name: pr_manifests.get(name, state_manifest(state_dir, name)) for name in projects.projects
     }
     spec_projects = []
-    for project in selected:
+    for project in planned:
         seed_partial_parse(project, namespace.plan_dir(project.name))
         state = state_manifest(state_dir, project.name)
         spec_projects.append({
@@ -267,13 +286,9 @@ def plan_changed(
             "loom_config": str(loom_config(namespace, project, upstream_manifests, "plan")),
         })  # fmt: skip
     spec = {"target": target, "vars": vars, "projects": spec_projects}
-    plan.workers = WorkerPool(jobs)
-    weakref.finalize(plan, plan.workers.close)  # a dry run, or nothing to build: ended with the plan
-    if preparse:
-        start_early_preparse(plan, projects, selected, env, target=target, vars=vars)
     modified = run_helper(spec, namespace, env, plan.workers)
     affected_products: set[str] = set()
-    for project in selected:
+    for project in planned:
         manifest = read_manifest(pr_manifests[project.name])
         project_plan = plan_project(project, manifest, modified.get(project.name), affected_products)
         if not project_plan.nodes:
@@ -281,6 +296,7 @@ def plan_changed(
             continue
         affected_products |= set(project_plan.products)
         plan.plans[project.name] = project_plan
+    plan.decided.set()  # the early pre-parse skips the projects left out
     return plan
 
 
@@ -346,32 +362,24 @@ def build_options(
     )  # fmt: skip
 
 
-def start_early_preparse(plan: SlimPlan, projects: Projects, selected: Sequence[DbtProject],
-                         env: dict[str, str], *, target: str, vars: str | None) -> None:  # fmt: skip
-    """While dbt plans, parse in a second interpreter, in the namespace's profile, the projects whose own
-    files changed beyond documentation (production's fingerprint says which): the build starts with
-    them, so their builds parse partially. Only where a second interpreter will be started anyway: their
-    readers include two projects that can build at once. A guess never changes what is built: a project
-    the plan leaves out only leaves a parse behind in the namespace, and a build always parses itself."""
-    from governance.build import fingerprint
-
+def start_early_preparse(plan: SlimPlan, projects: Projects, candidates: Sequence[str],
+                         found: dict[str, Verdict], env: dict[str, str], *, target: str,
+                         vars: str | None) -> None:  # fmt: skip
+    """While dbt plans, parse in a second interpreter, in the namespace's profile, the projects dbt plans
+    (every one not proven unchanged), in dependency order: a build starts from that parse and re-parses
+    only what changed, instead of parsing in full (a new profile: its own database files). Once the plan
+    is known, the projects it leaves out are skipped. A guess never changes what is built: a project
+    the plan leaves out only leaves a parse behind in the namespace, and a build always parses itself.
+    Only when a project's own files changed beyond documentation (production's fingerprint says so):
+    otherwise dbt plans every project and the guess would be all of them."""
     workers = plan.workers
-    if workers is None or workers.size < 2:
-        return
-    profiles = {p.name: p.profiles_dir or projects.root / "profiles" for p in selected}
-    edited = fingerprint.edited(selected, plan.state_dir, profiles, env, target=target, vars=vars)
-    if not edited:
-        return
-    reached = set(edited) | {p.name for p in selected if all_upstream(projects, p.name) & set(edited)}
-    names = [name for name in projects.order if name in reached]
-    if not any(b not in all_upstream(projects, a) and a not in all_upstream(projects, b)
-               for i, a in enumerate(names) for b in names[i + 1 :]):  # fmt: skip
+    if workers is None or workers.size < 2 or not any(found[name].edited for name in candidates):
         return
     namespace = plan.namespace
     plan.profiles_dir = pr_profiles(projects, namespace, target)
     production = {name: state_manifest(plan.state_dir, name) for name in projects.projects}
     requests = []
-    for name in (n for n in projects.order if n in edited):
+    for name in (n for n in projects.order if n in candidates):
         project = projects.projects[name]
         argv = ["parse", "--project-dir", str(project.path), "--profiles-dir", str(plan.profiles_dir),
                 "--target", target, "--target-path", str(namespace.target_dir(name)), "--quiet",
@@ -387,58 +395,11 @@ def start_early_preparse(plan: SlimPlan, projects: Projects, selected: Sequence[
         for name, request in requests:
             if workers.closed:
                 return
+            if plan.decided.is_set() and name not in plan.plans:
+                continue
             workers.run_unless_claimed(request, name)
 
     threading.Thread(target=preparse, name="mesh-early-preparse", daemon=True).start()
-
-
-def start_preparse(
-    plan: SlimPlan, projects: Projects, options: BuildOptions, *, profiles_dir: Path, env: dict[str, str]
-) -> threading.Thread | None:
-    """While the first projects build, parse the later ones in the namespace's profile in a second dbt
-    interpreter, so their builds parse partially (nothing changed) instead of in full.
-
-    Only where two projects will build at once anyway (the second interpreter is then started for them
-    regardless, so the preparation costs no extra start-up). dbt-loom reads planning's manifests here;
-    dbt replaces those injected nodes on the build's load, which reads the rebuilt upstreams'. A
-    project's build waits for its pre-parse under way and is never followed by one (`run_unless_claimed`).
-    """
-    workers = plan.workers
-    if workers is None or workers.size < 2 or not builds_at_once(plan, projects):
-        return None
-    planned = set(plan.plans)
-    later = [name for name in plan.plans if all_upstream(projects, name) & planned]
-    if not later:
-        return None
-    namespace = plan.namespace
-
-    def preparse() -> None:
-        workers.claimed.wait(timeout=60)  # the first build takes the interpreter that planned
-        for name in later:
-            if workers.closed:  # the build is over (a failed upstream leaves its readers unbuilt)
-                return
-            project = projects.projects[name]
-            argv = ["parse", "--project-dir", str(project.path), "--profiles-dir", str(profiles_dir),
-                    "--target", options.target, "--target-path", str(options.target_dir(project)),
-                    "--quiet", "--log-format-file", "json"]  # fmt: skip
-            if options.vars is not None:
-                argv += ["--vars", options.vars]
-            loom = namespace.root / "loom" / f"{name}.plan.yml"
-            request_env = {**env, **options.project_env.get(name, {}), "DBT_LOOM_CONFIG": str(loom)}
-            workers.run_unless_claimed({"argv": argv, "cwd": str(project.path), "env": request_env}, name)
-
-    thread = threading.Thread(target=preparse, name="mesh-preparse", daemon=True)
-    thread.start()
-    return thread
-
-
-def builds_at_once(plan: SlimPlan, projects: Projects) -> bool:
-    """Whether two projects of the plan can build at the same time (neither reads the other)."""
-    names = list(plan.plans)
-    upstream = {name: all_upstream(projects, name) for name in names}
-    return any(
-        b not in upstream[a] and a not in upstream[b] for i, a in enumerate(names) for b in names[i + 1 :]
-    )
 
 
 def pr_profiles(projects: Projects, namespace: PullRequestNamespace, target: str) -> Path:
@@ -509,6 +470,11 @@ def describe(plan: SlimPlan) -> list[str]:
         lines.append(f"[{name}] {why}: building {built}")
     if plan.without_dbt:
         lines.append("documentation only (production's mesh_sources.json): planned without dbt")
+    elif plan.without_dbt_projects:
+        lines.append(
+            "unchanged against production's mesh_sources.json, with their upstreams (documentation at "
+            f"most): planned without dbt: {', '.join(plan.without_dbt_projects)}"
+        )
     if plan.unchanged:
         lines.append(f"not started (nothing changed): {', '.join(plan.unchanged)}")
     return lines
@@ -537,6 +503,7 @@ def write_plan(plan: SlimPlan) -> Path:
         "unchanged": plan.unchanged,
         "warnings": plan.warnings,
         "without_dbt": plan.without_dbt,
+        "planned_without_dbt": plan.without_dbt_projects,
     }
     path = plan.namespace.root / "plan" / "plan.json"
     write_atomic(path, orjson.dumps(data, option=orjson.OPT_INDENT_2).decode("utf-8"))

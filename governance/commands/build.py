@@ -296,8 +296,6 @@ def _build_changed(
     )  # fmt: skip
     profiles = plan.profiles_dir or slim.pr_profiles(projects, namespace, args.target)
     build_env = {**production_env, **namespace.env}
-    slim.start_preparse(plan, projects, build_options, profiles_dir=profiles,
-                        env={**os.environ, **build_env})  # fmt: skip
 
     def finished(result: ProjectResult) -> None:
         if result.outcome is Outcome.SUCCESS:

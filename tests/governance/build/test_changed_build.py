@@ -222,20 +222,17 @@ def test_pull_request_build_reads_production_and_never_writes_it(mesh: BuiltMesh
     earlier = set(dbt_commands(mesh, namespace))  # the cached mesh keeps its logs between sessions
     with edited(mesh.root / STG_ORDERS, *REVIEWED):
         assert main(["build", "--changed", "--state", str(mesh.state), "--pr", "write-guard"]) == 0
-    # marketing and logistics build at once: while orders built, a second dbt interpreter parsed the later
-    # projects in the namespace's profile, and their builds reused that parse (the relation names they
-    # read are checked below: the rebuilt products of the pull request, production's unchanged ones)
+    # while dbt planned, a second dbt interpreter parsed, in the namespace's profile, orders (whose files
+    # changed: production's fingerprint says so) and the projects reading it, each into its own log under
+    # the namespace; every build then parsed partially (the relation names they read are checked below:
+    # the rebuilt products of the pull request, production's unchanged ones)
     commands = [c for k, c in dbt_commands(mesh, namespace).items() if k not in earlier]
-    preparsed = {c["project"] for c in commands if c["which"] == "parse"}
-    assert "logistics" in preparsed and preparsed <= {"logistics", "marketing", "hub"}, commands
-    for command in commands:
-        if command["which"] == "build" and command["project"] in preparsed:
-            assert "UnableToPartialParse" not in str(command["parse"]), command
-    # orders, whose files changed (production's fingerprint says so), was parsed in the namespace's profile
-    # while dbt planned (its own log under the namespace), so its build too parsed partially
-    assert list((namespace / "logs" / "orders").glob("dbt.log*"))
-    orders_build = [c for c in commands if c["which"] == "build" and c["project"] == "orders"]
-    assert len(orders_build) == 1 and "UnableToPartialParse" not in str(orders_build[0]["parse"]), commands
+    preparsed = sorted(str(c["project"]) for c in commands if c["which"] == "parse")
+    assert preparsed == ["hub", "logistics", "marketing", "orders"], commands
+    builds = [c for c in commands if c["which"] == "build"]
+    assert sorted(str(c["project"]) for c in builds) == ["hub", "logistics", "marketing", "orders"]
+    for command in builds:
+        assert command["parse"] and "UnableToPartialParse" not in str(command["parse"]), command
     assert digests(mesh.data / "warehouse") == production_files
     assert production_state == digests(mesh.state) | {
         p: hashlib.sha256((mesh.state / p / "manifest.json").read_bytes()).hexdigest()
@@ -372,8 +369,9 @@ def dbt_commands(mesh: BuiltMesh, under: Path) -> dict[str, dict[str, object]]:
     invocation: which command, its project and process id, and what dbt said about parsing."""
     found: dict[str, dict[str, object]] = {}
     chosen: set[str] = set()
-    for project in ("orders", "marketing", "logistics", "hub"):
-        log = mesh.folder(project) / "logs" / "dbt.log"
+    logs = [(p, mesh.folder(p) / "logs" / "dbt.log") for p in ("orders", "marketing", "logistics", "hub")]
+    logs += [(p.name, p / "dbt.log") for p in sorted((under / "logs").glob("*"))]  # the early pre-parses'
+    for project, log in logs:
         for line in log.read_bytes().splitlines() if log.is_file() else []:
             if not line.startswith(b"{"):
                 continue
@@ -394,9 +392,11 @@ def dbt_commands(mesh: BuiltMesh, under: Path) -> dict[str, dict[str, object]]:
     return {invocation: command for invocation, command in found.items() if invocation in chosen}
 
 
-def test_pull_request_build_starts_dbt_once_and_parses_partially_when_run_again(mesh: BuiltMesh) -> None:
-    """Planning and every project's build run in one dbt interpreter (per build slot), not one process
-    per project; building the same pull request again reuses dbt's partial parse of its profile."""
+def test_pull_request_build_plans_only_what_changed_and_every_build_parses_partially(mesh: BuiltMesh) -> None:
+    """A leaf change: orders and logistics (unchanged, with their upstreams, against production's
+    fingerprint) are planned without dbt; planning and the builds run in two long-lived dbt interpreters,
+    not one process per project: one plans while the other parses the planned projects in the namespace's
+    profile, so even the first build of the namespace parses partially, and so does the next one."""
     namespace = mesh.data / "pr" / "one-process"
     build = ["build", "--changed", "--state", str(mesh.state), "--pr", "one-process"]
     earlier = set(dbt_commands(mesh, namespace))  # the cached mesh keeps its logs between sessions
@@ -405,12 +405,15 @@ def test_pull_request_build_starts_dbt_once_and_parses_partially_when_run_again(
         first = {k: v for k, v in dbt_commands(mesh, namespace).items() if k not in earlier}
         assert main(build) == 0
         again = [v for k, v in dbt_commands(mesh, namespace).items() if k not in earlier and k not in first]
+    plan_file = orjson.loads((namespace / "plan" / "plan.json").read_bytes())
+    assert plan_file["planned_without_dbt"] == ["orders", "logistics"] and not plan_file["without_dbt"]
     assert main(["clean", "--pr", "one-process"]) == 0
     planned = {c["project"] for c in first.values() if c["which"] == "ls"}
-    built = sorted(str(c["project"]) for c in first.values() if c["which"] == "build")
-    assert planned == {"orders", "marketing", "logistics", "hub"} and built == ["hub", "marketing"]
-    assert len({c["pid"] for c in first.values()}) == 1, first  # planning and both builds: one interpreter
-    # the first build of a namespace parses in full (a new profile: its own database file); the second
-    # parses only what changed, planning and building alike
+    preparsed = sorted(str(c["project"]) for c in first.values() if c["which"] == "parse")
+    builds = [c for c in first.values() if c["which"] == "build"]
+    assert planned == {"marketing", "hub"} and preparsed == ["hub", "marketing"], first
+    assert sorted(str(c["project"]) for c in builds) == ["hub", "marketing"]
+    assert len({c["pid"] for c in first.values()}) == 2, first  # planning, pre-parses and builds
+    assert all(c["parse"] and "UnableToPartialParse" not in str(c["parse"]) for c in builds), builds
     assert sorted(str(c["project"]) for c in again if c["which"] == "build") == ["hub", "marketing"]
     assert all(c["parse"] and "UnableToPartialParse" not in str(c["parse"]) for c in again), again

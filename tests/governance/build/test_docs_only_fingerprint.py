@@ -109,7 +109,8 @@ def why_dbt(
 ) -> str | None:
     assert project.profiles_dir is not None
     dirs = {project.name: project.profiles_dir}
-    return fingerprint.documentation_only([project], state, dirs, env, target="ci", vars=vars)
+    found = fingerprint.compare([project], state, dirs, env, target="ci", vars=vars)
+    return fingerprint.documentation_only(found)
 
 
 def edit(project: DbtProject, name: str, old: str, new: str) -> None:
