@@ -22,7 +22,7 @@ from typing import Any
 
 from governance.errors import MeshError
 from governance.model import MeshModel, Model
-from governance.project import DbtProject, Projects
+from governance.project import DbtProject, Projects, project_profile
 from governance.settings import SKIPPED_FOLDERS, read_yaml
 from governance.unity.ownership import domain_catalogs
 
@@ -61,10 +61,8 @@ def foreign_claim(
 def profile_catalog(project: DbtProject) -> str | None:
     """The catalog the project's profile builds into by default: its DuckDB file's name, else the
     target's `catalog` (Databricks) or `database`; None when the profile does not say (or is absent)."""
-    name = read_yaml(project.path / "dbt_project.yml").get("profile") or project.name
-    profiles = read_yaml(project.profiles_dir / "profiles.yml") if project.profiles_dir else {}
-    profile = profiles.get(str(name))
-    if not isinstance(profile, dict) or not isinstance(profile.get("outputs"), dict):
+    profile = project_profile(project)
+    if not isinstance(profile.get("outputs"), dict):
         return None
     output = profile["outputs"].get(profile.get("target", "dev"))
     if not isinstance(output, dict):

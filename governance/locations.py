@@ -20,8 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from governance.project import DbtProject, Projects
-from governance.settings import domain_file, read_yaml
+from governance.project import DbtProject, Projects, project_profile
+from governance.settings import domain_file
 
 _ENV_VAR = re.compile(
     r"\{\{\s*env_var\(\s*['\"](?P<name>[^'\"]+)['\"]\s*"
@@ -42,13 +42,6 @@ class ProjectLocation:
     def on_databricks(self) -> bool:
         """Served on Databricks: its profile has a Databricks target, or it says it runs there."""
         return "databricks" in self.adapters or self.declared
-
-
-def _profile(project: DbtProject) -> dict[str, object]:
-    name = read_yaml(project.path / "dbt_project.yml").get("profile") or project.name
-    profiles = read_yaml(project.profiles_dir / "profiles.yml") if project.profiles_dir else {}
-    found = profiles.get(str(name))
-    return found if isinstance(found, dict) else {}
 
 
 def duckdb_file(path: str, project: Path, root: Path, environ: Mapping[str, str] | None = None) -> str | None:
@@ -77,7 +70,7 @@ def location_of(
 ) -> ProjectLocation:
     """Where the project's profile puts its data (env_var defaults, or `environ` as dbt reads it), on
     `target` (default: the profile's own `target:`, as dbt picks it)."""
-    profile = _profile(project)
+    profile = project_profile(project)
     outputs = profile.get("outputs")
     outputs = outputs if isinstance(outputs, dict) else {}
     adapters = frozenset(

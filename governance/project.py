@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
+from typing import Any
 
 from governance.errors import MeshError
 from governance.model import Platform
@@ -39,6 +40,9 @@ __all__ = [
     "Projects",
     "data_dir",
     "find_root",
+    "profile_name",
+    "project_profile",
+    "read_profiles",
     "read_yaml",
 ]
 
@@ -69,6 +73,23 @@ class DbtProject:
     @property
     def manifest_path(self) -> Path:
         return self.target_dir / "manifest.json"
+
+
+def read_profiles(folder: Path | None) -> dict[str, Any]:
+    """The profiles.yml in `folder` ({} when there is none, or no folder): the mesh's one reader of dbt
+    profiles, with the caps and the one-line errors of every YAML the tool reads."""
+    return read_yaml(folder / "profiles.yml") if folder is not None else {}
+
+
+def profile_name(project: DbtProject) -> str:
+    """The profile dbt reads for the project: its dbt_project.yml `profile:`, else the project's name."""
+    return str(read_yaml(project.path / "dbt_project.yml").get("profile") or project.name)
+
+
+def project_profile(project: DbtProject) -> dict[str, Any]:
+    """The project's profile from its profiles.yml ({} when either is absent)."""
+    found = read_profiles(project.profiles_dir).get(profile_name(project))
+    return found if isinstance(found, dict) else {}
 
 
 def data_dir(root: Path) -> Path:

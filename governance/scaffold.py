@@ -27,7 +27,7 @@ import yaml
 from governance.errors import MeshError
 from governance.files import write_all
 from governance.model import Platform
-from governance.project import DbtProject, Projects
+from governance.project import DbtProject, Projects, read_profiles
 from governance.settings import SAFE_LOADER, Settings, glob_regex, inside, read_yaml
 
 IDENTIFIER = re.compile(r"[a-z][a-z0-9_]{0,62}\Z")
@@ -281,7 +281,7 @@ def _upstream_file(projects: Projects, folder: Path, upstream: list[DbtProject])
 
 def _default_target(project: DbtProject) -> tuple[str, str] | None:
     """(default target name, DuckDB path as written) of a project's profile, when it runs on DuckDB."""
-    profiles = read_yaml(project.profiles_dir / "profiles.yml") if project.profiles_dir else {}
+    profiles = read_profiles(project.profiles_dir)
     profile = profiles.get(project.name)
     path = _duckdb_path_of(profiles, project)
     if not isinstance(profile, dict) or path is None:
@@ -353,7 +353,7 @@ def _profile(
     }
     attach: list[dict[str, Any]] = []
     for up in upstream:  # attached read-only under its own name, as the upstream's profile places it
-        found = _duckdb_path_of(read_yaml(up.profiles_dir / "profiles.yml") if up.profiles_dir else {}, up)
+        found = _duckdb_path_of(read_profiles(up.profiles_dir), up)
         if found is None:
             raise MeshError(
                 f"upstream {up.name!r} has no DuckDB default target in its profile; "
@@ -577,7 +577,7 @@ def _portable_type(kind: str) -> str | None:
 def _duckdb_file(project: DbtProject) -> Path:
     """The DuckDB file of the project's default target: its profile's path, env_var() rendered the way
     dbt does, relative to the project folder (dbt's working directory)."""
-    profiles = read_yaml(project.profiles_dir / "profiles.yml") if project.profiles_dir else {}
+    profiles = read_profiles(project.profiles_dir)
     written = _duckdb_path_of(profiles, project)
     if written is None:
         raise MeshError(f"{project.name}: its profile has no DuckDB default target to read --from")

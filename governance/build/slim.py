@@ -25,11 +25,10 @@ import yaml
 from governance.build.fingerprint import Verdict
 from governance.build.namespace import PullRequestNamespace
 from governance.build.runner import BuildOptions, WorkerPool, cause_lines, install_packages
-from governance.build.targets import profile_name
 from governance.errors import MeshError
 from governance.files import write_atomic
 from governance.loader.artifacts import MANIFEST_SCHEMA
-from governance.project import DbtProject, Projects, data_dir
+from governance.project import DbtProject, Projects, data_dir, profile_name, read_profiles
 
 BUILT_KINDS = ("model", "seed", "snapshot")
 SELECTED_KINDS = (*BUILT_KINDS, "test", "unit_test")
@@ -413,8 +412,7 @@ def pr_profiles(projects: Projects, namespace: PullRequestNamespace, target: str
     generated: dict[str, Any] = {}
     (namespace.root / "warehouse").mkdir(parents=True, exist_ok=True)
     for project in projects.projects.values():
-        folder = project.profiles_dir or projects.root / "profiles"
-        profiles = yaml.safe_load((folder / "profiles.yml").read_text(encoding="utf-8")) or {}
+        profiles = read_profiles(project.profiles_dir or projects.root / "profiles")
         name = profile_name(project)
         profile = profiles.get(name) or {}
         generated[name] = profile

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from governance.errors import MeshError
-from governance.project import DbtProject, Platform
+from governance.project import DbtProject, Platform, profile_name, read_profiles
 
 # Targets that stand for the Databricks platform: projects that opted out of Databricks don't build there.
 # Not `spark` (Databricks SQL on a local Spark session, CI only): the hub refs the opted-out domains'
@@ -23,11 +23,6 @@ EXTERNAL_TARGETS = frozenset({"trino"})
 SINGLE_PROCESS_TARGETS = frozenset({"spark"})
 
 
-def profile_name(project: DbtProject) -> str:
-    data = yaml.safe_load((project.path / "dbt_project.yml").read_text(encoding="utf-8")) or {}
-    return str(data.get("profile") or project.name)
-
-
 def _profile(profiles_dir: Path, project: DbtProject) -> tuple[Path, dict[str, object]]:
     path = profiles_dir / "profiles.yml"
     if not path.is_file():
@@ -36,9 +31,9 @@ def _profile(profiles_dir: Path, project: DbtProject) -> tuple[Path, dict[str, o
             "root, mesh.yml `profiles_dir` or domains.<name>.profiles_dir, DBT_PROFILES_DIR, ~/.dbt): "
             "add the profile, or set mesh.yml `profiles_dir`"
         )
-    profiles = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    profiles = read_profiles(profiles_dir)
     name = profile_name(project)
-    entry = profiles.get(name) if isinstance(profiles, dict) else None
+    entry = profiles.get(name)
     if not isinstance(entry, dict) or not entry.get("outputs"):
         raise MeshError(f"{path}: no profile {name!r} with outputs for project {project.name!r}")
     return path, entry

@@ -272,7 +272,8 @@ def _build_changed(
     try:
         plan = slim.plan_changed(
             projects, selected, state_dir=args.state, namespace=namespace, target=args.target,
-            vars=options.vars, env={**os.environ, **production_env}, preparse=not args.dry_run,
+            vars=options.vars, env={**os.environ, **production_env}, jobs=max_jobs(args.target, args.jobs),
+            preparse=not args.dry_run,
         )  # fmt: skip
     except slim.PlanFailedError as failure:
         console.print(Text(f"the pull request does not parse:\n{failure}"))

@@ -417,3 +417,19 @@ def test_pull_request_build_plans_only_what_changed_and_every_build_parses_parti
     assert all(c["parse"] and "UnableToPartialParse" not in str(c["parse"]) for c in builds), builds
     assert sorted(str(c["project"]) for c in again if c["which"] == "build") == ["hub", "marketing"]
     assert all(c["parse"] and "UnableToPartialParse" not in str(c["parse"]) for c in again), again
+
+
+def test_one_job_plans_and_builds_in_one_interpreter_without_parsing_ahead(mesh: BuiltMesh) -> None:
+    """`--jobs 1` is one dbt interpreter: no second one to parse ahead, even where two projects could
+    build at once (logistics and marketing both read the changed orders)."""
+    namespace = mesh.data / "pr" / "one-job"
+    earlier = set(dbt_commands(mesh, namespace))
+    with edited(mesh.root / STG_ORDERS, *REVIEWED):
+        assert main(["build", "--changed", "--state", str(mesh.state), "--pr", "one-job", "--jobs", "1"]) == 0
+    commands = [c for k, c in dbt_commands(mesh, namespace).items() if k not in earlier]
+    assert main(["clean", "--pr", "one-job"]) == 0
+    assert sorted(str(c["project"]) for c in commands if c["which"] == "build") == [
+        "hub", "logistics", "marketing", "orders"
+    ]  # fmt: skip
+    assert not [c for c in commands if c["which"] == "parse"], commands
+    assert len({c["pid"] for c in commands}) == 1, commands

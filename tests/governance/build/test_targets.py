@@ -68,6 +68,21 @@ def test_profiles_that_disagree_on_the_default_target_ask_for_one(tmp_path: Path
         default_target({"core": core_dir, "shop": shop_dir}, [core, shop])
 
 
+@pytest.mark.parametrize(
+    ("profile", "says"),
+    [
+        ("core: [unclosed\n", r"profiles\.yml:2: invalid YAML"),
+        ("- core\n", r"profiles\.yml: .*mapping"),
+    ],
+)
+def test_a_broken_profiles_file_is_one_line_naming_it(tmp_path: Path, profile: str, says: str) -> None:
+    """profiles.yml is read by one reader (governance.project.read_profiles): a YAML error or a file that
+    is not a mapping is a MeshError naming the file, never a traceback."""
+    core, core_dir = _project_with_profile(tmp_path, "core", profile)
+    with pytest.raises(MeshError, match=says):
+        known_targets(core_dir, [core])
+
+
 def test_the_trino_target_builds_the_opted_out_domains_alone() -> None:
     projects = Projects.discover(REPO)
     on_trino = [p.name for p in projects.projects.values() if runs_on(p, "trino")]
