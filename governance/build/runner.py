@@ -317,7 +317,6 @@ class WorkerPool:
         # per key (a project): one command at a time, and whether its build has started (`run_unless_claimed`)
         self._keys: dict[str, threading.Lock] = {}
         self._claimed: set[str] = set()
-        self.claimed = threading.Event()  # set when the first keyed command (a build) starts
         atexit.register(self.close)
 
     def __enter__(self) -> WorkerPool:
@@ -371,7 +370,6 @@ class WorkerPool:
         lock = self._key_lock(key)
         with self._lock:
             self._claimed.add(key)
-        self.claimed.set()
         with lock:
             return self._run(request, on_line)
 
