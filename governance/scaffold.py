@@ -27,7 +27,7 @@ import yaml
 from governance.errors import MeshError
 from governance.files import write_all
 from governance.model import Platform
-from governance.project import DbtProject, Projects, read_profiles
+from governance.project import DbtProject, Projects, project_profile
 from governance.settings import SAFE_LOADER, Settings, glob_regex, inside, read_yaml
 
 IDENTIFIER = re.compile(r"[a-z][a-z0-9_]{0,62}\Z")
@@ -190,11 +190,10 @@ def _upstream_file_kind(projects: Projects) -> str:
     return used.most_common(1)[0][0] if used else "dbt_loom.config.yml"
 
 
-def _duckdb_path_of(profiles: dict[str, Any], project: DbtProject) -> str | None:
-    """The DuckDB file of `project`'s default target as written in its profile (unrendered)."""
-    profile = profiles.get(project.name)
-    if not isinstance(profile, dict):
-        return None
+def _duckdb_path_of(project: DbtProject) -> str | None:
+    """The DuckDB file of `project`'s default target as written in its profile (unrendered): the profile
+    its dbt_project.yml names, as dbt reads it."""
+    profile = project_profile(project)
     outputs = profile.get("outputs")
     target = profile.get("target", "dev")
     output = outputs.get(target) if isinstance(outputs, dict) else None
@@ -281,12 +280,10 @@ def _upstream_file(projects: Projects, folder: Path, upstream: list[DbtProject])
 
 def _default_target(project: DbtProject) -> tuple[str, str] | None:
     """(default target name, DuckDB path as written) of a project's profile, when it runs on DuckDB."""
-    profiles = read_profiles(project.profiles_dir)
-    profile = profiles.get(project.name)
-    path = _duckdb_path_of(profiles, project)
-    if not isinstance(profile, dict) or path is None:
+    path = _duckdb_path_of(project)
+    if path is None:
         return None
-    return str(profile.get("target", "dev")), path
+    return str(project_profile(project).get("target", "dev")), path
 
 
 def _convention(existing: list[DbtProject], upstream: list[DbtProject]) -> tuple[DbtProject, str, str] | None:
@@ -353,7 +350,7 @@ def _profile(
     }
     attach: list[dict[str, Any]] = []
     for up in upstream:  # attached read-only under its own name, as the upstream's profile places it
-        found = _duckdb_path_of(read_profiles(up.profiles_dir), up)
+        found = _duckdb_path_of(up)
         if found is None:
             raise MeshError(
                 f"upstream {up.name!r} has no DuckDB default target in its profile; "
@@ -577,8 +574,7 @@ def _portable_type(kind: str) -> str | None:
 def _duckdb_file(project: DbtProject) -> Path:
     """The DuckDB file of the project's default target: its profile's path, env_var() rendered the way
     dbt does, relative to the project folder (dbt's working directory)."""
-    profiles = read_profiles(project.profiles_dir)
-    written = _duckdb_path_of(profiles, project)
+    written = _duckdb_path_of(project)
     if written is None:
         raise MeshError(f"{project.name}: its profile has no DuckDB default target to read --from")
     import jinja2

@@ -292,6 +292,26 @@ def test_a_new_domain_follows_the_existing_projects_profile_conventions(tmp_path
     assert not (root / "data").exists()  # no folder the profile does not use
 
 
+def test_an_upstream_whose_profile_is_named_otherwise_is_attached_from_that_profile(tmp_path: Path) -> None:
+    """dbt reads the profile dbt_project.yml names (`profile:`), not one named after the project: so does
+    the scaffold (one reader of profiles, governance.project.project_profile)."""
+    root = Path(shutil.copytree(ADOPTION, tmp_path / "repo"))
+    (root / "mesh.yml").write_text('projects:\n  include: ["teams/*", "warehouse_core"]\n', encoding="utf-8")
+    core = root / "warehouse_core"
+    renames = (("dbt_project.yml", "profile: core", "profile: warehouse"),
+               ("profiles.yml", "core:\n  target: dev", "warehouse:\n  target: dev"))  # fmt: skip
+    for name, old, new in renames:
+        text = (core / name).read_text(encoding="utf-8")
+        assert text.count(old) == 1
+        (core / name).write_text(text.replace(old, new), encoding="utf-8")
+    run = mesh(root, "new", "domain", "billing", "--upstream", "core")
+    assert run.code == 0, run.err
+    profile = yaml.safe_load((root / "teams/billing/profiles.yml").read_text(encoding="utf-8"))["billing"]
+    assert profile["outputs"]["dev"]["attach"] == [
+        {"path": "../../warehouse_core/target/core.duckdb", "alias": "core", "read_only": True}
+    ]
+
+
 def test_a_product_named_like_another_projects_model_is_written_with_the_two_argument_ref(
     tmp_path: Path,
 ) -> None:
