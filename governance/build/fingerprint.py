@@ -258,14 +258,6 @@ def documentation_only(found: Mapping[str, Verdict]) -> str | None:
     return next((verdict.why for verdict in found.values() if verdict.why is not None), None)
 
 
-def edited(found: Mapping[str, Verdict]) -> list[str] | None:
-    """The projects whose own files changed beyond documentation (the ones a pull request's build almost
-    surely starts with), or None when any comparison was unsure (no fingerprint, another environment)."""
-    if any(verdict.why is not None and not verdict.edited for verdict in found.values()):
-        return None
-    return [name for name, verdict in found.items() if verdict.edited]
-
-
 def _why_not(project: DbtProject, state_dir: Path, profiles_dir: Path, env: Mapping[str, str], *,
              target: str, vars: str | None) -> str | None:  # fmt: skip
     folder = state_dir / project.name
