@@ -190,10 +190,9 @@ def _upstream_file_kind(projects: Projects) -> str:
     return used.most_common(1)[0][0] if used else "dbt_loom.config.yml"
 
 
-def _duckdb_path_of(project: DbtProject) -> str | None:
-    """The DuckDB file of `project`'s default target as written in its profile (unrendered): the profile
-    its dbt_project.yml names, as dbt reads it."""
-    profile = project_profile(project)
+def _duckdb_path_of(profile: dict[str, Any]) -> str | None:
+    """The DuckDB file of a profile's default target as written (unrendered); the profile is the one the
+    project's dbt_project.yml names, as dbt reads it (`project_profile`)."""
     outputs = profile.get("outputs")
     target = profile.get("target", "dev")
     output = outputs.get(target) if isinstance(outputs, dict) else None
@@ -280,10 +279,11 @@ def _upstream_file(projects: Projects, folder: Path, upstream: list[DbtProject])
 
 def _default_target(project: DbtProject) -> tuple[str, str] | None:
     """(default target name, DuckDB path as written) of a project's profile, when it runs on DuckDB."""
-    path = _duckdb_path_of(project)
+    profile = project_profile(project)
+    path = _duckdb_path_of(profile)
     if path is None:
         return None
-    return str(project_profile(project).get("target", "dev")), path
+    return str(profile.get("target", "dev")), path
 
 
 def _convention(existing: list[DbtProject], upstream: list[DbtProject]) -> tuple[DbtProject, str, str] | None:
@@ -350,7 +350,7 @@ def _profile(
     }
     attach: list[dict[str, Any]] = []
     for up in upstream:  # attached read-only under its own name, as the upstream's profile places it
-        found = _duckdb_path_of(up)
+        found = _duckdb_path_of(project_profile(up))
         if found is None:
             raise MeshError(
                 f"upstream {up.name!r} has no DuckDB default target in its profile; "
@@ -574,7 +574,7 @@ def _portable_type(kind: str) -> str | None:
 def _duckdb_file(project: DbtProject) -> Path:
     """The DuckDB file of the project's default target: its profile's path, env_var() rendered the way
     dbt does, relative to the project folder (dbt's working directory)."""
-    written = _duckdb_path_of(project)
+    written = _duckdb_path_of(project_profile(project))
     if written is None:
         raise MeshError(f"{project.name}: its profile has no DuckDB default target to read --from")
     import jinja2

@@ -179,9 +179,9 @@ pytest_trino() {
 # working tree's raw data, then the Spark tests: the parity test compares that build's tables with the
 # build lane's DuckDB ones (named by MESH_TEST_*_BUILT_DATA), the others build their own copy. The lane
 # starts with the build lane's end, at a lower CPU priority (nice): it takes what the sql lane and pytest
-# leave idle instead of slowing them, and what is left of it runs beside the trino and unit lanes. Its tests wait for the sql lane's end: sqlfluff's dbt
-# templater holds the DuckDB files open for writing, and the parity test reads them. The copy is removed
-# when the lane passes and kept for a look when it fails.
+# leave idle instead of slowing them, and what is left of it runs beside the trino and unit lanes. Its
+# tests wait for the sql lane's end: sqlfluff's dbt templater holds the DuckDB files open for writing, and
+# the parity test reads them. The copy is removed when the lane passes and kept for a look when it fails.
 SQL_DONE=""
 spark_lane() {
   local copy status
