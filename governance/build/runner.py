@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -299,6 +299,37 @@ def run_dbt(
     return returncode, peak_rss_mb, lines
 
 
+class Slots:
+    """`size` interpreters to hand out; a command that waits for one (planning, a project's build) goes
+    before every preparatory one (a pre-parse), which only fills an interpreter nothing else wants."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._used = 0
+        self._urgent_waiting = 0
+        self._changed = threading.Condition()
+
+    def _free(self) -> bool:
+        return self._used < self.size
+
+    @contextlib.contextmanager
+    def held(self, *, urgent: bool) -> Iterator[None]:
+        with self._changed:
+            self._urgent_waiting += urgent
+            try:
+                self._changed.wait_for(lambda: self._free() and (urgent or not self._urgent_waiting))
+            finally:
+                self._urgent_waiting -= urgent
+            self._used += 1
+            self._changed.notify_all()  # a preparatory waiter may go now that no urgent one waits
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._used -= 1
+                self._changed.notify_all()
+
+
 class WorkerPool:
     """Up to `size` long-lived dbt interpreters (governance/build/worker.py), started when first needed
     (or ahead of it: `prestart`), each running one dbt command at a time; `close` (or leaving a `with`
@@ -306,7 +337,7 @@ class WorkerPool:
 
     def __init__(self, size: int) -> None:
         self.size = max(size, 1)
-        self._free = threading.BoundedSemaphore(self.size)
+        self._slots = Slots(self.size)
         self.closed = False  # no interpreter starts after `close`
         self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mesh-dbt-workers")
         self._lock = threading.Lock()
@@ -375,53 +406,65 @@ class WorkerPool:
 
     def run_unless_claimed(self, request: Mapping[str, object], key: str) -> bool:
         """Run a preparatory command for `key` (its output dropped) unless the key's own command has
-        started (then False): never both at once, never the preparation after it."""
-        with self._key_lock(key):
-            with self._lock:
-                if key in self._claimed:
-                    return False
-            returncode, _, _ = self._run(request, lambda _: None)
-            return returncode == 0
+        started (then False): never both at once, never the preparation after it. It takes an interpreter
+        only when no other command is waiting for one, and never waits for a key while holding one."""
+        with self._slots.held(urgent=False):
+            lock = self._key_lock(key)
+            if not lock.acquire(blocking=False):  # the key's own command is under way
+                return False
+            try:
+                with self._lock:
+                    if key in self._claimed:
+                        return False
+                returncode, _, _ = self._run_held(request, lambda _: None)
+                return returncode == 0
+            finally:
+                lock.release()
 
     def _run(
+        self, request: Mapping[str, object], on_line: Callable[[bytes], None]
+    ) -> tuple[int, float, list[bytes]]:
+        with self._slots.held(urgent=True):
+            return self._run_held(request, on_line)
+
+    def _run_held(
         self, request: Mapping[str, object], on_line: Callable[[bytes], None]
     ) -> tuple[int, float, list[bytes]]:
         from governance.build.worker import DONE_MARK
 
         mark = DONE_MARK.encode()
-        with self._free:
-            with self._lock:
-                if self.closed:
-                    return 2, 0.0, [b"the dbt worker pool is closed"]
-                process = self._idle.pop() if self._idle else None
-                ahead = self._prestarted.pop(0) if process is None and self._prestarted else None
-            if ahead is not None:
-                try:
-                    process = ahead.result()
-                except RuntimeError:  # closed meanwhile
-                    return 2, 0.0, [b"the dbt worker pool is closed"]
-            if process is None or process.poll() is not None:
-                try:
-                    process = self._start()
-                except RuntimeError:  # closed meanwhile
-                    return 2, 0.0, [b"the dbt worker pool is closed"]
-            assert process.stdin is not None and process.stdout is not None
-            lines: list[bytes] = []
+        with self._lock:
+            if self.closed:
+                return 2, 0.0, [b"the dbt worker pool is closed"]
+            process = self._idle.pop() if self._idle else None
+            ahead = self._prestarted.pop(0) if process is None and self._prestarted else None
+        if ahead is not None:
             try:
-                process.stdin.write(orjson.dumps(request) + b"\n")
-                process.stdin.flush()
-            except OSError:
-                return process.wait(), 0.0, [b"the dbt worker process exited"]
-            for line in process.stdout:
-                if line.startswith(mark):
-                    done = orjson.loads(line[len(mark) :])
-                    with self._lock:
-                        self._idle.append(process)
-                    return int(done["returncode"]), float(done["peak_rss_mb"]), lines
-                lines.append(line)
-                on_line(line)
-            returncode = process.wait()  # the worker died mid-command: its output says why
-            return returncode or 2, 0.0, lines
+                process = ahead.result()
+            except RuntimeError:  # closed meanwhile
+                return 2, 0.0, [b"the dbt worker pool is closed"]
+        if process is None or process.poll() is not None:
+            try:
+                process = self._start()
+            except RuntimeError:  # closed meanwhile
+                return 2, 0.0, [b"the dbt worker pool is closed"]
+        assert process.stdin is not None and process.stdout is not None
+        lines: list[bytes] = []
+        try:
+            process.stdin.write(orjson.dumps(request) + b"\n")
+            process.stdin.flush()
+        except OSError:
+            return process.wait(), 0.0, [b"the dbt worker process exited"]
+        for line in process.stdout:
+            if line.startswith(mark):
+                done = orjson.loads(line[len(mark) :])
+                with self._lock:
+                    self._idle.append(process)
+                return int(done["returncode"]), float(done["peak_rss_mb"]), lines
+            lines.append(line)
+            on_line(line)
+        returncode = process.wait()  # the worker died mid-command: its output says why
+        return returncode or 2, 0.0, lines
 
     def close(self) -> None:
         with self._lock:

@@ -11,10 +11,11 @@ relations) and production's manifest where it did not.
 
 from __future__ import annotations
 
+import collections
 import shutil
 import threading
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -264,8 +265,11 @@ def plan_changed(
         error = install_packages(project, project.profiles_dir or projects.root / "profiles", env)
         if error:
             raise PlanFailedError(f"{project.name}: {error}")
+    parse_ahead = None
     if preparse:
-        start_early_preparse(plan, projects, [p.name for p in planned], found, env, target=target, vars=vars)
+        parse_ahead = start_early_preparse(
+            plan, projects, [p.name for p in planned], found, env, target=target, vars=vars
+        )
     # Planning parses the pull request with production's names (no namespace suffix, the repository's
     # profiles), so a relation name is never a difference: only what the pull request changed is.
     pr_manifests = {p.name: namespace.plan_dir(p.name) / "manifest.json" for p in selected}
@@ -296,6 +300,7 @@ def plan_changed(
         affected_products |= set(project_plan.products)
         plan.plans[project.name] = project_plan
     plan.decided.set()  # the early pre-parse skips the projects left out
+    preparse_beside(parse_ahead, plan.workers)
     return plan
 
 
@@ -363,17 +368,18 @@ def build_options(
 
 def start_early_preparse(plan: SlimPlan, projects: Projects, candidates: Sequence[str],
                          found: dict[str, Verdict], env: dict[str, str], *, target: str,
-                         vars: str | None) -> None:  # fmt: skip
+                         vars: str | None) -> Callable[[], None] | None:  # fmt: skip
     """While dbt plans, parse in a second interpreter, in the namespace's profile, the projects dbt plans
-    (every one not proven unchanged), in dependency order: a build starts from that parse and re-parses
-    only what changed, instead of parsing in full (a new profile: its own database files). Once the plan
-    is known, the projects it leaves out are skipped. A guess never changes what is built: a project
-    the plan leaves out only leaves a parse behind in the namespace, and a build always parses itself.
-    Only when a project's own files changed beyond documentation (production's fingerprint says so):
-    otherwise dbt plans every project and the guess would be all of them."""
+    (every one not proven unchanged), in dependency order; once planning is done, in its interpreter too
+    (`preparse_beside`), where no build waits for one (`Slots`). A build starts from that parse and
+    re-parses only what changed, instead of parsing in full (a new profile: its own database files). Once
+    the plan is known, the projects it leaves out are skipped. A guess never changes what is built: a
+    project the plan leaves out only leaves a parse behind in the namespace, and a build always parses
+    itself. Only when a project's own files changed beyond documentation (production's fingerprint says
+    so): otherwise dbt plans every project and the guess would be all of them."""
     workers = plan.workers
     if workers is None or workers.size < 2 or not any(found[name].edited for name in candidates):
-        return
+        return None
     namespace = plan.namespace
     plan.profiles_dir = pr_profiles(projects, namespace, target)
     production = {name: state_manifest(plan.state_dir, name) for name in projects.projects}
@@ -390,15 +396,27 @@ def start_early_preparse(plan: SlimPlan, projects: Projects, candidates: Sequenc
         request_env = {**env, **namespace.env, "DBT_LOOM_CONFIG": str(loom)}
         requests.append((name, {"argv": argv, "cwd": str(project.path), "env": request_env}))
 
+    queue = collections.deque(requests)
+
     def preparse() -> None:
-        for name, request in requests:
-            if workers.closed:
+        while not workers.closed:
+            try:
+                name, request = queue.popleft()
+            except IndexError:
                 return
             if plan.decided.is_set() and name not in plan.plans:
                 continue
             workers.run_unless_claimed(request, name)
 
     threading.Thread(target=preparse, name="mesh-early-preparse", daemon=True).start()
+    return preparse
+
+
+def preparse_beside(preparse: Callable[[], None] | None, workers: WorkerPool) -> None:
+    """Once planning is done, its interpreter (and any other idle one) parses ahead too."""
+    if preparse is not None:
+        for _ in range(workers.size - 1):
+            threading.Thread(target=preparse, name="mesh-early-preparse", daemon=True).start()
 
 
 def pr_profiles(projects: Projects, namespace: PullRequestNamespace, target: str) -> Path:
