@@ -7,12 +7,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated
+
+import msgspec
 
 from governance.access import AccessPolicy
 from governance.errors import MeshError
-from governance.files import mapping
-from governance.project import read_yaml
+from governance.settings import decode_yaml
 
 CONFIG_FILE = Path("governance") / "unity.yml"
 # Databricks rejects these characters in tag keys; dbt tags are mapped onto safe keys.
@@ -71,35 +72,34 @@ class UnityConfig:
         return value
 
 
-def _strings(value: Any, where: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise MeshError(f"{where}: expected a list of names")
-    return tuple(value)
+Name = Annotated[str, msgspec.Meta(min_length=1)]  # a principal, group or share name
+NonNegative = Annotated[int, msgspec.Meta(ge=0)]
 
 
-def _positive_int(value: Any, where: str, default: int) -> int:
-    if value is None:
-        return default
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise MeshError(f"{where}: expected a non-negative integer, got {value!r}")
-    return value
+class ManagedTagsFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+    keys: list[Name] | None = None
+    dbt_tag_prefix: str | None = None
 
 
-def _sharing(section: Any, path: Path) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
-    """`sharing`: share -> recipients, and share -> owner where one is named (a group may own a share)."""
-    shares: dict[str, tuple[str, ...]] = {}
-    owners: dict[str, str] = {}
-    for share, spec in mapping(section, f"{path}: sharing").items():
-        spec_map = mapping(spec, f"{path}: sharing.{share}", ("recipients", "owner"))
-        shares[share] = _strings(spec_map.get("recipients"), f"{path}: sharing.{share}.recipients")
-        owner = spec_map.get("owner")
-        if owner is not None:
-            if not isinstance(owner, str) or not owner:
-                raise MeshError(f"{path}: sharing.{share}.owner must be a principal or group name")
-            owners[share] = owner
-    return shares, owners
+class ShareFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+    recipients: list[Name] | None = None
+    owner: Name | None = None  # a group may own a share
+
+
+class UnityFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+    """unity.yml as written: every key typed, an unknown one refused naming the closest known key."""
+
+    warehouse_id_env: str | None = None
+    warehouse_id: str | int | None = None
+    concurrency: NonNegative = 8
+    retries: NonNegative = 3
+    principals: dict[str, Name] | None = None
+    consumer_group: str | None = None
+    restricted_readers: dict[str, list[Name] | None] | None = None
+    managed_principals: list[Name] | None = None
+    managed_tags: ManagedTagsFile | None = None
+    sharing: dict[str, ShareFile | None] | None = None
+    trino_principal: Name | None = None
 
 
 def load_config(root: Path, path: Path | None = None) -> UnityConfig:
@@ -110,51 +110,28 @@ def load_config(root: Path, path: Path | None = None) -> UnityConfig:
             f"{path}: Unity Catalog sync config not found; create it, starting from the packaged default "
             f"{Path(__file__).resolve().parents[1] / 'defaults' / 'unity.yml'}"
         )
-    data = read_yaml(path)
-    known = {
-        "warehouse_id_env", "warehouse_id", "concurrency", "retries", "principals", "consumer_group",
-        "restricted_readers", "managed_principals", "managed_tags", "sharing", "trino_principal",
-    }  # fmt: skip
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise MeshError(f"{path}: unknown key {unknown[0]!r}; known keys: {', '.join(sorted(known))}")
-    principals = mapping(data.get("principals"), f"{path}: principals")
-    for group, principal in principals.items():
-        if not isinstance(principal, str) or not principal:
-            raise MeshError(f"{path}: principals.{group} must be a principal name")
-    tags = mapping(data.get("managed_tags"), f"{path}: managed_tags")
-    tag_keys = _strings(tags.get("keys"), f"{path}: managed_tags.keys")
-    for key in tag_keys:
+    found = decode_yaml(path, UnityFile)
+    tags = found.managed_tags or ManagedTagsFile()
+    for key in tags.keys or ():
         if _TAG_KEY_UNSAFE.search(key):
             raise MeshError(f"{path}: managed tag key {key!r} contains a character Databricks rejects")
-    prefix = tags.get("dbt_tag_prefix")
-    if prefix is not None and (not isinstance(prefix, str) or _TAG_KEY_UNSAFE.search(prefix)):
+    prefix = tags.dbt_tag_prefix
+    if prefix is not None and _TAG_KEY_UNSAFE.search(prefix):
         raise MeshError(f"{path}: managed_tags.dbt_tag_prefix must be a plain string like 'dbt_'")
-    readers = {
-        str(c): _strings(groups, f"{path}: restricted_readers.{c}")
-        for c, groups in mapping(data.get("restricted_readers"), f"{path}: restricted_readers").items()
-    }
-    shares, share_owners = _sharing(data.get("sharing"), path)
-    consumer = data.get("consumer_group")
-    if consumer is not None and not isinstance(consumer, str):
-        raise MeshError(f"{path}: consumer_group must be a group name")
-    trino_principal = data.get("trino_principal")
-    if trino_principal is not None and (not isinstance(trino_principal, str) or not trino_principal):
-        raise MeshError(f"{path}: trino_principal must be the principal name Trino reads Unity Catalog as")
-    concurrency = _positive_int(data.get("concurrency"), f"{path}: concurrency", 8)
+    sharing = {name: spec or ShareFile() for name, spec in (found.sharing or {}).items()}
     return UnityConfig(
         path=path,
-        principals={str(k): str(v) for k, v in principals.items()},
-        consumer_group=consumer,
-        restricted_readers=readers,
-        managed_principals=frozenset(_strings(data.get("managed_principals"), f"{path}: managed_principals")),
-        managed_tag_keys=frozenset(tag_keys),
+        principals=dict(found.principals or {}),
+        consumer_group=found.consumer_group,
+        restricted_readers={c: tuple(g or ()) for c, g in (found.restricted_readers or {}).items()},
+        managed_principals=frozenset(found.managed_principals or ()),
+        managed_tag_keys=frozenset(tags.keys or ()),
         dbt_tag_prefix=prefix,
-        shares=shares,
-        share_owners=share_owners,
-        trino_principal=trino_principal,
-        warehouse_id_env=str(data.get("warehouse_id_env") or "MESH_WAREHOUSE_ID"),
-        warehouse_id=str(data["warehouse_id"]) if data.get("warehouse_id") else None,
-        concurrency=max(1, concurrency),
-        retries=_positive_int(data.get("retries"), f"{path}: retries", 3),
+        shares={name: tuple(spec.recipients or ()) for name, spec in sharing.items()},
+        share_owners={name: spec.owner for name, spec in sharing.items() if spec.owner is not None},
+        trino_principal=found.trino_principal,
+        warehouse_id_env=found.warehouse_id_env or "MESH_WAREHOUSE_ID",
+        warehouse_id=str(found.warehouse_id) if found.warehouse_id else None,
+        concurrency=max(1, found.concurrency),
+        retries=found.retries,
     )

@@ -270,6 +270,8 @@ MISSPELT = [
     ("publish", ("publisher",), "batch_row", "batch_rows"),
     ("publish", ("source",), "warehouse_dirr", "warehouse_dir"),
     ("unity", (), "sharng", "sharing"),
+    ("unity", ("managed_tags",), "dbt_tag_prefx", "dbt_tag_prefix"),
+    ("unity", ("sharing", "partner-analytics"), "recipents", "recipients"),
     ("policies", (), "exceptons", "exceptions"),
 ]
 
