@@ -398,20 +398,41 @@ def _explain(message: str, kind: type[msgspec.Struct], data: Any) -> str:
     unknown = _UNKNOWN.match(message)
     if unknown:
         field = unknown["field"]
-        where, known = _walk(kind, data, unknown["at"] or "$", field)
+        where, known, _ = _walk(kind, data, unknown["at"] or "$", field, message)
         close = difflib.get_close_matches(field, known, n=1, cutoff=0.6)
         hint = f"did you mean `{close[0]}`?" if close else f"known keys: {', '.join(known) or 'none'}"
         return f"unknown key `{field}`{f' under `{where}`' if where else ''}; {hint}"
     at_match = _AT.search(message)
     text = message[: at_match.start()] if at_match else message
-    where = _walk(kind, data, at_match["at"], None)[0] if at_match else ""
+    where, _, info = _walk(kind, data, at_match["at"], None, message) if at_match else ("", [], None)
+    if text.startswith("Invalid enum value") and isinstance(info, msgspec.inspect.LiteralType):
+        text += f"; one of {', '.join(map(str, info.values))}"
+    text = _TYPE_NAME.sub(_yaml_types, text)
     return f"{text[0].lower()}{text[1:]}{f' at `{where}`' if where else ''}; fix the value"
 
 
-def _walk(kind: type[msgspec.Struct], data: Any, at: str, field: str | None) -> tuple[str, list[str]]:
+# msgspec names JSON's types; a YAML file's author knows them by these names
+_YAML_TYPES = {
+    "object": "a mapping", "array": "a list", "str": "a string", "int": "a whole number",
+    "float": "a number", "bool": "true or false", "null": "nothing",
+}  # fmt: skip
+_TYPE_NAME = re.compile(r"`([a-z| ]+)`")
+
+
+def _yaml_types(found: re.Match[str]) -> str:
+    """`object | null` -> `a mapping`: an optional section may be left out, which needs no saying."""
+    names = found[1].split(" | ")
+    return " or ".join(_YAML_TYPES.get(t, t) for t in [n for n in names if n != "null"] or names)
+
+
+def _walk(
+    kind: type[msgspec.Struct], data: Any, at: str, field: str | None, message: str
+) -> tuple[str, list[str], Any]:
     """msgspec's error path (`$.domains[...]`, `$.projects.include[0]`) -> the dotted path of keys as
-    written in the file, and the keys the struct found there accepts. msgspec does not name a
-    mapping's key (`[...]`): it is the entry holding `field`."""
+    written in the file, the keys the struct found there accepts, and the type expected there. msgspec
+    does not name a mapping's key (`[...]`): it is the entry that alone gives the same error (`_culprit`),
+    else the one holding `field`."""
+    root = data
     info: Any = msgspec.inspect.type_info(kind)
     parts: list[str] = []
     for name, index, any_key in re.findall(r"\.([^.\[]+)|\[(\d+)\]|\[(\.\.\.)\]", at):
@@ -423,7 +444,11 @@ def _walk(kind: type[msgspec.Struct], data: Any, at: str, field: str | None) -> 
         elif any_key and isinstance(info, msgspec.inspect.DictType):
             info = info.value_type
             items = data.items() if isinstance(data, dict) else ()
-            key = next((k for k, v in items if isinstance(v, dict) and (field is None or field in v)), "*")
+            key = _culprit(kind, root, data, message) if isinstance(data, dict) else None
+            if key is None:
+                key = next(
+                    (k for k, v in items if isinstance(v, dict) and (field is None or field in v)), "*"
+                )
             data = data.get(key) if isinstance(data, dict) else None
             parts.append(str(key))
         elif index:
@@ -432,7 +457,25 @@ def _walk(kind: type[msgspec.Struct], data: Any, at: str, field: str | None) -> 
             parts.append(index)
     info = _unwrap(info)
     known = [f.encode_name for f in info.fields] if isinstance(info, msgspec.inspect.StructType) else []
-    return ".".join(parts), known
+    return ".".join(parts), known, info
+
+
+def _culprit(kind: type[msgspec.Struct], root: Any, mapping: dict[Any, Any], message: str) -> Any:
+    """The key of `mapping` (a part of `root`) whose entry, left alone in it, gives `message` again."""
+    entries = dict(mapping)
+    try:
+        for key, value in entries.items():
+            mapping.clear()
+            mapping[key] = value
+            try:
+                msgspec.convert(root, kind, strict=False)
+            except msgspec.ValidationError as exc:
+                if str(exc) == message:
+                    return key
+        return None
+    finally:
+        mapping.clear()
+        mapping.update(entries)
 
 
 def _unwrap(info: Any) -> Any:

@@ -14,17 +14,16 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated
 
+import msgspec
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from governance.database_uri import checked_uri
 from governance.errors import MeshError
-from governance.files import mapping
-from governance.iceberg.expiry import Retention, load_retention
-from governance.project import read_yaml
-from governance.settings import network_timeout
+from governance.iceberg.expiry import Retention
+from governance.settings import decode_yaml, network_timeout
 
 CATALOG_TIMEOUT = "MESH_CATALOG_TIMEOUT"  # seconds a silent PostgreSQL catalog is waited for
 
@@ -91,13 +90,6 @@ def redact_uri(uri: str) -> str:
         return "<unparseable catalog URI>"
 
 
-def _positive_int(section: dict[str, Any], key: str, default: int, path: Path) -> int:
-    value = section.get(key, default)
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise MeshError(f"{path}: `{key}` must be a positive integer, got {value!r}")
-    return value
-
-
 # The catalog databases `mesh publish` can serialise publishes on (governance/iceberg/lock.py) and
 # Trino's JDBC catalog reads.
 CATALOG_BACKENDS = ("sqlite", "postgresql")
@@ -152,38 +144,64 @@ def _resolve_warehouse(raw: str, root: Path) -> str:
     return (folder if folder.is_absolute() else root / folder).resolve().as_uri()
 
 
+Positive = Annotated[int, msgspec.Meta(ge=1)]
+
+
+class CatalogFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+    name: str = "mesh"  # lower case: Trino's catalog name
+    uri: str | None = None  # else MESH_CATALOG_URI
+    warehouse: str | None = None  # else MESH_WAREHOUSE
+
+
+class PublisherFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+    identity: Annotated[str, msgspec.Meta(min_length=1)] = "mesh-publisher"
+    batch_rows: Positive = 131072
+    target_file_bytes: Positive = 256 * 1024 * 1024
+
+
+class SourceFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+    warehouse_dir: str = "data/warehouse"
+
+
+class RetentionFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+    keep_snapshots: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = Retention.keep_snapshots
+    keep_days: Annotated[float, msgspec.Meta(ge=0, le=36_500)] = Retention.keep_days
+
+
+class PublishFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+    """publish.yml as written: every key typed, an unknown one refused naming the closest known key."""
+
+    catalog: CatalogFile | None = None
+    publisher: PublisherFile | None = None
+    source: SourceFile | None = None
+    retention: RetentionFile | None = None
+
+
 def load_catalog_settings(root: Path, config_file: Path | None = None) -> CatalogSettings:
     path = config_file or CONFIG_FILE
-    data = read_yaml(path)
-    data = mapping(data, str(path), ("catalog", "publisher", "source", "retention"))
-    catalog = mapping(data.get("catalog"), f"{path}: `catalog`", ("name", "uri", "warehouse"))
-    publisher = mapping(
-        data.get("publisher"), f"{path}: `publisher`", ("identity", "batch_rows", "target_file_bytes")
-    )
-    source = mapping(data.get("source"), f"{path}: `source`", ("warehouse_dir",))
-    name = catalog.get("name", "mesh")
-    if not isinstance(name, str) or not name or name != name.lower():
-        raise MeshError(f"{path}: catalog.name must be a non-empty lower-case name, got {name!r}")
-    uri = os.environ.get("MESH_CATALOG_URI") or catalog.get("uri")
-    if not isinstance(uri, str) or not uri:
+    found = decode_yaml(path, PublishFile)
+    catalog = found.catalog or CatalogFile()
+    publisher = found.publisher or PublisherFile()
+    retention = found.retention or RetentionFile()
+    if not catalog.name or catalog.name != catalog.name.lower():
+        raise MeshError(f"{path}: catalog.name must be a non-empty lower-case name, got {catalog.name!r}")
+    uri = os.environ.get("MESH_CATALOG_URI") or catalog.uri
+    if not uri:
         raise MeshError(f"{path}: catalog.uri is missing; set it or export MESH_CATALOG_URI")
-    warehouse = os.environ.get("MESH_WAREHOUSE") or catalog.get("warehouse")
-    if not isinstance(warehouse, str) or not warehouse:
+    warehouse = os.environ.get("MESH_WAREHOUSE") or catalog.warehouse
+    if not warehouse:
         raise MeshError(f"{path}: catalog.warehouse is missing; set it or export MESH_WAREHOUSE")
-    identity = publisher.get("identity", "mesh-publisher")
-    if not isinstance(identity, str) or not identity:
-        raise MeshError(f"{path}: publisher.identity must be a non-empty string")
     data_dir = os.environ.get("MESH_DATA_DIR")  # the team-wide data location (profiles/profiles.yml)
     source_dir = (
-        Path(data_dir) / "warehouse" if data_dir else Path(str(source.get("warehouse_dir", "data/warehouse")))
+        Path(data_dir) / "warehouse" if data_dir else Path((found.source or SourceFile()).warehouse_dir)
     )
     return CatalogSettings(
-        name=name,
+        name=catalog.name,
         uri=_resolve_uri(uri, root, path),
         warehouse=_resolve_warehouse(warehouse, root),
-        identity=identity,
-        batch_rows=_positive_int(publisher, "batch_rows", 131072, path),
-        target_file_bytes=_positive_int(publisher, "target_file_bytes", 256 * 1024 * 1024, path),
+        identity=publisher.identity,
+        batch_rows=publisher.batch_rows,
+        target_file_bytes=publisher.target_file_bytes,
         source_dir=source_dir if source_dir.is_absolute() else root / source_dir,
-        retention=load_retention(data.get("retention"), path),
+        retention=Retention(retention.keep_snapshots, float(retention.keep_days)),
     )

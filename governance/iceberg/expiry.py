@@ -23,11 +23,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from governance.errors import MeshError
-from governance.files import mapping
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # settings read this module; only a publish pays for pyiceberg
     from pyiceberg.table import Table
@@ -39,20 +35,6 @@ DAY_MS = 86_400_000
 class Retention:
     keep_snapshots: int = 10
     keep_days: float = 0.0
-
-
-def load_retention(section: Any, path: Path) -> Retention:
-    """publish.yml `retention:` (absent: the defaults)."""
-    values = mapping(section, f"{path}: `retention`", ("keep_snapshots", "keep_days"))
-    keep = values.get("keep_snapshots", Retention.keep_snapshots)
-    days = values.get("keep_days", Retention.keep_days)
-    if isinstance(keep, bool) or not isinstance(keep, int) or not 1 <= keep <= 100_000:
-        raise MeshError(
-            f"{path}: retention.keep_snapshots must be a whole number from 1 to 100000, got {keep!r}"
-        )
-    if isinstance(days, bool) or not isinstance(days, int | float) or not 0 <= days <= 36_500:
-        raise MeshError(f"{path}: retention.keep_days must be a number of days from 0 to 36500, got {days!r}")
-    return Retention(keep, float(days))
 
 
 def expired_ids(table: Table, retention: Retention, now_ms: int | None = None) -> list[int]:

@@ -7,11 +7,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Literal
+
+import msgspec
 
 from governance.errors import MeshError
-from governance.files import mapping
-from governance.project import read_yaml
+from governance.settings import decode_yaml
 
 CONFIG_FILE = Path(__file__).resolve().parent.parent / "trino.yml"
 
@@ -46,14 +47,6 @@ def _plain(value: str, where: str) -> str:
     if _CONTROL.search(value):
         raise MeshError(f"{where} contains a line break or control character {value!r}; remove it")
     return value
-
-
-def _text(section: dict[str, Any], key: str, default: str, path: Path, parent: str = "") -> str:
-    value = section.get(key, default)
-    name = f"{parent}.{key}" if parent else key
-    if not isinstance(value, str) or not value:
-        raise MeshError(f"{path}: `{name}` must be a non-empty string")
-    return _plain(value, f"{path}: `{name}`")
 
 
 def _environ(env: Mapping[str, str], variable: str, fallback: str) -> str:
@@ -95,35 +88,54 @@ def _port(env: Mapping[str, str], path: Path, configured: object) -> int:
     return int(text)
 
 
-def _groups(data: dict[str, Any], path: Path) -> dict[str, tuple[str, ...]]:
-    groups = mapping(data.get("groups"), f"{path}: `groups`")
+def _groups(found: TrinoFile, path: Path) -> dict[str, tuple[str, ...]]:
     result: dict[str, tuple[str, ...]] = {}
-    for group, members in groups.items():
-        if not isinstance(members, list) or not all(isinstance(m, str) and m for m in members):
-            raise MeshError(f"{path}: groups.{group} must be a list of user names")
+    for group, members in (found.groups or {}).items():
         for name in [group, *members]:
             _plain(name, f"{path}: groups.{group!r}")
         if any("," in m or ":" in m for m in [group, *members]):
             raise MeshError(f"{path}: groups.{group}: names may not contain ',' or ':' (group file syntax)")
-        result[str(group)] = tuple(members)
+        result[group] = tuple(members)
     return result
 
 
 # The workspace's cloud -> the storage its Unity Catalog tables live on (governance/trino/properties.py);
 # `local` reads file:// tables (the local stand-in for Unity Catalog, scripts/ci/iceberg_rest.sh).
-CLOUDS = ("aws", "azure", "gcp", "local")
+Cloud = Literal["aws", "azure", "gcp", "local"]
+Text = Annotated[str, msgspec.Meta(min_length=1)]
 
 
-def _cloud(section: dict[str, Any], path: Path) -> str:
-    cloud = _text(section, "cloud", "aws", path, "databricks")
-    if cloud not in CLOUDS:
-        raise MeshError(f"{path}: `databricks.cloud` {cloud!r} is not one of {', '.join(CLOUDS)}")
-    return cloud
+class ConnectionFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+    host: Text = "localhost"
+    port: int | str = 8080
+    user: Text = "analyst"
+    http_scheme: Text = "http"
 
 
-TRINO_KEYS = ("connection", "jdbc", "databricks", "admin_group", "groups")
-CONNECTION_KEYS = ("host", "port", "user", "http_scheme")
-JDBC_KEYS = ("connection_url", "driver_class", "user_env", "password_env", "warehouse")
+class JdbcFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+    """As Trino sees the catalog database (it differs from the publisher's view under docker-compose)."""
+
+    connection_url: Text = "jdbc:postgresql://postgres:5432/iceberg"
+    driver_class: Text = "org.postgresql.Driver"
+    user_env: Text = "MESH_CATALOG_USER"
+    password_env: Text = "MESH_CATALOG_PASSWORD"
+    warehouse: Text = "file:///warehouse"
+
+
+class DatabricksFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+    host_env: Text = "DATABRICKS_HOST"
+    token_env: Text = "DATABRICKS_TOKEN"
+    cloud: Cloud = "aws"
+
+
+class TrinoFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+    """trino.yml as written: every key typed, an unknown one refused naming the closest known key."""
+
+    connection: ConnectionFile | None = None
+    jdbc: JdbcFile | None = None
+    databricks: DatabricksFile | None = None
+    admin_group: Text = "mesh-admins"
+    groups: dict[str, list[Text]] | None = None
 
 
 def load_trino_settings(config_file: Path | None = None, *, environment: bool = True) -> TrinoSettings:
@@ -132,36 +144,34 @@ def load_trino_settings(config_file: Path | None = None, *, environment: bool = 
     env: Mapping[str, str] = os.environ if environment else {}
     # MESH_TRINO_CONFIG: another mesh's trino.yml (scripts/ci/trino.sh serving a test mesh).
     path = config_file or Path(os.environ.get("MESH_TRINO_CONFIG") or CONFIG_FILE)
-    data = mapping(read_yaml(path), str(path), TRINO_KEYS)
-    connection = mapping(data.get("connection"), f"{path}: `connection`", CONNECTION_KEYS)
-    jdbc = mapping(data.get("jdbc"), f"{path}: `jdbc`", JDBC_KEYS)
-    databricks = mapping(data.get("databricks"), f"{path}: `databricks`", ("host_env", "token_env", "cloud"))
+    found = decode_yaml(path, TrinoFile)
+    connection = found.connection or ConnectionFile()
+    jdbc = found.jdbc or JdbcFile()
+    databricks = found.databricks or DatabricksFile()
+    text = {  # every configured string: none may add a line to a generated properties or group file
+        f"connection.{k}": v for k, v in msgspec.structs.asdict(connection).items() if isinstance(v, str)
+    }
+    text |= {f"jdbc.{k}": v for k, v in msgspec.structs.asdict(jdbc).items()}
+    text |= {f"databricks.{k}": v for k, v in msgspec.structs.asdict(databricks).items()}
+    text["admin_group"] = found.admin_group
+    for name, value in text.items():
+        _plain(value, f"{path}: `{name}`")
     return TrinoSettings(
-        host=_environ(env, "TRINO_HOST", _text(connection, "host", "localhost", path, "connection")),
-        port=_port(env, path, connection.get("port", 8080)),
+        host=_environ(env, "TRINO_HOST", connection.host),
+        port=_port(env, path, connection.port),
         user=_header(
-            _environ(env, "TRINO_USER", _text(connection, "user", "analyst", path, "connection")),
-            "the Trino user (TRINO_USER or connection.user)",
+            _environ(env, "TRINO_USER", connection.user), "the Trino user (TRINO_USER or connection.user)"
         ),
-        http_scheme=_environ(
-            env, "TRINO_HTTP_SCHEME", _text(connection, "http_scheme", "http", path, "connection")
-        ),
-        # As Trino sees them (they differ from the publisher's view under docker-compose).
-        jdbc_url=_environ(
-            env,
-            "TRINO_JDBC_URL",
-            _text(jdbc, "connection_url", "jdbc:postgresql://postgres:5432/iceberg", path, "jdbc"),
-        ),
-        jdbc_driver=_text(jdbc, "driver_class", "org.postgresql.Driver", path, "jdbc"),
-        jdbc_user_env=_text(jdbc, "user_env", "MESH_CATALOG_USER", path, "jdbc"),
-        jdbc_password_env=_text(jdbc, "password_env", "MESH_CATALOG_PASSWORD", path, "jdbc"),
-        jdbc_warehouse=_environ(
-            env, "TRINO_WAREHOUSE", _text(jdbc, "warehouse", "file:///warehouse", path, "jdbc")
-        ),
-        databricks_host_env=_text(databricks, "host_env", "DATABRICKS_HOST", path, "databricks"),
-        databricks_token_env=_text(databricks, "token_env", "DATABRICKS_TOKEN", path, "databricks"),
-        databricks_cloud=_cloud(databricks, path),
-        admin_group=_text(data, "admin_group", "mesh-admins", path),
-        groups=_groups(data, path),
+        http_scheme=_environ(env, "TRINO_HTTP_SCHEME", connection.http_scheme),
+        jdbc_url=_environ(env, "TRINO_JDBC_URL", jdbc.connection_url),
+        jdbc_driver=jdbc.driver_class,
+        jdbc_user_env=jdbc.user_env,
+        jdbc_password_env=jdbc.password_env,
+        jdbc_warehouse=_environ(env, "TRINO_WAREHOUSE", jdbc.warehouse),
+        databricks_host_env=databricks.host_env,
+        databricks_token_env=databricks.token_env,
+        databricks_cloud=databricks.cloud,
+        admin_group=found.admin_group,
+        groups=_groups(found, path),
         session_catalog=_session_catalog(env),
     )

@@ -269,6 +269,7 @@ MISSPELT = [
     ("publish", ("catalog",), "urri", "uri"),
     ("publish", ("publisher",), "batch_row", "batch_rows"),
     ("publish", ("source",), "warehouse_dirr", "warehouse_dir"),
+    ("publish", ("retention",), "keep_snapshot", "keep_snapshots"),
     ("unity", (), "sharng", "sharing"),
     ("unity", ("managed_tags",), "dbt_tag_prefx", "dbt_tag_prefix"),
     ("unity", ("sharing", "partner-analytics"), "recipents", "recipients"),
@@ -294,3 +295,41 @@ def test_every_settings_file_rejects_a_misspelt_key(
         _load_any(kind, path)
     message = str(raised.value)
     assert key in message and meant in message and str(path) in message, message
+
+
+WRONG_VALUES = [
+    (
+        "trino",
+        "databricks: {cloud: mars}\n",
+        "invalid enum value 'mars'; one of aws, azure, gcp, local at `databricks.cloud`",
+    ),
+    (
+        "trino",
+        "groups: {admins: [olga], analysts: alice}\n",
+        "expected a list, got a string at `groups.analysts`",
+    ),
+    ("unity", "concurrency: -1\n", "expected a whole number >= 0 at `concurrency`"),
+    (
+        "unity",
+        "sharing: {partners: {recipients: ['']}}\n",
+        "expected a string of length >= 1 at `sharing.partners.recipients.0`",
+    ),
+    (
+        "publish",
+        "retention: {keep_days: forever}\n",
+        "expected a number, got a string at `retention.keep_days`",
+    ),
+]
+
+
+@pytest.mark.parametrize(("kind", "text", "message"), WRONG_VALUES, ids=str)
+def test_a_wrong_value_is_one_line_in_the_words_of_yaml(
+    kind: str, text: str, message: str, tmp_path: Path
+) -> None:
+    """What is expected, where, in the file's own terms (a mapping, a list, a whole number), and the
+    allowed values of a closed set."""
+    path = tmp_path / f"{kind}.yml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(MeshError) as raised:
+        _load_any(kind, path)
+    assert str(raised.value) == f"{path}: {message}; fix the value"

@@ -41,12 +41,12 @@ def test_password_comes_from_the_environment_and_is_never_displayed(
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("catalog: [1, 2]\n", "`catalog` must be a mapping"),
+        ("catalog: [1, 2]\n", "expected a mapping, got a list at `catalog`"),
         ("catalog: {name: Mesh}\n", "lower-case"),
         ("catalog: {uri: 'not a uri', warehouse: w}\n", "is not a database URI"),
         (
             "catalog: {uri: 'sqlite:///c.db', warehouse: w}\npublisher: {batch_rows: 0}\n",
-            "`batch_rows` must be a positive integer",
+            "expected a whole number >= 1 at `publisher.batch_rows`",
         ),
         ("catalog: {uri: 'sqlite:///x.db'\n", "invalid YAML"),
     ],
