@@ -180,7 +180,8 @@ def main() -> int:
     parser.add_argument("--workdir", type=Path, default=ROOT / ".mesh" / "bench-ci")
     args = parser.parse_args()
     shutil.rmtree(args.workdir, ignore_errors=True)
-    root, data, state = args.workdir / "mesh", args.workdir / "data", args.workdir / "state"
+    workdir = args.workdir.resolve()  # dbt runs in each project folder: every path absolute
+    root, data, state = workdir / "mesh", workdir / "data", workdir / "state"
     copy_mesh(root)
     (root / "mesh.yml").write_text(MESH_SETTINGS, encoding="utf-8")
     started = time.perf_counter()
