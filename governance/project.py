@@ -307,6 +307,10 @@ class Projects:
     def hub(self) -> DbtProject | None:
         return next((p for p in self.projects.values() if p.is_hub), None)
 
+    def profiles_dir(self, project: DbtProject) -> Path:
+        """The folder of the profiles.yml `project` builds with: its own (mesh.yml), else <root>/profiles."""
+        return project.profiles_dir or self.root / "profiles"
+
     @property
     def domain_names(self) -> list[str]:
         return [n for n, p in self.projects.items() if not p.is_hub]

@@ -84,7 +84,7 @@ def build_mesh(
 
     def build(project: DbtProject) -> ProjectResult:
         on_start(project.name)
-        profiles = profiles_dir or project.profiles_dir or projects.root / "profiles"  # mesh.yml decides
+        profiles = profiles_dir or projects.profiles_dir(project)  # mesh.yml decides
         result = build_project(project, options=options, profiles_dir=profiles, on_progress=on_event, env=env)
         on_finish(result)
         return result

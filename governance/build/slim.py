@@ -211,7 +211,7 @@ def compare_sources(projects: Projects, selected: Sequence[DbtProject], state_di
     """Each project against production's fingerprint (governance/build/fingerprint.py)."""
     from governance.build import fingerprint
 
-    profiles = {p.name: p.profiles_dir or projects.root / "profiles" for p in selected}
+    profiles = {p.name: projects.profiles_dir(p) for p in selected}
     return fingerprint.compare(selected, state_dir, profiles, env, target=target, vars=vars)
 
 
@@ -262,7 +262,7 @@ def plan_changed(
         return plan
     assert plan.workers is not None
     for project in planned:
-        error = install_packages(project, project.profiles_dir or projects.root / "profiles", env)
+        error = install_packages(project, projects.profiles_dir(project), env)
         if error:
             raise PlanFailedError(f"{project.name}: {error}")
     parse_ahead = None
@@ -283,7 +283,7 @@ def plan_changed(
         spec_projects.append({
             "name": project.name,
             "path": str(project.path),
-            "profiles_dir": str(project.profiles_dir or projects.root / "profiles"),
+            "profiles_dir": str(projects.profiles_dir(project)),
             "target_path": str(namespace.plan_dir(project.name)),
             "state": str(state.parent) if state.is_file() else None,
             "loom_config": str(loom_config(namespace, project, upstream_manifests, "plan")),
@@ -430,7 +430,7 @@ def pr_profiles(projects: Projects, namespace: PullRequestNamespace, target: str
     generated: dict[str, Any] = {}
     (namespace.root / "warehouse").mkdir(parents=True, exist_ok=True)
     for project in projects.projects.values():
-        profiles = read_profiles(project.profiles_dir or projects.root / "profiles")
+        profiles = read_profiles(projects.profiles_dir(project))
         name = profile_name(project)
         profile = profiles.get(name) or {}
         generated[name] = profile

@@ -108,10 +108,10 @@ def declares_target(root: Path, project_name: str, target: str) -> bool:
     from governance.project import Projects
 
     try:
-        project = Projects.discover(root).projects.get(project_name)
+        projects = Projects.discover(root)
+        project = projects.projects.get(project_name)
         if project is None:
             return False
-        profiles_dir = project.profiles_dir or root / "profiles"
-        return target in known_targets(profiles_dir, [project]).get(project_name, [])
+        return target in known_targets(projects.profiles_dir(project), [project]).get(project_name, [])
     except (MeshError, OSError, yaml.YAMLError):
         return False

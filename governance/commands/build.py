@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     projects = Projects.discover()
     if args.target is None:  # what `dbt build` would pick: the profiles' own default target
         args.target = default_target(
-            {p.name: p.profiles_dir or projects.root / "profiles" for p in projects.select(args.domain)},
+            {p.name: projects.profiles_dir(p) for p in projects.select(args.domain)},
             projects.select(args.domain),
         )
     options = BuildOptions(
@@ -110,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
         raise MeshError(not_built_reason(elsewhere[0], args.target))
     selected = [p for p in selected if runs_on(p, args.target)]
     for project in selected:  # each project's own profiles folder (mesh.yml profiles_dir)
-        check_target(args.target, project.profiles_dir or projects.root / "profiles", [project])
+        check_target(args.target, projects.profiles_dir(project), [project])
     console = Console(highlight=False)
     if args.changed or args.state is not None or args.dry_run:
         return run_changed(args, projects, selected, options, console)
@@ -164,7 +164,7 @@ class SourceFingerprints:
         self.options = options
         self.taken: dict[str, tuple[DbtProject, Path, dict[str, object]]] = {}
         for project in selected:
-            profiles = project.profiles_dir or projects.root / "profiles"
+            profiles = projects.profiles_dir(project)
             env = {**self.env, **options.project_env.get(project.name, {})}
             try:
                 taken = fingerprint.fingerprint(
@@ -196,9 +196,7 @@ def prepare_trino(
     project_env = dict(options.project_env)
     builds: dict[str, TrinoBuild] = {}
     for project in selected:
-        prepared = trino_build.prepare(
-            project, projects.root, project.profiles_dir or projects.root / "profiles", env
-        )
+        prepared = trino_build.prepare(project, projects.root, projects.profiles_dir(project), env)
         landed = ", ".join(f"{s.namespace}.{s.table} ({s.rows:,} rows)" for s in prepared.landed)
         console.print(
             Text(

@@ -113,7 +113,7 @@ def record_build(
     ]
 
     def freshness(project: DbtProject) -> ProjectResult:
-        profiles = project.profiles_dir or projects.root / "profiles"
+        profiles = projects.profiles_dir(project)
         for line in check_freshness(project, options, profiles, env):
             warn(line)
         return ProjectResult(project.name, Outcome.SUCCESS)

@@ -364,18 +364,31 @@ def test_summary_reports_a_breaking_change_with_its_downstream(
 PARSE_EVENTS = ("UnableToPartialParse", "PartialParsingEnabled", "PartialParsingSkipParsing")
 
 
+def rotated_logs(folder: Path) -> list[Path]:
+    """dbt.log and its rotated files, oldest first (dbt.log.5 ... dbt.log.1, dbt.log)."""
+    rotated = [p for p in folder.glob("dbt.log.*") if p.suffix[1:].isdigit()]
+    return [*sorted(rotated, key=lambda p: -int(p.suffix[1:])), folder / "dbt.log"]
+
+
 def dbt_commands(mesh: BuiltMesh, under: Path) -> dict[str, dict[str, object]]:
     """dbt's own log (each project's logs/dbt.log) of the commands whose target path is under `under`, by
-    invocation: which command, its project and process id, and what dbt said about parsing."""
+    invocation: which command, its project and process id, and what dbt said about parsing. The rotated
+    files too (dbt.log.1 ...: dbt starts a new file at 10 MB, and the cached mesh keeps its logs between
+    sessions, so a command's lines may straddle the two), and a line another test's dbt is still writing
+    is skipped."""
     found: dict[str, dict[str, object]] = {}
     chosen: set[str] = set()
-    logs = [(p, mesh.folder(p) / "logs" / "dbt.log") for p in ("orders", "marketing", "logistics", "hub")]
-    logs += [(p.name, p / "dbt.log") for p in sorted((under / "logs").glob("*"))]  # the early pre-parses'
+    folders = [(p, mesh.folder(p) / "logs") for p in ("orders", "marketing", "logistics", "hub")]
+    folders += [(p.name, p) for p in sorted((under / "logs").glob("*"))]  # the early pre-parses'
+    logs = [(project, log) for project, folder in folders for log in rotated_logs(folder)]
     for project, log in logs:
         for line in log.read_bytes().splitlines() if log.is_file() else []:
             if not line.startswith(b"{"):
                 continue
-            event = orjson.loads(line)
+            try:
+                event = orjson.loads(line)
+            except orjson.JSONDecodeError:  # the last line of a log another process is writing
+                continue
             info, data = event["info"], event.get("data", {})
             command = found.setdefault(
                 info["invocation_id"], {"project": project, "pid": info["pid"], "which": "", "parse": []}
