@@ -105,7 +105,7 @@ test: install
 
 # The inner loop before every commit: lint, types and the unit lane (no dbt build, no server) on both cores.
 check: lint-python
-	MESH_TEST_LANE=unit $(BIN)/pytest -n 2 --dist loadscope -q -m "not (dbt or spark or trino or postgres or browser or live)"
+	MESH_TEST_LANE=unit $(BIN)/pytest -n 2 --dist loadscope -q
 
 clean:
 	rm -rf data domains/*/target target .mesh

@@ -4,7 +4,7 @@ A test's lane is the first of its markers in LANES (a test with none is `unit`: 
 Tests that use a fixture built by real dbt are marked `dbt` here from the fixture names, so a new test
 that takes such a fixture joins the right lane without being told; the builders themselves refuse to
 run in a unit-only session (MESH_TEST_LANE=unit, `make check`), so a missed fixture fails loudly instead
-of making the fast lane slow.
+of making the fast lane slow. That session selects the unit lane itself: no marker expression to repeat.
 
 Under `make test` (MESH_TEST_STRICT=1) a skipped test fails the session: every service is started by the
 test command itself, so a skip means something did not run. Tests marked `live` (a real Databricks
@@ -87,11 +87,16 @@ class LanePlugin:
         self.tallies: dict[str, LaneTally] = defaultdict(LaneTally)
 
     @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
-    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         for item in items:
             if uses_dbt(item):
                 item.add_marker(pytest.mark.dbt)
             item.user_properties.append(("lane", lane_of(item)))
+        if os.environ.get("MESH_TEST_LANE") == UNIT:  # the unit lane is the tests of no other lane
+            others = [item for item in items if lane_of(item) != UNIT]
+            if others:
+                config.hook.pytest_deselected(items=others)
+                items[:] = [item for item in items if lane_of(item) == UNIT]
         items[:] = slow_modules_first(items)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:

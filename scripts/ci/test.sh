@@ -155,8 +155,7 @@ pytest_main() {
 # make check's pytest run: the tests without a lane marker (tests/lanes.py), with the unit-lane guard on
 # (a fixture that would run dbt fails instead of building)
 pytest_unit() {
-  MESH_TEST_LANE=unit "$BIN/pytest" -n 2 --dist loadscope --durations=5 \
-    -m "not (dbt or spark or trino or postgres or browser or live)" "$@"
+  MESH_TEST_LANE=unit "$BIN/pytest" -n 2 --dist loadscope --durations=5 "$@"
 }
 
 # Two pytest runs at once: the Trino-target module starts its own Trino and REST stand-in (a catalog of its
