@@ -40,11 +40,11 @@ def test_needs_a_service():
 )
 
 
-def run(pytester: pytest.Pytester, body: str, strict: bool) -> pytest.RunResult:
+def run(pytester: pytest.Pytester, body: str, strict: bool, lane: str = "") -> pytest.RunResult:
     pytester.makeconftest(CONFTEST)
     pytester.makepyfile(test_lane=body)
     pytester.makeini("[pytest]\nmarkers =\n    live: a workspace\n")
-    env = {"MESH_TEST_STRICT": "1" if strict else "0", "PYTHONPATH": str(REPO)}
+    env = {"MESH_TEST_STRICT": "1" if strict else "0", "PYTHONPATH": str(REPO), "MESH_TEST_LANE": lane}
     with pytest.MonkeyPatch.context() as patch:
         for key, value in env.items():
             patch.setenv(key, value)
@@ -65,6 +65,14 @@ def test_live_skips_are_named_and_allowed(pytester: pytest.Pytester) -> None:
 
 def test_a_plain_pytest_run_still_skips(pytester: pytest.Pytester) -> None:
     assert run(pytester, SKIPPING, strict=False).ret == pytest.ExitCode.OK
+
+
+def test_the_unit_lane_selects_itself(pytester: pytest.Pytester) -> None:
+    """`make check` (MESH_TEST_LANE=unit) runs the tests of no other lane, with no marker expression."""
+    result = run(pytester, TESTS, strict=True, lane="unit")
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["*1 passed, 1 deselected*"])
+    assert "test_needs_a_workspace" not in result.stdout.str()
 
 
 @pytest.mark.postgres
