@@ -5,7 +5,8 @@
 #   scripts/ci/jvm_deps.sh spark    # delta-spark (profiles/profiles.yml spark.jars.packages) into .cache/ivy
 #
 # Resolution uses deploy/spark/ivysettings.xml (IVY_SETTINGS: another file), the settings the Spark sessions use: Maven Central only,
-# checksums verified, never ~/.m2 or ~/.ivy2. Trino's server and plugin: scripts/ci/trino.sh (same cache
+# checksums verified, never ~/.m2 or ~/.ivy2 (the sessions set spark.jars.ivy to .cache/ivy too: Spark 4 otherwise keeps its
+# cache and retrieved jars in ~/.ivy2.5.2, under the JVM's user.home). Trino's server and plugin: scripts/ci/trino.sh (same cache
 # folder, .sha1 verified).
 set -euo pipefail
 

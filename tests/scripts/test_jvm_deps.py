@@ -43,13 +43,21 @@ def test_every_spark_output_resolves_through_the_repository_settings() -> None:
         folder = REPO if project == "hub" else REPO / "domains" / project
         settings = spark["server_side_parameters"]["spark.jars.ivySettings"]
         assert (folder / settings).resolve() == SETTINGS, project
+        ivy_home = spark["server_side_parameters"]["spark.jars.ivy"]
+        assert (folder / ivy_home).resolve() == REPO / ".cache" / "ivy", project
 
 
 @pytest.mark.spark
 def test_a_pom_only_entry_in_the_users_m2_does_not_stop_a_spark_session(tmp_path: Path) -> None:
+    """...and neither the resolution nor the session writes anything in the user's home (Spark's own Ivy
+    home, ~/.ivy2.5.2, took the resolved jars and Ivy's reports)."""
     conf = spark_conf()
     home = poisoned_home(tmp_path / "home", conf["spark.jars.packages"])
-    done = subprocess.run(["bash", str(SCRIPT), "spark"], capture_output=True, text=True, check=False)
+    # a JVM's home is the password file's, not $HOME: user.home moves it
+    env = {**os.environ, "HOME": str(home), "JAVA_TOOL_OPTIONS": f"-Duser.home={home}"}
+    done = subprocess.run(
+        ["bash", str(SCRIPT), "spark"], env=env, capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, done.stderr
     # The session as dbt-spark opens it for a domain: from the project folder, with the profile's jars.
     program = (
@@ -58,7 +66,6 @@ def test_a_pom_only_entry_in_the_users_m2_does_not_stop_a_spark_session(tmp_path
         "s = b.getOrCreate()\nprint(s.sql('select 1 as one').collect()[0].one)\ns.stop()\n"
     )
     args = [item for pair in conf.items() for item in pair]
-    env = {**os.environ, "HOME": str(home)}
     run = subprocess.run(
         [sys.executable, "-c", program, *args],
         cwd=REPO / "domains" / "orders",
@@ -70,6 +77,7 @@ def test_a_pom_only_entry_in_the_users_m2_does_not_stop_a_spark_session(tmp_path
     )
     assert run.returncode == 0, run.stderr[-3000:]
     assert run.stdout.strip().endswith("1")
+    assert sorted(p.name for p in home.iterdir()) == [".m2"], sorted(str(p) for p in home.rglob("*"))[:20]
 
 
 def test_a_download_that_fails_is_one_line_naming_the_artifact(tmp_path: Path) -> None:
