@@ -461,18 +461,31 @@ def _walk(
 
 
 def _culprit(kind: type[msgspec.Struct], root: Any, mapping: dict[Any, Any], message: str) -> Any:
-    """The key of `mapping` (a part of `root`) whose entry, left alone in it, gives `message` again."""
-    entries = dict(mapping)
+    """The key of `mapping` (a part of `root`) whose entry gives `message`: msgspec reports the first bad
+    entry in order, so the shortest leading part of the mapping that gives the same message again ends
+    with it. Found by halving (a few decodes, however long the mapping), the mapping restored after."""
+    entries = list(mapping.items())
+
+    def fails_with_first(count: int) -> bool:
+        mapping.clear()
+        mapping.update(entries[:count])
+        try:
+            msgspec.convert(root, kind, strict=False)
+        except msgspec.ValidationError as exc:
+            return str(exc) == message
+        return False
+
     try:
-        for key, value in entries.items():
-            mapping.clear()
-            mapping[key] = value
-            try:
-                msgspec.convert(root, kind, strict=False)
-            except msgspec.ValidationError as exc:
-                if str(exc) == message:
-                    return key
-        return None
+        low, high = 1, len(entries)
+        if not entries or not fails_with_first(high):
+            return None
+        while low < high:
+            middle = (low + high) // 2
+            if fails_with_first(middle):
+                high = middle
+            else:
+                low = middle + 1
+        return entries[low - 1][0]
     finally:
         mapping.clear()
         mapping.update(entries)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from governance.cli import main
 from governance.errors import MeshError
@@ -333,3 +335,30 @@ def test_a_wrong_value_is_one_line_in_the_words_of_yaml(
     with pytest.raises(MeshError) as raised:
         _load_any(kind, path)
     assert str(raised.value) == f"{path}: {message}; fix the value"
+
+
+def test_the_bad_entry_of_a_long_mapping_is_named_in_a_few_decodes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """msgspec does not name a mapping's key; finding it must not cost a decode per entry (a file of tens
+    of thousands of entries would take minutes to say what is wrong)."""
+    import msgspec
+
+    import governance.settings as settings_module
+
+    groups = {f"group{i}": [f"user{i}"] for i in range(20_000)}
+    groups["group15000"] = "not a list"  # type: ignore[assignment]
+    path = tmp_path / "trino.yml"
+    path.write_text(yaml.safe_dump({"groups": groups}), encoding="utf-8")
+    decodes = []
+    real_convert = msgspec.convert
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        decodes.append(1)
+        return real_convert(*args, **kwargs)
+
+    monkeypatch.setattr(settings_module.msgspec, "convert", counted)
+    with pytest.raises(MeshError) as raised:
+        _load_any("trino", path)
+    assert "at `groups.group15000`" in str(raised.value)
+    assert len(decodes) <= 20, len(decodes)  # the first decode, then about log2(20,000) = 15
