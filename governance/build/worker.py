@@ -100,12 +100,17 @@ def main() -> int:
     # dbt's import (about 2 s of CPU) overlaps with what the parent does before its first request
     from dbt.cli.main import dbtRunner  # noqa: F401
 
+    from governance.build import schema_cache
+
+    schemas = schema_cache.install()
     for line in sys.stdin:
         if not line.strip():
             continue
         reset_peak_memory()
         returncode = handle(orjson.loads(line))
         peak = peak_memory_mb()
+        if schemas is not None:
+            schemas.save()
         sys.stdout.flush()
         sys.stdout.write(
             DONE_MARK + orjson.dumps({"returncode": returncode, "peak_rss_mb": peak}).decode() + "\n"
