@@ -301,33 +301,52 @@ def run_dbt(
 
 class Slots:
     """`size` interpreters to hand out; a command that waits for one (planning, a project's build) goes
-    before every preparatory one (a pre-parse), which only fills an interpreter nothing else wants."""
+    before every preparatory one (a pre-parse), which only takes an interpreter that no such command
+    waits for, or has been promised (`reserve`: a build about to start)."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self._used = 0
-        self._urgent_waiting = 0
+        self._urgent_waiting = 0  # urgent commands waiting, and interpreters reserved for builds to come
         self._changed = threading.Condition()
 
-    def _free(self) -> bool:
-        return self._used < self.size
-
-    @contextlib.contextmanager
-    def held(self, *, urgent: bool) -> Iterator[None]:
+    def acquire(self, *, urgent: bool, reserved: bool = False) -> None:
+        """Wait for an interpreter; `reserved`: an urgent command that `reserve` already counted."""
         with self._changed:
-            self._urgent_waiting += urgent
+            self._urgent_waiting += urgent and not reserved
             try:
-                self._changed.wait_for(lambda: self._free() and (urgent or not self._urgent_waiting))
+                self._changed.wait_for(lambda: self._may_take(urgent))
             finally:
                 self._urgent_waiting -= urgent
             self._used += 1
-            self._changed.notify_all()  # a preparatory waiter may go now that no urgent one waits
+            self._changed.notify_all()  # a preparatory waiter may go now that fewer urgent ones wait
+
+    def _may_take(self, urgent: bool) -> bool:
+        free = self.size - self._used
+        return free > 0 if urgent else free > self._urgent_waiting
+
+    def release(self) -> None:
+        with self._changed:
+            self._used -= 1
+            self._changed.notify_all()
+
+    def reserve(self) -> None:
+        """Count an urgent command that has not asked yet: preparatory ones leave it an interpreter."""
+        with self._changed:
+            self._urgent_waiting += 1
+
+    def unreserve(self) -> None:
+        with self._changed:
+            self._urgent_waiting -= 1
+            self._changed.notify_all()
+
+    @contextlib.contextmanager
+    def held(self, *, urgent: bool) -> Iterator[None]:
+        self.acquire(urgent=urgent)
         try:
             yield
         finally:
-            with self._changed:
-                self._used -= 1
-                self._changed.notify_all()
+            self.release()
 
 
 class WorkerPool:
@@ -348,6 +367,13 @@ class WorkerPool:
         # per key (a project): one command at a time, and whether its build has started (`run_unless_claimed`)
         self._keys: dict[str, threading.Lock] = {}
         self._claimed: set[str] = set()
+        # a build and its key's pre-parse: announced (`expect`), promised an interpreter, waiting for the
+        # pre-parse to end, handed the pre-parse's interpreter; and the pre-parses under way
+        self._expected: set[str] = set()
+        self._reserved: set[str] = set()
+        self._waiting: set[str] = set()
+        self._handed: set[str] = set()
+        self._preparsing: set[str] = set()
         atexit.register(self.close)
 
     def __enter__(self) -> WorkerPool:
@@ -389,26 +415,60 @@ class WorkerPool:
         with self._lock:
             return self._keys.setdefault(key, threading.Lock())
 
+    def expect(self, keys: Sequence[str]) -> None:
+        """Announce the builds that start first (a plan's projects with nothing upstream to wait for):
+        pre-parses leave each an interpreter from now on, or, while its own pre-parse runs, that pre-parse
+        hands over its interpreter when it ends (`run_unless_claimed`). Before, the thread that ended a
+        pre-parse took its interpreter straight back for the next one, and the build waited a parse."""
+        with self._lock:
+            for key in keys:
+                if key in self._claimed:
+                    continue
+                self._claimed.add(key)
+                self._expected.add(key)
+                if key not in self._preparsing:
+                    self._reserved.add(key)
+                    self._slots.reserve()
+
     def run(
         self, request: Mapping[str, object], on_line: Callable[[bytes], None], *, key: str | None = None
     ) -> tuple[int, float, list[bytes]]:
         """Send one request (see worker.py) and stream its output: (exit code, worker's peak RSS, lines).
 
         With a `key` (a project's build): marks it claimed, and waits for a command of the same key that
-        is under way (its pre-parse) to finish first."""
+        is under way (its pre-parse) to finish first, then runs in that command's interpreter."""
         if key is None:
             return self._run(request, on_line)
         lock = self._key_lock(key)
         with self._lock:
             self._claimed.add(key)
+            self._expected.discard(key)
+            reserved = key in self._reserved
+            self._reserved.discard(key)
+            self._waiting.add(key)
         with lock:
-            return self._run(request, on_line)
+            with self._lock:
+                self._waiting.discard(key)
+                handed = key in self._handed
+                self._handed.discard(key)
+            if handed:
+                if reserved:  # promised an interpreter too: give the promise back
+                    self._slots.unreserve()
+            else:
+                self._slots.acquire(urgent=True, reserved=reserved)
+            try:
+                return self._run_held(request, on_line)
+            finally:
+                self._slots.release()
 
     def run_unless_claimed(self, request: Mapping[str, object], key: str) -> bool:
         """Run a preparatory command for `key` (its output dropped) unless the key's own command has
         started (then False): never both at once, never the preparation after it. It takes an interpreter
-        only when no other command is waiting for one, and never waits for a key while holding one."""
-        with self._slots.held(urgent=False):
+        only when no other command is waiting for one, and never waits for a key while holding one. When
+        it ends while the key's build waits, the build gets its interpreter."""
+        self._slots.acquire(urgent=False)
+        handed = False
+        try:
             lock = self._key_lock(key)
             if not lock.acquire(blocking=False):  # the key's own command is under way
                 return False
@@ -416,10 +476,22 @@ class WorkerPool:
                 with self._lock:
                     if key in self._claimed:
                         return False
+                    self._preparsing.add(key)
                 returncode, _, _ = self._run_held(request, lambda _: None)
                 return returncode == 0
             finally:
+                with self._lock:
+                    self._preparsing.discard(key)
+                    if key in self._waiting:
+                        self._handed.add(key)
+                        handed = True
+                    elif key in self._expected and key not in self._reserved:
+                        self._reserved.add(key)
+                        self._slots.reserve()
                 lock.release()
+        finally:
+            if not handed:
+                self._slots.release()
 
     def _run(
         self, request: Mapping[str, object], on_line: Callable[[bytes], None]

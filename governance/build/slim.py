@@ -300,7 +300,7 @@ def plan_changed(
         affected_products |= set(project_plan.products)
         plan.plans[project.name] = project_plan
     plan.decided.set()  # the early pre-parse skips the projects left out
-    preparse_beside(parse_ahead, plan.workers)
+    preparse_beside(parse_ahead, plan, projects)
     return plan
 
 
@@ -412,11 +412,15 @@ def start_early_preparse(plan: SlimPlan, projects: Projects, candidates: Sequenc
     return preparse
 
 
-def preparse_beside(preparse: Callable[[], None] | None, workers: WorkerPool) -> None:
-    """Once planning is done, its interpreter (and any other idle one) parses ahead too."""
-    if preparse is not None:
-        for _ in range(workers.size - 1):
-            threading.Thread(target=preparse, name="mesh-early-preparse", daemon=True).start()
+def preparse_beside(preparse: Callable[[], None] | None, plan: SlimPlan, projects: Projects) -> None:
+    """Once planning is done, its interpreter (and any other idle one) parses ahead too, after the
+    builds that start first (nothing planned upstream of them) have been promised theirs."""
+    workers = plan.workers
+    if preparse is None or workers is None:
+        return
+    workers.expect([name for name in plan.plans if not all_upstream(projects, name) & set(plan.plans)])
+    for _ in range(workers.size - 1):
+        threading.Thread(target=preparse, name="mesh-early-preparse", daemon=True).start()
 
 
 def pr_profiles(projects: Projects, namespace: PullRequestNamespace, target: str) -> Path:

@@ -1,13 +1,14 @@
-"""Who gets a dbt interpreter of a pull request's pool (governance/build/runner.py `Slots`): planning and
-builds before pre-parses, which only fill an interpreter nothing else waits for."""
+"""Who gets a dbt interpreter of a pull request's pool (governance/build/runner.py `Slots`, `WorkerPool`):
+planning and builds before pre-parses, which only fill an interpreter nothing else waits for or was
+promised, and hand theirs to their project's build when it waits."""
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
-from governance.build.runner import Slots
+from governance.build.runner import Slots, WorkerPool
 
 TIMEOUT = 10.0
 
@@ -87,3 +88,102 @@ def test_never_more_holders_than_interpreters() -> None:
     for thread in threads:
         thread.join(TIMEOUT)
     assert most[0] == 2 and holding[0] == 0
+
+
+class ScriptedPool(WorkerPool):
+    """A pool whose commands are scripted: each request names itself, and holds its interpreter until
+    the test opens its gate."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.order: list[str] = []
+        self.gates: dict[str, threading.Event] = {}
+        self._script = threading.Lock()
+
+    def gate(self, name: str) -> threading.Event:
+        with self._script:
+            return self.gates.setdefault(name, threading.Event())
+
+    def _run_held(
+        self, request: Mapping[str, object], on_line: Callable[[bytes], None]
+    ) -> tuple[int, float, list[bytes]]:
+        name = str(request["name"])
+        with self._script:
+            self.order.append(name)
+        assert self.gate(name).wait(TIMEOUT), f"{name} was never let go"
+        return 0, 0.0, []
+
+
+def in_thread(*steps: Callable[[], object]) -> threading.Thread:
+    thread = threading.Thread(target=lambda: [step() for step in steps], daemon=True)
+    thread.start()
+    return thread
+
+
+def preparse(pool: WorkerPool, project: str) -> Callable[[], object]:
+    return lambda: pool.run_unless_claimed({"name": f"parse {project}"}, project)
+
+
+def build(pool: WorkerPool, project: str) -> Callable[[], object]:
+    return lambda: pool.run({"name": f"build {project}"}, lambda _: None, key=project)
+
+
+def test_a_preparse_that_ends_while_its_build_waits_hands_the_build_its_interpreter() -> None:
+    pool = ScriptedPool(2)
+    # one pre-parse thread goes from orders straight on to marketing, as slim's pre-parse loop does
+    loop = in_thread(preparse(pool, "orders"), preparse(pool, "marketing"))
+    until(lambda: pool.order == ["parse orders"], "orders' pre-parse")
+    in_thread(preparse(pool, "logistics"))  # the other interpreter: orders' build will get orders'
+    until(lambda: "parse logistics" in pool.order, "logistics' pre-parse")
+    orders = in_thread(build(pool, "orders"))
+    until(lambda: "orders" in pool._claimed, "orders' build to wait for its pre-parse")
+    pool.gate("parse orders").set()
+    until(lambda: "build orders" in pool.order, "orders' build")
+    assert pool.order == ["parse orders", "parse logistics", "build orders"]  # marketing waits
+    pool.gate("parse logistics").set()
+    until(lambda: "parse marketing" in pool.order, "marketing's pre-parse, in logistics' interpreter")
+    for name in ("build orders", "parse marketing"):
+        pool.gate(name).set()
+    loop.join(TIMEOUT)
+    orders.join(TIMEOUT)
+    assert pool._slots._used == 0 and pool._slots._urgent_waiting == 0
+
+
+def test_a_build_announced_ahead_is_left_an_interpreter_by_the_preparses_after_it() -> None:
+    pool = ScriptedPool(2)
+    pool.expect(["orders"])
+    assert pool.run_unless_claimed({"name": "parse orders"}, "orders") is False  # its build parses itself
+    in_thread(preparse(pool, "logistics"))
+    in_thread(preparse(pool, "marketing"))
+    until(lambda: len(pool.order) == 1, "one pre-parse")
+    time.sleep(0.05)  # the other pre-parse must keep waiting: the second interpreter is orders'
+    assert len(pool.order) == 1
+    orders = in_thread(build(pool, "orders"))
+    until(lambda: "build orders" in pool.order, "orders' build, at once")
+    for gate in ("parse logistics", "parse marketing", "build orders"):
+        pool.gate(gate).set()
+    until(lambda: len(pool.order) == 3, "the other pre-parse, once an interpreter is free")
+    orders.join(TIMEOUT)
+    until(lambda: pool._slots._used == 0, "every interpreter back")
+    assert pool._slots._urgent_waiting == 0
+
+
+def test_a_preparse_that_ends_before_its_announced_build_asks_keeps_it_an_interpreter() -> None:
+    pool = ScriptedPool(2)
+    parsing = in_thread(preparse(pool, "orders"))
+    until(lambda: pool.order == ["parse orders"], "orders' pre-parse")
+    pool.expect(["orders"])  # the plan is decided while orders is being parsed
+    pool.gate("parse orders").set()
+    parsing.join(TIMEOUT)
+    in_thread(preparse(pool, "logistics"))
+    in_thread(preparse(pool, "marketing"))
+    until(lambda: len(pool.order) == 2, "one more pre-parse")
+    time.sleep(0.05)
+    assert len(pool.order) == 2  # not both: orders' build was promised an interpreter
+    orders = in_thread(build(pool, "orders"))
+    until(lambda: "build orders" in pool.order, "orders' build, at once")
+    for gate in ("parse logistics", "parse marketing", "build orders"):
+        pool.gate(gate).set()
+    orders.join(TIMEOUT)
+    until(lambda: len(pool.order) == 4 and pool._slots._used == 0, "everything to end")
+    assert pool._slots._urgent_waiting == 0
