@@ -105,6 +105,26 @@ def dbt_command(project: DbtProject, options: BuildOptions, profiles_dir: Path) 
     return command
 
 
+# The options of a dbt command that decide what it parses (the rest: what it runs, and how it logs).
+PARSE_OPTIONS = ("--project-dir", "--profiles-dir", "--target", "--target-path", "--vars")
+
+
+def parse_identity(argv: Sequence[str], env: Mapping[str, str]) -> str:
+    """What a dbt command parses, as one digest: its parse options, its environment, and the upstream
+    manifests its dbt-loom configuration names (the file's text, not its name). A pre-parse and the build
+    after it with the same identity parse the same manifest, so the build may take the pre-parse's
+    (worker.py `keep`/`reuse`); any difference (an upstream rebuilt by the pull request, another profile)
+    parses again."""
+    options = {name: argv[i + 1] for i, name in enumerate(argv[:-1]) if name in PARSE_OPTIONS}
+    loom = env.get("DBT_LOOM_CONFIG")
+    try:
+        loom_text = Path(loom).read_text(encoding="utf-8") if loom else ""
+    except OSError:
+        loom_text = f"unreadable {loom}"
+    parts = [options, sorted((k, v) for k, v in env.items() if k != "DBT_LOOM_CONFIG"), loom_text]
+    return hashlib.sha256(orjson.dumps(parts)).hexdigest()
+
+
 def packages_declaration(project: DbtProject) -> bytes:
     """The project's declared dbt packages (packages.yml, dependencies.yml `packages:`), b'' when none."""
     parts: list[bytes] = []
@@ -374,6 +394,7 @@ class WorkerPool:
         self._waiting: set[str] = set()
         self._handed: set[str] = set()
         self._preparsing: set[str] = set()
+        self._kept: dict[int, str] = {}  # per interpreter (pid): the identity of the manifest it kept
         atexit.register(self.close)
 
     def __enter__(self) -> WorkerPool:
@@ -499,6 +520,22 @@ class WorkerPool:
         with self._slots.held(urgent=True):
             return self._run_held(request, on_line)
 
+    def _take_idle(self, reuse: object) -> subprocess.Popen[bytes] | None:
+        """An idle interpreter (under `_lock`): the one that kept the manifest `reuse` names, else one that
+        kept none (a manifest kept elsewhere may be its build's next), else the last to become idle. The
+        one taken forgets what it kept (worker.py drops it at its next command)."""
+        if not self._idle:
+            return None
+
+        def rank(process: subprocess.Popen[bytes]) -> int:
+            kept = self._kept.get(process.pid)
+            return 0 if reuse is not None and kept == reuse else 1 if kept is None else 2
+
+        process = min(reversed(self._idle), key=rank)
+        self._idle.remove(process)
+        self._kept.pop(process.pid, None)
+        return process
+
     def _run_held(
         self, request: Mapping[str, object], on_line: Callable[[bytes], None]
     ) -> tuple[int, float, list[bytes]]:
@@ -508,7 +545,7 @@ class WorkerPool:
         with self._lock:
             if self.closed:
                 return 2, 0.0, [b"the dbt worker pool is closed"]
-            process = self._idle.pop() if self._idle else None
+            process = self._take_idle(request.get("reuse"))
             ahead = self._prestarted.pop(0) if process is None and self._prestarted else None
         if ahead is not None:
             try:
@@ -530,9 +567,12 @@ class WorkerPool:
         for line in process.stdout:
             if line.startswith(mark):
                 done = orjson.loads(line[len(mark) :])
+                returncode = int(done["returncode"])
                 with self._lock:
                     self._idle.append(process)
-                return int(done["returncode"]), float(done["peak_rss_mb"]), lines
+                    if request.get("keep") is not None and returncode == 0:
+                        self._kept[process.pid] = str(request["keep"])
+                return returncode, float(done["peak_rss_mb"]), lines
             lines.append(line)
             on_line(line)
         returncode = process.wait()  # the worker died mid-command: its output says why
@@ -603,7 +643,8 @@ def build_project(
 
     command = dbt_command(project, options, profiles_dir)
     if options.workers is not None:
-        request = {"argv": command[1:], "cwd": str(project.path), "env": full_env}
+        request = {"argv": command[1:], "cwd": str(project.path), "env": full_env,
+                   "reuse": parse_identity(command[1:], full_env)}  # fmt: skip
         returncode, peak_rss_mb, lines = options.workers.run(request, on_line, key=project.name)
     else:
         returncode, peak_rss_mb, lines = run_dbt(command, project, full_env, on_line)

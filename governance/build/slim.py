@@ -25,7 +25,7 @@ import yaml
 
 from governance.build.fingerprint import Verdict
 from governance.build.namespace import PullRequestNamespace
-from governance.build.runner import BuildOptions, WorkerPool, cause_lines, install_packages
+from governance.build.runner import BuildOptions, WorkerPool, cause_lines, install_packages, parse_identity
 from governance.errors import MeshError
 from governance.files import write_atomic
 from governance.loader.artifacts import MANIFEST_SCHEMA
@@ -394,9 +394,11 @@ def start_early_preparse(plan: SlimPlan, projects: Projects, candidates: Sequenc
             argv += ["--vars", vars]
         loom = loom_config(namespace, project, production, "early")  # injected nodes are replaced on load
         request_env = {**env, **namespace.env, "DBT_LOOM_CONFIG": str(loom)}
-        requests.append((name, {"argv": argv, "cwd": str(project.path), "env": request_env}))
+        keep = parse_identity(argv, request_env)  # the build takes this parse where it would parse the same
+        requests.append((name, {"argv": argv, "cwd": str(project.path), "env": request_env, "keep": keep}))
 
     queue = collections.deque(requests)
+    kept_for_build = {n for n in candidates if not all_upstream(projects, n) & set(candidates)}
 
     def preparse() -> None:
         while not workers.closed:
@@ -406,7 +408,11 @@ def start_early_preparse(plan: SlimPlan, projects: Projects, candidates: Sequenc
                 return
             if plan.decided.is_set() and name not in plan.plans:
                 continue
-            workers.run_unless_claimed(request, name)
+            if workers.run_unless_claimed(request, name) and name in kept_for_build:
+                # its interpreter keeps the parse for the project's build (nothing it reads can be rebuilt):
+                # parse nothing more there before the plan says whether it builds (then `expect` guards it)
+                while not plan.decided.wait(0.05) and not workers.closed:
+                    pass
 
     threading.Thread(target=preparse, name="mesh-early-preparse", daemon=True).start()
     return preparse

@@ -13,6 +13,8 @@ four projects on two slots starts two interpreters instead of eight processes, a
 
 usage: python -m governance.build.worker
 stdin: one JSON request per line, {"argv": [dbt args], "cwd": str, "env": {...}} for a dbt command, or
+       (with "keep": ID on a `dbt parse` to keep its manifest, "reuse": ID on the next command to use it
+       instead of parsing when the identities match), or
        {"plan": [SPEC.json, OUT.json], "cwd": str, "env": {...}} for the planning step
        (governance.build.modified); stdout: dbt's output, then one line `DONE_MARK {"returncode": int,
        "peak_rss_mb": float}` per request (the interpreter's peak memory during that request, on Linux;
@@ -45,11 +47,25 @@ def close_duckdb() -> None:
                 environment.close()
 
 
-def run_dbt(argv: list[str]) -> int:
-    """dbt's own exit codes: 0 success, 1 a node failed, 2 dbt could not run."""
+# The manifest of this interpreter's last `dbt parse` that asked to keep it, under the identity of what it
+# parsed (governance/build/slim.py `parse_identity`: project, profile, target, vars, environment and the
+# upstream manifests dbt-loom read). Only the next command may use it: any other command drops it.
+_kept: dict[str, Any] = {}
+
+
+def run_dbt(argv: list[str], *, keep: str | None = None, reuse: str | None = None) -> int:
+    """dbt's own exit codes: 0 success, 1 a node failed, 2 dbt could not run.
+
+    `keep`: remember the parsed manifest under that identity. `reuse`: when the manifest kept last has that
+    identity, hand it to dbt instead of parsing again (a pull request's build right after its pre-parse:
+    0.3 s of dbt's partial parse and artifact writing per project, `docs/benchmarks.md`)."""
     from dbt.cli.main import dbtRunner
 
-    result = dbtRunner().invoke(argv)
+    manifest = _kept.get("manifest") if reuse is not None and _kept.get("identity") == reuse else None
+    _kept.clear()  # one use: dbt's deferral and compilation change the manifest they are given
+    result = dbtRunner(manifest=manifest).invoke(argv)
+    if keep is not None and result.success and type(result.result).__name__ == "Manifest":
+        _kept.update(identity=keep, manifest=result.result)
     if result.success:
         return 0
     return 2 if result.exception is not None else 1
@@ -71,8 +87,9 @@ def handle(request: dict[str, Any]) -> int:
     with contextlib.chdir(request["cwd"]):
         try:
             if "plan" in request:
+                _kept.clear()
                 return run_plan(*request["plan"])
-            return run_dbt(list(request["argv"]))
+            return run_dbt(list(request["argv"]), keep=request.get("keep"), reuse=request.get("reuse"))
         except Exception:  # reported as a crash of dbt's own would be: the traceback's last line
             traceback.print_exc(file=sys.stdout)
             return 2
