@@ -420,9 +420,9 @@ class WorkerPool:
         return self._spawner.submit(self._spawn).result()
 
     def _spawn(self) -> subprocess.Popen[bytes]:
-        shim = [sys.executable, "-c", _DIE_WITH_PARENT, str(os.getpid())] if sys.platform == "linux" else []
+        parent = ["--parent", str(os.getpid())] if sys.platform == "linux" else []  # it dies with mesh
         process = subprocess.Popen(
-            [*shim, sys.executable, "-u", "-m", "governance.build.worker"],
+            [sys.executable, "-u", "-m", "governance.build.worker", *parent],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         )  # fmt: skip
         with _RUNNING_LOCK:

@@ -11,7 +11,7 @@ another process) can attach the file the last one wrote.
 four projects on two slots starts two interpreters instead of eight processes, and on Spark one session
 (its JVM and metastore) serves every project.
 
-usage: python -m governance.build.worker
+usage: python -m governance.build.worker [--parent PID]   (PID: dies with it, on Linux)
 stdin: one JSON request per line, {"argv": [dbt args], "cwd": str, "env": {...}} for a dbt command, or
        (with "keep": ID on a `dbt parse` to keep its manifest, "reuse": ID on the next command to use it
        instead of parsing when the identities match), or
@@ -147,5 +147,20 @@ def exit_now(code: int) -> None:
     os._exit(code)
 
 
+def die_with_parent(parent: int) -> None:
+    """Ask the kernel for SIGTERM when the parent dies (PR_SET_PDEATHSIG, Linux: covers a SIGKILL of mesh),
+    as runner.py's shim does for a dbt process, here before dbt's import and without a second interpreter;
+    exit at once if the parent died before the request took effect."""
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+    if os.getppid() != parent:
+        os._exit(143)
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--parent"]:
+        die_with_parent(int(sys.argv[2]))
     exit_now(main())

@@ -88,3 +88,44 @@ def test_a_crash_before_logging_is_its_exception_line() -> None:
     lines = [b"Traceback (most recent call last):\n", b'  File "x.py", line 1, in <module>\n',
              b"    boom()\n", b"RuntimeError: dbt could not start\n"]  # fmt: skip
     assert error_from_log(lines) == "RuntimeError: dbt could not start"
+
+
+POOL_PARENT = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from governance.build.runner import WorkerPool, forward_termination
+    forward_termination()
+    pool = WorkerPool(1)
+    pool.prestart(1)
+    worker = pool._prestarted[0].result()
+    Path(sys.argv[1]).write_text(str(worker.pid))
+    time.sleep(120)
+    """
+)
+
+
+def test_a_dbt_interpreter_of_the_pool_dies_with_mesh_build_killed(tmp_path: Path) -> None:
+    """The pool's interpreters ask for the parent-death signal themselves, first thing (no shim process):
+    a SIGKILL of mesh, which no handler sees, ends them too, even in the middle of dbt's import."""
+    pid_file = tmp_path / "worker.pid"
+    parent = subprocess.Popen(
+        [sys.executable, "-c", POOL_PARENT, str(pid_file)], cwd=Path(__file__).resolve().parents[3]
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not (pid_file.is_file() and pid_file.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        worker = int(pid_file.read_text())
+        assert _alive(worker)
+        assert "governance.build.worker" in Path(f"/proc/{worker}/cmdline").read_text()
+        time.sleep(0.3)  # past its own prctl, still importing dbt
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(timeout=20)
+        deadline = time.monotonic() + 10
+        while _alive(worker) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(worker), f"the dbt interpreter {worker} outlived mesh build"
+    finally:
+        parent.kill()
+        parent.wait()
