@@ -12,9 +12,10 @@ be where CI keeps the namespace (`.mesh/pr-ci` locally): "next push", its wall t
 
 The floor: what any orchestrator driving dbt pays for the change on a cold machine, as a lower bound
 (everything else, planning and `mesh` itself included, left out): one cold dbt interpreter (its start,
-dbt's import, and what dbt's first command costs more than the next: serialisers built, project schemas
-compiled), a full parse of the changed project (a pull request's namespace is a new profile: dbt does
-not parse partially across a profile change), and the SQL on the longest chain of projects the change
+dbt's import, and what dbt's first command costs more than the next: serialisers built; dbt's JSON
+schemas come from the environment's cache, governance/build/schema_cache.py, as in the workers), a full
+parse of the changed project (a pull request's namespace is a new profile: dbt does not parse partially
+across a profile change), and the SQL on the longest chain of projects the change
 reaches (each project's `elapsed_time` in the build's run_results.json, upstream before downstream). The
 costs are measured in the same run by a probe interpreter parsing production's projects.
 
@@ -104,6 +105,8 @@ PROBE = """
 import contextlib, json, os, shutil, sys, tempfile, time
 started = time.perf_counter()
 from dbt.cli.main import dbtRunner
+from governance.build import schema_cache
+schema_cache.install()  # as the workers run dbt: its schemas from the environment's cache
 out = {"import": time.perf_counter() - started, "projects": {}}
 profiles, projects = sys.argv[1], json.loads(sys.argv[2])
 
