@@ -106,7 +106,7 @@ import contextlib, json, os, shutil, sys, tempfile, time
 started = time.perf_counter()
 from dbt.cli.main import dbtRunner
 from governance.build import schema_cache
-schema_cache.install()  # as the workers run dbt: its schemas from the environment's cache
+schemas = schema_cache.install()  # as the workers run dbt: its schemas from the environment's cache
 out = {"import": time.perf_counter() - started, "projects": {}}
 profiles, projects = sys.argv[1], json.loads(sys.argv[2])
 
@@ -128,6 +128,8 @@ with tempfile.TemporaryDirectory() as tmp:
         first, again = parse(path, target), parse(path, target)
         os.remove(seeded)
         out["projects"][name] = {"first": first, "partial": again, "full": parse(path, target)}
+if schemas is not None:
+    schemas.save()
 print(json.dumps(out), flush=True)
 os._exit(0)  # the interpreter's own teardown is no cost of dbt's
 """

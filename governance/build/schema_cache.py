@@ -26,13 +26,16 @@ FOLDER = Path(sys.prefix) / "var" / "cache" / "lakehouse-mesh"
 
 def environment_key() -> str:
     """What the schemas derive from: this Python and every distribution installed on its path (each
-    dist-info folder's name holds its version)."""
-    digest = hashlib.sha256(sys.version.encode())
+    dist-info folder's name holds its version), in the site folders on its path: not a process's working
+    directory or a source folder on PYTHONPATH, which install nothing (a source folder's own egg-info is
+    build metadata)."""
+    names: set[str] = set()
     for entry in sys.path:
+        if os.path.basename(entry) not in ("site-packages", "dist-packages"):
+            continue
         with contextlib.suppress(OSError):
-            names = sorted(n for n in os.listdir(entry or ".") if n.endswith((".dist-info", ".egg-info")))
-            digest.update(f"{entry}\0{chr(0).join(names)}\0".encode())
-    return digest.hexdigest()[:20]
+            names.update(n for n in os.listdir(entry) if n.endswith((".dist-info", ".egg-info")))
+    return hashlib.sha256("\0".join([sys.version, *sorted(names)]).encode()).hexdigest()[:20]
 
 
 class SchemaCache:

@@ -90,7 +90,7 @@ def test_an_unwritable_folder_only_means_no_cache(tmp_path: Path, dbt_schemas: t
 def test_installing_or_upgrading_a_package_starts_a_new_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    site = tmp_path / "site"
+    site = tmp_path / "lib" / "site-packages"
     (site / "dbt_core-1.11.8.dist-info").mkdir(parents=True)
     monkeypatch.setattr(sys, "path", [str(site)])
     before = schema_cache.environment_key()
@@ -100,3 +100,7 @@ def test_installing_or_upgrading_a_package_starts_a_new_file(
     (site / "mashumaro-3.15.dist-info").mkdir()
     installed = schema_cache.environment_key()
     assert len({before, upgraded, installed}) == 3
+    source = tmp_path / "src"  # a working directory, a source folder on PYTHONPATH: nothing installed
+    (source / "lakehouse_mesh.egg-info").mkdir(parents=True)
+    monkeypatch.setattr(sys, "path", ["", str(source), str(site)])
+    assert schema_cache.environment_key() == installed
