@@ -322,15 +322,22 @@ def write_loom_manifest(plan: SlimPlan, project: str) -> None:
     path.write_bytes(orjson.dumps(merged))
 
 
+# What deferral never reads of the state's manifest (dbt's `merge_from_artifact` takes nodes and functions;
+# the build selects by `fqn:`, no `state:` method): the macros are most of a manifest's bytes.
+UNREAD_BY_DEFERRAL = ("macros", "docs", "parent_map", "child_map", "group_map")
+
+
 def deferral_state(plan: SlimPlan, project: str) -> Path:
     """Production's manifest of `project` holding only its own nodes. dbt defers every unselected node
     found in the state, and production's manifest also holds the upstream products dbt-loom injected
-    there: deferring those would read production's copy of a product the pull request rebuilt."""
+    there: deferring those would read production's copy of a product the pull request rebuilt. What
+    deferral does not read is left empty: dbt loads this file before every build."""
     production = read_manifest(state_manifest(plan.state_dir, project))
     own = {k: v for k, v in production.get("nodes", {}).items() if v.get("package_name") == project}
     folder = plan.namespace.root / "defer" / project
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "manifest.json").write_bytes(orjson.dumps({**production, "nodes": own}))
+    unread: dict[str, object] = {key: {} for key in UNREAD_BY_DEFERRAL if key in production}
+    (folder / "manifest.json").write_bytes(orjson.dumps({**production, **unread, "nodes": own}))
     return folder
 
 

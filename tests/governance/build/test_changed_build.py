@@ -264,6 +264,13 @@ def test_pull_request_build_reads_production_and_never_writes_it(mesh: BuiltMesh
     hub_sql = next(iter((namespace / "target" / "hub" / "compiled").rglob("customer_360.sql"))).read_text()
     assert '"orders"."gold"."dim_customers_v2"' in hub_sql  # unchanged product: production's relation
     assert '"marketing__pr_write_guard"."gold"."fct_attributed_orders"' in hub_sql
+    # an unselected node of the project's own defers to production, from a state that holds only the
+    # project's own nodes and none of what deferral never reads (the macros: most of a manifest's bytes)
+    attributed = (namespace / "target" / "marketing" / "compiled").rglob("fct_attributed_orders.sql")
+    assert '"marketing"."gold"."fct_sessions"' in next(iter(attributed)).read_text()
+    deferred = orjson.loads((namespace / "defer" / "marketing" / "manifest.json").read_bytes())
+    assert deferred["macros"] == {} and deferred["nodes"]
+    assert {node["package_name"] for node in deferred["nodes"].values()} == {"marketing"}
     # the review summary and the data diff of the rebuilt products (a comment changes no row)
     summary_file = namespace / "summary.md"
     assert (
