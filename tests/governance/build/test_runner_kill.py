@@ -40,6 +40,20 @@ def _alive(pid: int) -> bool:
     return status not in ("Z", "X")  # a zombie is dead, only not reaped yet
 
 
+def _written_pid(pid_file: Path) -> int:
+    deadline = time.monotonic() + 20
+    while not (pid_file.is_file() and pid_file.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return int(pid_file.read_text())
+
+
+def _ends(pid: int) -> bool:
+    deadline = time.monotonic() + 10
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not _alive(pid)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
 def test_the_dbt_child_dies_with_mesh_build(sig: signal.Signals, tmp_path: Path) -> None:
     pid_file = tmp_path / "child.pid"
@@ -48,17 +62,11 @@ def test_the_dbt_child_dies_with_mesh_build(sig: signal.Signals, tmp_path: Path)
         cwd=Path(__file__).resolve().parents[3],
     )
     try:
-        deadline = time.monotonic() + 20
-        while not (pid_file.is_file() and pid_file.read_text()) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        child = int(pid_file.read_text())
+        child = _written_pid(pid_file)
         assert _alive(child)
         parent.send_signal(sig)
         parent.wait(timeout=20)
-        deadline = time.monotonic() + 10
-        while _alive(child) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not _alive(child), f"the child {child} outlived mesh build ({sig.name})"
+        assert _ends(child), f"the child {child} outlived mesh build ({sig.name})"
         if sig is signal.SIGTERM:
             assert parent.returncode == 143
     finally:
@@ -113,19 +121,13 @@ def test_a_dbt_interpreter_of_the_pool_dies_with_mesh_build_killed(tmp_path: Pat
         [sys.executable, "-c", POOL_PARENT, str(pid_file)], cwd=Path(__file__).resolve().parents[3]
     )
     try:
-        deadline = time.monotonic() + 20
-        while not (pid_file.is_file() and pid_file.read_text()) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        worker = int(pid_file.read_text())
+        worker = _written_pid(pid_file)
         assert _alive(worker)
         assert "governance.build.worker" in Path(f"/proc/{worker}/cmdline").read_text()
         time.sleep(0.3)  # past its own prctl, still importing dbt
         parent.send_signal(signal.SIGKILL)
         parent.wait(timeout=20)
-        deadline = time.monotonic() + 10
-        while _alive(worker) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not _alive(worker), f"the dbt interpreter {worker} outlived mesh build"
+        assert _ends(worker), f"the dbt interpreter {worker} outlived mesh build"
     finally:
         parent.kill()
         parent.wait()
