@@ -64,6 +64,8 @@ class SchemaCache:
         @functools.cache
         def json_schema(cls: type) -> Any:
             name = f"{cls.__module__}.{cls.__qualname__}"
+            if "<locals>" in name:  # a class made at run time: one name may stand for several shapes
+                return build(cls)
             schema = self.known.get(name)
             if schema is None:
                 schema = self.known[name] = build(cls)

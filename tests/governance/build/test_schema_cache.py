@@ -104,3 +104,21 @@ def test_installing_or_upgrading_a_package_starts_a_new_file(
     (source / "lakehouse_mesh.egg-info").mkdir(parents=True)
     monkeypatch.setattr(sys, "path", ["", str(source), str(site)])
     assert schema_cache.environment_key() == installed
+
+
+def test_a_class_made_at_run_time_is_never_served_from_the_file(tmp_path: Path, dbt_schemas: type) -> None:
+    from dataclasses import make_dataclass
+
+    from dbt_common.dataclass_schema import dbtClassMixin
+
+    def made(field_type: type) -> type:
+        """A class a function makes (`<locals>` in its name), of another shape on every call."""
+        cls = make_dataclass("Made", [("value", field_type)], bases=(dbtClassMixin,))
+        cls.__qualname__ = "made.<locals>.Made"
+        return cls
+
+    cache = schema_cache.install(tmp_path)
+    assert cache is not None
+    whole, text = made(int).json_schema(), made(str).json_schema()
+    assert whole["properties"]["value"] != text["properties"]["value"]  # one name, two shapes
+    assert not [name for name in cache.known if "<locals>" in name]
