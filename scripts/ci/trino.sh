@@ -235,6 +235,15 @@ running_pid() {
   [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && echo "$pid"
 }
 
+# One `launcher start`; what the launcher itself says is kept (it was thrown away: a server that died at
+# once left nothing to read).
+launch() {
+  mkdir -p "$VAR/log"
+  "$SERVER/bin/launcher" start --etc-dir "$ETC" --data-dir "$STATE" --jvm-dir "$1" \
+    >"$VAR/log/launcher-start.out" 2>&1 \
+    || die "launcher failed: $(tail -n 5 "$VAR/log/launcher-start.out" | tr '\n' ' '); see $VAR/log/launcher.log"
+}
+
 start() {
   if running_pid >/dev/null && ready; then
     say "Trino already running on 127.0.0.1:$PORT (stop it to reconfigure)"
@@ -249,13 +258,23 @@ start() {
   # not running (checked above): a pid file left by an earlier server would read as this one, dead
   if ! running_pid >/dev/null; then rm -f "$PID_FILE"; fi
   started="$(date +%s)"
-  "$SERVER/bin/launcher" start --etc-dir "$ETC" --data-dir "$STATE" --jvm-dir "$jdk" >/dev/null \
-    || die "launcher failed; see $VAR/log/launcher.log"
+  launch "$jdk"
+  local relaunched=0
   until ready; do
     elapsed=$(( $(date +%s) - started ))
-    if process_gone "$elapsed" || (( elapsed > READY_TIMEOUT )); then
+    if process_gone "$elapsed" && (( ! relaunched )) && [[ ! -s "$VAR/log/server.log" ]]; then
+      # gone before the JVM wrote a line (seen once in CI, the launcher's log empty): a start-up that
+      # never began, not a server that failed; once more, saying so
+      relaunched=1
+      say "Trino's process exited before writing a log (launcher: $(tail -n 3 "$VAR/log/launcher-start.out" \
+        "$VAR/log/launcher.log" 2>/dev/null | tr '\n' ' ')); starting it once more"
+      rm -f "$PID_FILE"
+      launch "$jdk"
+    elif process_gone "$elapsed" || (( elapsed > READY_TIMEOUT )); then
       say "Trino did not become ready within ${elapsed}s; last lines of $VAR/log/server.log:"
       tail -n 40 "$VAR/log/server.log" >&2 || true
+      say "the launcher's own output ($VAR/log/launcher-start.out, $VAR/log/launcher.log):"
+      tail -n 10 "$VAR/log/launcher-start.out" "$VAR/log/launcher.log" >&2 2>/dev/null || true
       stop
       exit 1
     fi
