@@ -269,6 +269,7 @@ start() {
       say "Trino's process exited before writing a log (launcher: $(tail -n 3 "$VAR/log/launcher-start.out" \
         "$VAR/log/launcher.log" 2>/dev/null | tr '\n' ' ')); starting it once more"
       rm -f "$PID_FILE"
+      started="$(date +%s)"
       launch "$jdk"
     elif process_gone "$elapsed" || (( elapsed > READY_TIMEOUT )); then
       say "Trino did not become ready within ${elapsed}s; last lines of $VAR/log/server.log:"
