@@ -48,7 +48,7 @@ def close_duckdb() -> None:
 
 
 # The manifest of this interpreter's last `dbt parse` that asked to keep it, under the identity of what it
-# parsed (governance/build/slim.py `parse_identity`: project, profile, target, vars, environment and the
+# parsed (governance/build/runner.py `parse_identity`: project, profile, target, vars, environment and the
 # upstream manifests dbt-loom read). Only the next command may use it: any other command drops it.
 _kept: dict[str, Any] = {}
 
