@@ -253,16 +253,12 @@ def wait_with_usage(process: subprocess.Popen[bytes]) -> tuple[int, float]:
 # A dbt child must not outlive `mesh build`: left running it keeps building and holds the DuckDB write
 # lock. On Linux the child asks the kernel for SIGTERM when its parent dies (PR_SET_PDEATHSIG: covers
 # SIGKILL of mesh, which no handler sees) before it becomes dbt; a SIGTERM to mesh is forwarded to every
-# running child (`forward_termination`). The shim is a second interpreter start (~20 ms per project).
+# running child (`forward_termination`). The shim is a second interpreter start (~20 ms per project); the
+# pool's dbt interpreters ask for the signal themselves (worker.py `die_with_parent`, the shim's own code).
 _DIE_WITH_PARENT = (
-    "import ctypes, os, signal, sys\n"
-    "parent = int(sys.argv[1])\n"
-    "try:\n"
-    "    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG\n"
-    "except (OSError, AttributeError):\n"
-    "    pass\n"
-    "if os.getppid() != parent:\n"
-    "    sys.exit(143)  # the parent died before the request took effect\n"
+    "import os, sys\n"
+    "from governance.build.worker import die_with_parent\n"
+    "die_with_parent(int(sys.argv[1]))\n"
     "os.execvp(sys.argv[2], sys.argv[2:])\n"
 )
 _RUNNING: set[subprocess.Popen[bytes]] = set()

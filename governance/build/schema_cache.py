@@ -80,14 +80,11 @@ class SchemaCache:
         if not self.added:
             return
         self.added = 0
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_bytes(orjson.dumps(self.known))
-            os.replace(temporary, self.path)
-        except OSError:  # a read-only environment: the next interpreter builds them again
-            with contextlib.suppress(OSError):
-                temporary.unlink(missing_ok=True)
+        from governance.errors import MeshError
+        from governance.files import write_atomic
+
+        with contextlib.suppress(OSError, MeshError):  # read-only: the next interpreter builds them again
+            write_atomic(self.path, orjson.dumps(self.known).decode())
 
 
 def install(folder: Path = FOLDER) -> SchemaCache | None:

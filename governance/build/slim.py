@@ -405,7 +405,7 @@ def start_early_preparse(plan: SlimPlan, projects: Projects, candidates: Sequenc
         requests.append((name, {"argv": argv, "cwd": str(project.path), "env": request_env, "keep": keep}))
 
     queue = collections.deque(requests)
-    kept_for_build = {n for n in candidates if not all_upstream(projects, n) & set(candidates)}
+    kept_for_build = set(first_of(projects, candidates))
 
     def preparse() -> None:
         while not workers.closed:
@@ -431,7 +431,7 @@ def preparse_beside(preparse: Callable[[], None] | None, plan: SlimPlan, project
     workers = plan.workers
     if preparse is None or workers is None:
         return
-    workers.expect([name for name in plan.plans if not all_upstream(projects, name) & set(plan.plans)])
+    workers.expect(first_of(projects, list(plan.plans)))
     for _ in range(workers.size - 1):
         threading.Thread(target=preparse, name="mesh-early-preparse", daemon=True).start()
 
@@ -479,6 +479,11 @@ def all_upstream(projects: Projects, name: str) -> set[str]:
                 found.add(up)
                 frontier.append(up)
     return found
+
+
+def first_of(projects: Projects, names: Sequence[str]) -> list[str]:
+    """Those of `names` with none of `names` upstream of them: what builds first, nothing to wait for."""
+    return [name for name in names if not all_upstream(projects, name) & set(names)]
 
 
 def production_data_dir(projects: Projects) -> Path:
