@@ -10,6 +10,7 @@ instead (`WorkerPool`, governance/build/worker.py): a few nodes per project, so 
 from __future__ import annotations
 
 import atexit
+import collections
 import contextlib
 import hashlib
 import os
@@ -318,28 +319,38 @@ def run_dbt(
 class Slots:
     """`size` interpreters to hand out; a command that waits for one (planning, a project's build) goes
     before every preparatory one (a pre-parse), which only takes an interpreter that no such command
-    waits for, or has been promised (`reserve`: a build about to start)."""
+    waits for, or has been promised (`reserve`: a build about to start). Preparatory commands go in the
+    order they asked: the thread that just ended one never overtakes one that waits (pre-parses are
+    queued upstream first, so the next build's parse comes before a later one's)."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self._used = 0
         self._urgent_waiting = 0  # urgent commands waiting, and interpreters reserved for builds to come
+        self._preparatory: collections.deque[object] = collections.deque()  # waiting, first asked first
         self._changed = threading.Condition()
 
     def acquire(self, *, urgent: bool, reserved: bool = False) -> None:
         """Wait for an interpreter; `reserved`: an urgent command that `reserve` already counted."""
         with self._changed:
-            self._urgent_waiting += urgent and not reserved
-            try:
-                self._changed.wait_for(lambda: self._may_take(urgent))
-            finally:
-                self._urgent_waiting -= urgent
+            if urgent:
+                self._urgent_waiting += not reserved
+                try:
+                    self._changed.wait_for(lambda: self.size - self._used > 0)
+                finally:
+                    self._urgent_waiting -= 1
+            else:
+                turn = object()
+                self._preparatory.append(turn)
+                try:
+                    self._changed.wait_for(
+                        lambda: self._preparatory[0] is turn and self.size - self._used > self._urgent_waiting
+                    )
+                finally:
+                    self._preparatory.remove(turn)
+                    self._changed.notify_all()  # the next in line may go
             self._used += 1
             self._changed.notify_all()  # a preparatory waiter may go now that fewer urgent ones wait
-
-    def _may_take(self, urgent: bool) -> bool:
-        free = self.size - self._used
-        return free > 0 if urgent else free > self._urgent_waiting
 
     def release(self) -> None:
         with self._changed:

@@ -70,6 +70,33 @@ def test_a_preparse_goes_once_no_build_waits() -> None:
     preparse.join(0)
 
 
+def test_preparses_take_an_interpreter_in_the_order_they_asked() -> None:
+    """The thread that ends a pre-parse and asks again at once (slim's loop, on to the next project)
+    never overtakes a pre-parse that was already waiting: marketing's parse, queued before hub's, must
+    not end after it while marketing's build waits (the stg_orders timeline of issue 23)."""
+    slots = Slots(1)
+    order: list[str] = []
+    logistics_done = threading.Event()
+
+    def loop() -> None:  # one pre-parse thread: logistics, then straight on to hub
+        with slots.held(urgent=False):
+            order.append("logistics")
+            logistics_done.wait(TIMEOUT)
+        with slots.held(urgent=False):
+            order.append("hub")
+            threading.Event().wait(TIMEOUT)  # holds it, as marketing does
+
+    first = threading.Thread(target=loop, daemon=True)
+    first.start()
+    until(lambda: order == ["logistics"], "logistics' pre-parse")
+    marketing = take(slots, "marketing", urgent=False, order=order, release=threading.Event())
+    until(lambda: len(slots._preparatory) == 1, "marketing's pre-parse to wait")
+    logistics_done.set()
+    until(lambda: len(order) >= 2, "the next pre-parse")
+    assert order == ["logistics", "marketing"]
+    assert first.is_alive() and marketing.is_alive()
+
+
 def test_never_more_holders_than_interpreters() -> None:
     slots, lock, holding, most = Slots(2), threading.Lock(), [0], [0]
 
