@@ -27,8 +27,10 @@ BIN="$(find_bin || true)"
 if [[ -z "$BIN" ]]; then
   echo "postgres.sh: installing PostgreSQL from Debian packages" >&2
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq postgresql >/dev/null
+  SUDO=""
+  if [[ "$(id -u)" != 0 ]]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq postgresql >/dev/null
   BIN="$(find_bin)"
 fi
 
@@ -45,6 +47,14 @@ as_owner() {
 if [[ "${1:-start}" == stop ]]; then
   [[ -f "$DATA/postmaster.pid" ]] && as_owner "$BIN/pg_ctl" -D "$DATA" -m fast -w stop
   exit 0
+fi
+
+# A data directory another OS user made (a shared machine): the server would not start on it.
+owner="$OS_USER"
+[[ "$(id -u)" != 0 ]] && owner="$(id -un)"
+if [[ -d "$DATA" && "$(stat -c %U "$DATA")" != "$owner" ]]; then
+  echo "postgres.sh: $DATA belongs to $(stat -c %U "$DATA"), not $owner; set MESH_PG_DIR (and MESH_PG_PORT) to a folder and port of your own, or remove it" >&2
+  exit 1
 fi
 
 if [[ ! -f "$DATA/PG_VERSION" ]]; then

@@ -21,10 +21,12 @@ def _fifo(path: Path) -> Path:
 
 
 def _device(path: Path) -> Path:
+    """A /dev/null of our own where we may create one (root); otherwise (a new user's `make test`) the
+    system's own /dev/null, which the write must leave as it is just the same."""
     try:
-        os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, 3))  # a /dev/null of our own
+        os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
     except PermissionError:
-        pytest.skip("cannot create a device node here")
+        return Path(os.devnull)
     return path
 
 
@@ -42,7 +44,7 @@ def test_a_fifo_or_device_node_is_refused_and_left_as_it_was(
             write_all({tmp_path / "other.txt": "y", target: "x"})
     assert "\n" not in str(error.value) and "not a regular file" in str(error.value)
     assert stat.S_IFMT(target.lstat().st_mode) == kind
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == (["out"] if target.parent == tmp_path else [])
 
 
 def test_a_symlink_is_followed_and_stays_a_link(tmp_path: Path) -> None:
