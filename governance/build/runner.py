@@ -505,7 +505,8 @@ class WorkerPool:
                     if key in self._claimed:
                         return False
                     self._preparsing.add(key)
-                returncode, _, _ = self._run_held(request, lambda _: None)
+                # at low priority: it fills the cores the builds leave idle (worker.py `in_background`)
+                returncode, _, _ = self._run_held({**request, "background": True}, lambda _: None)
                 return returncode == 0
             finally:
                 with self._lock:

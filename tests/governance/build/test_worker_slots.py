@@ -124,6 +124,7 @@ class ScriptedPool(WorkerPool):
     def __init__(self, size: int) -> None:
         super().__init__(size)
         self.order: list[str] = []
+        self.requests: dict[str, Mapping[str, object]] = {}
         self.gates: dict[str, threading.Event] = {}
         self._script = threading.Lock()
 
@@ -137,6 +138,7 @@ class ScriptedPool(WorkerPool):
         name = str(request["name"])
         with self._script:
             self.order.append(name)
+            self.requests[name] = request
         assert self.gate(name).wait(TIMEOUT), f"{name} was never let go"
         return 0, 0.0, []
 
@@ -214,3 +216,13 @@ def test_a_preparse_that_ends_before_its_announced_build_asks_keeps_it_an_interp
     orders.join(TIMEOUT)
     until(lambda: len(pool.order) == 4 and pool._slots._used == 0, "everything to end")
     assert pool._slots._urgent_waiting == 0
+
+
+def test_a_preparse_asks_for_low_priority_and_a_build_does_not() -> None:
+    pool = ScriptedPool(2)
+    for name in ("parse orders", "build orders"):
+        pool.gate(name).set()
+    preparse(pool, "orders")()
+    build(pool, "orders")()
+    assert pool.requests["parse orders"].get("background") is True
+    assert not pool.requests["build orders"].get("background")
