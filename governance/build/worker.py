@@ -102,7 +102,8 @@ def in_background(command: Callable[[], int]) -> int:
         except BaseException as error:  # raised again in the request's own thread
             outcome["error"] = error
 
-    thread = threading.Thread(target=body, name="mesh-background")
+    # a daemon: an interrupted worker ends without waiting for the parse (the request's thread is joining)
+    thread = threading.Thread(target=body, name="mesh-background", daemon=True)
     thread.start()
     thread.join()
     if "error" in outcome:
