@@ -29,13 +29,37 @@ def check_upstream_manifests(projects: Projects, selected: Sequence[DbtProject])
                 )
 
 
+def chain_weights(selected: Sequence[DbtProject], weight: Callable[[str], float]) -> dict[str, float]:
+    """Per project: its own weight plus the heaviest chain of selected projects downstream of it."""
+    children: dict[str, list[str]] = {p.name: [] for p in selected}
+    for project in selected:
+        for up in project.upstream:
+            if up in children:
+                children[up].append(project.name)
+    chain: dict[str, float] = {}
+
+    def heaviest(name: str) -> float:
+        if name not in chain:
+            chain[name] = weight(name) + max((heaviest(child) for child in children[name]), default=0)
+        return chain[name]
+
+    for project in selected:
+        heaviest(project.name)
+    return chain
+
+
 def run_in_order(
-    selected: Sequence[DbtProject], build: BuildFn, *, jobs: int, on_skip: Callable[[ProjectResult], None]
-) -> list[ProjectResult]:
-    """Run `build` for each project once all its selected upstreams succeeded, at most `jobs` at a time."""
+    selected: Sequence[DbtProject], build: BuildFn, *, jobs: int, on_skip: Callable[[ProjectResult], None],
+    weight: Callable[[str], float] | None = None,
+) -> list[ProjectResult]:  # fmt: skip
+    """Run `build` for each project once all its selected upstreams succeeded, at most `jobs` at a time.
+    Of the projects ready at once, the one leading the heaviest chain of work still to do starts first
+    (`weight`: a project's own work, 1 each by default), so the project the rest of the build waits on
+    takes the free interpreter; ties keep the order given."""
     chosen = {p.name: p for p in selected}
     results: dict[str, ProjectResult] = {}
-    pending = list(selected)
+    chain = chain_weights(selected, weight or (lambda _: 1.0))
+    pending = sorted(selected, key=lambda p: -chain[p.name])  # a stable sort: ties keep dependency order
     running: dict[Future[ProjectResult], str] = {}
     with ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
         while pending or running:
@@ -74,9 +98,11 @@ def build_mesh(
     options: BuildOptions | None = None,
     profiles_dir: Path | None = None,
     upstream_manifests_checked: bool = True,
+    weight: Callable[[str], float] | None = None,
 ) -> list[ProjectResult]:
-    """Build `selected` in dependency order; `options` (else `target` and `select`) say how. Interpreters
-    in `options.workers` are left running: their owner closes them (freshness checks reuse them)."""
+    """Build `selected` in dependency order; `options` (else `target` and `select`) say how; `weight`: each
+    project's share of the work (`run_in_order`). Interpreters in `options.workers` are left running:
+    their owner closes them (freshness checks reuse them)."""
     options = options or BuildOptions(target=target, select=tuple(select))
     if upstream_manifests_checked:
         check_upstream_manifests(projects, selected)
@@ -89,7 +115,7 @@ def build_mesh(
         on_finish(result)
         return result
 
-    return run_in_order(selected, build, jobs=jobs, on_skip=on_finish)
+    return run_in_order(selected, build, jobs=jobs, on_skip=on_finish, weight=weight)
 
 
 def default_jobs() -> int:

@@ -307,6 +307,7 @@ def _build_changed(
                 projects, to_build, options=build_options, jobs=max_jobs(args.target, args.jobs),
                 on_start=progress.start, on_event=progress.event, on_finish=finished,
                 env=build_env, profiles_dir=profiles, upstream_manifests_checked=False,
+                weight=lambda name: len(plan.plans[name].nodes),  # the nodes each project builds and tests
             )  # fmt: skip
         finally:
             if plan.workers is not None:  # the build is over: the pre-parse threads stop at a closed pool
