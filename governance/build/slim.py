@@ -225,6 +225,28 @@ def proven_unchanged(projects: Projects, found: dict[str, Verdict]) -> set[str]:
     return {name for name in unchanged if all_upstream(projects, name) & set(found) <= unchanged}
 
 
+def planning_spec(project: DbtProject, projects: Projects, namespace: PullRequestNamespace, state_dir: Path,
+                  upstream_manifests: dict[str, Path], *, own_unchanged: bool) -> dict[str, Any]:  # fmt: skip
+    """What the planning helper (modified.py) needs of one project. `upstream` when the project's own
+    files are production's: it is planned without dbt where its upstreams, once planned, offer it what
+    they offered production."""
+    seed_partial_parse(project, namespace.plan_dir(project.name))
+    state = state_manifest(state_dir, project.name)
+    spec: dict[str, Any] = {
+        "name": project.name,
+        "path": str(project.path),
+        "profiles_dir": str(projects.profiles_dir(project)),
+        "target_path": str(namespace.plan_dir(project.name)),
+        "state": str(state.parent) if state.is_file() else None,
+        "loom_config": str(loom_config(namespace, project, upstream_manifests, "plan")),
+    }
+    if own_unchanged:
+        spec["upstream"] = [
+            [up, str(upstream_manifests[up]), str(state_manifest(state_dir, up))] for up in project.upstream
+        ]
+    return spec
+
+
 def plan_changed(
     projects: Projects,
     selected: Sequence[DbtProject],
@@ -276,20 +298,21 @@ def plan_changed(
     upstream_manifests = {
         name: pr_manifests.get(name, state_manifest(state_dir, name)) for name in projects.projects
     }
-    spec_projects = []
-    for project in planned:
-        seed_partial_parse(project, namespace.plan_dir(project.name))
-        state = state_manifest(state_dir, project.name)
-        spec_projects.append({
-            "name": project.name,
-            "path": str(project.path),
-            "profiles_dir": str(projects.profiles_dir(project)),
-            "target_path": str(namespace.plan_dir(project.name)),
-            "state": str(state.parent) if state.is_file() else None,
-            "loom_config": str(loom_config(namespace, project, upstream_manifests, "plan")),
-        })  # fmt: skip
+    spec_projects = [
+        planning_spec(
+            project,
+            projects,
+            namespace,
+            state_dir,
+            upstream_manifests,
+            own_unchanged=found[project.name].why is None,
+        )
+        for project in planned
+    ]
     spec = {"target": target, "vars": vars, "projects": spec_projects}
-    modified = run_helper(spec, namespace, env, plan.workers)
+    helped = run_helper(spec, namespace, env, plan.workers)
+    modified, same_interface = helped["modified"], helped["without_dbt"]
+    plan.without_dbt_projects += [name for name in same_interface if name not in plan.without_dbt_projects]
     affected_products: set[str] = set()
     for project in planned:
         manifest = read_manifest(pr_manifests[project.name])
@@ -509,9 +532,10 @@ def describe(plan: SlimPlan) -> list[str]:
     if plan.without_dbt:
         lines.append("documentation only (production's mesh_sources.json): planned without dbt")
     elif plan.without_dbt_projects:
+        names = ", ".join(plan.without_dbt_projects)
         lines.append(
-            "unchanged against production's mesh_sources.json, with their upstreams (documentation at "
-            f"most): planned without dbt: {', '.join(plan.without_dbt_projects)}"
+            "unchanged against production's mesh_sources.json (documentation at most), reading upstreams "
+            f"that offer them what production's did: planned without dbt: {names}"
         )
     if plan.unchanged:
         lines.append(f"not started (nothing changed): {', '.join(plan.unchanged)}")

@@ -230,6 +230,12 @@ def test_pull_request_build_reads_production_and_never_writes_it(mesh: BuiltMesh
     commands = [c for k, c in dbt_commands(mesh, namespace).items() if k not in earlier]
     preparsed = sorted(str(c["project"]) for c in commands if c["which"] == "parse")
     assert preparsed == ["hub", "logistics", "marketing", "orders"], commands
+    # dbt planned orders only: its readers' files are production's, and the edit changed nothing orders
+    # offers them (what dbt-loom injects), so their plans come from production's manifests (the relation
+    # names checked below prove they still read the rebuilt products)
+    assert [c["project"] for c in commands if c["which"] == "ls"] == ["orders"], commands
+    plan_file = orjson.loads((namespace / "plan" / "plan.json").read_bytes())
+    assert plan_file["planned_without_dbt"] == ["logistics", "marketing", "hub"]
     builds = [c for c in commands if c["which"] == "build"]
     assert sorted(str(c["project"]) for c in builds) == ["hub", "logistics", "marketing", "orders"]
     for command in builds:
@@ -291,6 +297,18 @@ def test_pull_request_build_reads_production_and_never_writes_it(mesh: BuiltMesh
     assert main(["clean", "--pr", "write-guard"]) == 0
     assert not namespace.exists()
     assert digests(mesh.data / "warehouse") == production_files
+
+
+def test_a_change_to_what_a_project_offers_its_readers_has_them_planned_by_dbt(mesh: BuiltMesh) -> None:
+    """dim_customers' latest version goes back to v1: an unpinned ref in a reader would now resolve to
+    another node, so no reader is planned from production's manifest."""
+    yml = mesh.root / "domains/orders/models/marts/dim_customers.yml"
+    with edited(yml, "latest_version: 2", "latest_version: 1"):
+        plan(mesh, "latest-version")
+    plan_file = orjson.loads((mesh.data / "pr" / "latest-version" / "plan" / "plan.json").read_bytes())
+    assert plan_file["planned_without_dbt"] == []
+    projects = set(plan_file["projects"]) | set(plan_file["unchanged"])
+    assert projects == {"orders", "logistics", "marketing", "hub"}
 
 
 def test_missing_state_manifest_builds_the_project_in_full(
@@ -419,7 +437,8 @@ def dbt_commands(mesh: BuiltMesh, under: Path) -> dict[str, dict[str, object]]:
 
 def test_pull_request_build_plans_only_what_changed_and_every_build_parses_partially(mesh: BuiltMesh) -> None:
     """A leaf change: orders and logistics (unchanged, with their upstreams, against production's
-    fingerprint) are planned without dbt; planning and the builds run in two long-lived dbt interpreters,
+    fingerprint) are planned without dbt, and so is the hub (its files are production's, and marketing's
+    edit changes nothing marketing offers it); planning and the builds run in two long-lived dbt interpreters,
     not one process per project: one plans while the other parses the planned projects in the namespace's
     profile. Marketing's build takes its pre-parse's manifest in the interpreter that parsed it (nothing
     it reads was rebuilt); the hub's, whose upstream was, parses partially. So does the next push."""
@@ -432,12 +451,12 @@ def test_pull_request_build_plans_only_what_changed_and_every_build_parses_parti
         assert main(build) == 0
         again = [v for k, v in dbt_commands(mesh, namespace).items() if k not in earlier and k not in first]
     plan_file = orjson.loads((namespace / "plan" / "plan.json").read_bytes())
-    assert plan_file["planned_without_dbt"] == ["orders", "logistics"] and not plan_file["without_dbt"]
+    assert plan_file["planned_without_dbt"] == ["orders", "logistics", "hub"] and not plan_file["without_dbt"]
     assert main(["clean", "--pr", "one-process"]) == 0
     planned = {c["project"] for c in first.values() if c["which"] == "ls"}
     preparsed = sorted(str(c["project"]) for c in first.values() if c["which"] == "parse")
     builds = [c for c in first.values() if c["which"] == "build"]
-    assert planned == {"marketing", "hub"} and preparsed == ["hub", "marketing"], first
+    assert planned == {"marketing"} and preparsed == ["hub", "marketing"], first
     assert sorted(str(c["project"]) for c in builds) == ["hub", "marketing"]
     assert len({c["pid"] for c in first.values()}) == 2, first  # planning, pre-parses and builds
     for commands in (list(first.values()), again):
