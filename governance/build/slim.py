@@ -504,6 +504,16 @@ def all_upstream(projects: Projects, name: str) -> set[str]:
     return found
 
 
+def ready_after(plan: SlimPlan, projects: Projects, built: set[str]) -> list[str]:
+    """The planned projects not built yet whose planned upstreams have all built: the builds about to ask
+    for an interpreter once the last of those upstreams ends."""
+    planned = set(plan.plans)
+    return [
+        name for name in plan.plans
+        if name not in built and all(up in built for up in projects.projects[name].upstream if up in planned)
+    ]  # fmt: skip
+
+
 def first_of(projects: Projects, names: Sequence[str]) -> list[str]:
     """Those of `names` with none of `names` upstream of them: what builds first, nothing to wait for."""
     return [name for name in names if not all_upstream(projects, name) & set(names)]

@@ -7,6 +7,7 @@ import contextlib
 import dataclasses
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -296,8 +297,16 @@ def _build_changed(
     profiles = plan.profiles_dir or slim.pr_profiles(projects, namespace, args.target)
     build_env = {**production_env, **namespace.env}
 
+    built: set[str] = set()
+    built_lock = threading.Lock()
+
     def finished(result: ProjectResult) -> None:
         if result.outcome is Outcome.SUCCESS:
+            with built_lock:
+                built.add(result.project)
+                ready = slim.ready_after(plan, projects, built)
+            if plan.workers is not None:  # promised their interpreters now: a pre-parse would take the one
+                plan.workers.expect(ready)  # this build just freed before they ask for it
             slim.write_loom_manifest(plan, result.project)  # before any consumer starts
         progress.finish(result)
 

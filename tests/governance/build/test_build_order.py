@@ -10,6 +10,7 @@ from typing import Any
 
 from governance.build.results import Outcome, ProjectResult
 from governance.build.scheduler import run_in_order
+from governance.build.slim import ready_after
 
 # orders <- logistics, orders <- marketing, (orders, logistics, marketing) <- hub
 UPSTREAM = {
@@ -46,3 +47,16 @@ def test_the_ready_project_on_the_heaviest_chain_starts_first() -> None:
 
 def test_without_weights_the_longest_chain_of_projects_then_the_mesh_order() -> None:
     assert started_order(None, jobs=1) == ["orders", "logistics", "marketing", "hub"]
+
+
+def test_the_builds_a_finished_upstream_makes_ready_are_the_ones_promised_an_interpreter() -> None:
+    """`mesh build --changed` promises them the interpreter the finished build frees (`WorkerPool.expect`),
+    before they ask for it: a waiting pre-parse took it in that moment, and the build waited a parse."""
+    plan = SimpleNamespace(plans={name: None for name in UPSTREAM})
+    mesh = SimpleNamespace(projects={p.name: p for p in projects()})
+    assert ready_after(plan, mesh, set()) == ["orders"]
+    assert ready_after(plan, mesh, {"orders"}) == ["logistics", "marketing"]
+    assert ready_after(plan, mesh, {"orders", "marketing"}) == ["logistics"]
+    assert ready_after(plan, mesh, {"orders", "marketing", "logistics"}) == ["hub"]
+    del plan.plans["logistics"]  # not planned: the hub waits for no build of it
+    assert ready_after(plan, mesh, {"orders", "marketing"}) == ["hub"]
