@@ -55,17 +55,21 @@ def loom_interface(manifest: dict[str, Any]) -> dict[str, Any]:
     return interface
 
 
-def same_upstream_interface(upstream: list[list[str]]) -> bool:
+def same_upstream_interface(upstream: list[list[str]], read_before: dict[str, Any] | None = None) -> bool:
     """Whether every upstream manifest this consumer's dbt-loom reads offers it exactly what production's
-    offered (a missing or unreadable manifest: no)."""
+    offered (a missing or unreadable manifest: no). `read_before`: the interfaces already read in this
+    planning, by path (several readers of one upstream read its two manifests once)."""
+    interfaces = {} if read_before is None else read_before
     for _name, read, production in upstream:
         if read == production:
             continue
         try:
-            now, before = (orjson.loads(Path(path).read_bytes()) for path in (read, production))
+            for path in (read, production):
+                if path not in interfaces:
+                    interfaces[path] = loom_interface(orjson.loads(Path(path).read_bytes()))
         except (OSError, orjson.JSONDecodeError):
             return False
-        if loom_interface(now) != loom_interface(before):
+        if interfaces[read] != interfaces[production]:
             return False
     return True
 
@@ -110,9 +114,10 @@ def main(spec_path: str, out_path: str) -> int:
     spec = orjson.loads(Path(spec_path).read_bytes())
     found: dict[str, list[str] | None] = {}
     without_dbt: list[str] = []
+    interfaces: dict[str, Any] = {}  # an upstream's manifest is final once planned: read once for all readers
     for project in spec["projects"]:
         upstream = project.get("upstream")
-        if project["state"] is not None and upstream is not None and same_upstream_interface(upstream):
+        if project["state"] and upstream is not None and same_upstream_interface(upstream, interfaces):
             target = Path(project["target_path"])
             target.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(Path(project["state"]) / "manifest.json", target / "manifest.json")

@@ -311,8 +311,8 @@ def plan_changed(
     ]
     spec = {"target": target, "vars": vars, "projects": spec_projects}
     helped = run_helper(spec, namespace, env, plan.workers)
-    modified, same_interface = helped["modified"], helped["without_dbt"]
-    plan.without_dbt_projects += [name for name in same_interface if name not in plan.without_dbt_projects]
+    modified = helped["modified"]
+    plan.without_dbt_projects += helped["without_dbt"]  # readers of what they read in production
     affected_products: set[str] = set()
     for project in planned:
         manifest = read_manifest(pr_manifests[project.name])
