@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -185,20 +187,56 @@ def test_mesh_docs_command(catalog_root: Path, tmp_path: Path, monkeypatch: pyte
     assert len(err) == 1 and "not a folder" in err[0]
 
 
-def test_rendering_on_both_cores_writes_the_same_site(
-    catalog_root: Path, catalog_mesh: MeshModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-):
-    from governance.contracts import parallel
+# The forked rendering in a process of its own: the test process runs other threads (xdist's, DuckDB's),
+# where `in_parallel` rightly renders in-process.
+FORKED = """
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from governance.contracts import parallel
+from governance.loader import load_mesh
+from governance.site.pipeline import write_site
+root, out = Path(sys.argv[1]), Path(sys.argv[2])
+mesh = load_mesh(root)
+parallel.MIN_ITEMS, parallel._cores = 1, lambda: 2
+assert parallel.only_thread(), "this process must be single-threaded for the forked path to run"
+write_site(mesh, root, out, now=datetime(2026, 6, 1, tzinfo=UTC))
+"""
 
+
+def test_rendering_on_both_cores_writes_the_same_site(
+    catalog_root: Path, catalog_mesh: MeshModel, tmp_path: Path
+):
     moment = datetime(2026, 6, 1, tzinfo=UTC)
     write_site(catalog_mesh, catalog_root, tmp_path / "serial", now=moment)
-    monkeypatch.setattr(parallel, "MIN_ITEMS", 1)
-    monkeypatch.setattr(parallel, "_cores", lambda: 2)
-    write_site(catalog_mesh, catalog_root, tmp_path / "forked", now=moment)
+    forked = [sys.executable, "-c", FORKED, str(catalog_root), str(tmp_path / "forked")]
+    done = subprocess.run(forked, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
 
     def files(folder: Path) -> dict[str, bytes]:
         return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
-    serial, forked = files(tmp_path / "serial"), files(tmp_path / "forked")
-    assert serial == forked
-    assert any(name.startswith("contracts/") for name in forked)
+    serial, forked_files = files(tmp_path / "serial"), files(tmp_path / "forked")
+    assert serial == forked_files
+    assert any(name.startswith("contracts/") for name in forked_files)
+
+
+def test_a_process_running_other_threads_renders_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forking beside other threads left a pool worker waiting forever on a lock one of them held."""
+    import os
+    import threading
+
+    from governance.contracts import parallel
+
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 1)
+    monkeypatch.setattr(parallel, "_cores", lambda: 2)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+    try:
+        pids: list[int] = []
+        assert parallel.in_parallel([1, 2, 3], lambda chunk: pids.append(os.getpid()) or len(chunk)) == 3
+        assert pids == [os.getpid()]  # one call, in this process: no child was forked
+    finally:
+        stop.set()
+        other.join()
