@@ -6,6 +6,9 @@ forces `spark.sql.ansi.enabled=false` into every session it opens (`SparkCredent
 for Spark 3 compatibility), whatever the profile says; this plugin sets it back to true when a Spark
 connection opens. DuckDB and Databricks connections are left alone.
 
+A full parse takes its macros from an earlier parse of the same project where no macro file, package or
+project setting differs (`dbt_mesh.macro_reuse`): a pull request's namespace parses in full.
+
 On the `databricks` target, the plugin also declares the sync's PII column masks on every withheld
 column of the project's Databricks products as the manifest is loaded (`dbt_mesh.masks`).
 """
@@ -67,4 +70,11 @@ class DatabricksColumnMasks(dbtPlugin):
         ManifestLoader._mesh_column_masks = True  # type: ignore[attr-defined]
 
 
-plugins = [SparkAnsiMode, DatabricksColumnMasks]
+class MacroReuse(dbtPlugin):
+    def initialize(self) -> None:
+        from dbt_mesh.macro_reuse import install
+
+        install()
+
+
+plugins = [SparkAnsiMode, DatabricksColumnMasks, MacroReuse]

@@ -176,6 +176,16 @@ def merged_manifest(pr: dict[str, Any], production: dict[str, Any] | None, built
     return {**pr, "nodes": nodes}
 
 
+MACROS_FROM_ENV = "MESH_DBT_MACROS_FROM"  # dbt_mesh.macro_reuse reads it (that package imports dbt)
+
+
+def macros_from(project: DbtProject) -> dict[str, str]:
+    """The namespace parses each project in full (a new profile); its macros, the larger part of that
+    parse, are taken from production's last parse of the project where no macro could differ
+    (dbt_mesh/macro_reuse.py), for the build and the pre-parse alike (the same parse identity)."""
+    return {MACROS_FROM_ENV: str(project.target_dir / "partial_parse.msgpack")}
+
+
 def seed_partial_parse(project: DbtProject, plan_dir: Path) -> None:
     """Start planning from the project's last parse (its target/partial_parse.msgpack) when the namespace
     has none: planning parses with the same profile and environment as a plain `mesh build`, so dbt
@@ -387,7 +397,7 @@ def build_options(
             project_select[name] = selectors(pr, project_plan.nodes)
             defer[name] = deferral_state(plan, name)
         config = loom_config(namespace, project, loom_manifests, "build")
-        project_env[name] = {**namespace.env, "DBT_LOOM_CONFIG": str(config)}
+        project_env[name] = {**namespace.env, **macros_from(project), "DBT_LOOM_CONFIG": str(config)}
         target_paths[name] = namespace.target_dir(name)
     return BuildOptions(
         target=target, exclude=tuple(exclude), vars=vars, full_refresh=full_refresh,
@@ -423,7 +433,7 @@ def start_early_preparse(plan: SlimPlan, projects: Projects, candidates: Sequenc
         if vars is not None:
             argv += ["--vars", vars]
         loom = loom_config(namespace, project, production, "early")  # injected nodes are replaced on load
-        request_env = {**env, **namespace.env, "DBT_LOOM_CONFIG": str(loom)}
+        request_env = {**env, **namespace.env, **macros_from(project), "DBT_LOOM_CONFIG": str(loom)}
         keep = parse_identity(argv, request_env)  # the build takes this parse where it would parse the same
         requests.append((name, {"argv": argv, "cwd": str(project.path), "env": request_env, "keep": keep}))
 

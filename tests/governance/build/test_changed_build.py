@@ -219,6 +219,7 @@ def test_pull_request_build_reads_production_and_never_writes_it(mesh: BuiltMesh
     }
     assert set(production_files) == {"orders.duckdb", "marketing.duckdb", "logistics.duckdb", "hub.duckdb"}
     namespace = mesh.data / "pr" / "write-guard"
+    shutil.rmtree(namespace, ignore_errors=True)  # an interrupted run's: this is a pull request's first build
     earlier = set(dbt_commands(mesh, namespace))  # the cached mesh keeps its logs between sessions
     with edited(mesh.root / STG_ORDERS, *REVIEWED):
         assert main(["build", "--changed", "--state", str(mesh.state), "--pr", "write-guard"]) == 0
@@ -230,6 +231,11 @@ def test_pull_request_build_reads_production_and_never_writes_it(mesh: BuiltMesh
     commands = [c for k, c in dbt_commands(mesh, namespace).items() if k not in earlier]
     preparsed = sorted(str(c["project"]) for c in commands if c["which"] == "parse")
     assert preparsed == ["hub", "logistics", "marketing", "orders"], commands
+    # each parsed in full (a new profile) with its macros from production's last parse of the project
+    for command in (c for c in commands if c["which"] == "parse"):
+        assert any(str(line).endswith("macros taken from an earlier parse") for line in command["parse"]), (
+            command
+        )
     # dbt planned orders only: its readers' files are production's, and the edit changed nothing orders
     # offers them (what dbt-loom injects), so their plans come from production's manifests (the relation
     # names checked below prove they still read the rebuilt products)
@@ -432,6 +438,10 @@ def dbt_commands(mesh: BuiltMesh, under: Path) -> dict[str, dict[str, object]]:
                 parse = command["parse"]
                 assert isinstance(parse, list)
                 parse.append(info["name"] + (f": {data['reason']}" if data.get("reason") else ""))
+            elif info["name"] == "Note" and str(data.get("msg", "")).startswith("mesh: "):  # dbt_mesh's
+                parse = command["parse"]
+                assert isinstance(parse, list)
+                parse.append(data["msg"])
     return {invocation: command for invocation, command in found.items() if invocation in chosen}
 
 
