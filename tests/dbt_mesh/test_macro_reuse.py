@@ -78,9 +78,10 @@ def parse(project: Path, target: str, *, db: str, macros_from: Path | None = Non
     manifest = orjson.loads((project / target / "manifest.json").read_bytes())
     for key in TIMES:
         manifest["metadata"].pop(key, None)
-    for kind in ("macros", "nodes", "sources", "unit_tests"):
-        for resource in manifest.get(kind, {}).values():
-            resource.pop("created_at", None)
+    for resources in manifest.values():  # macros, nodes, sources, exposures ...: when each was parsed
+        for resource in resources.values() if isinstance(resources, dict) else ():
+            if isinstance(resource, dict):
+                resource.pop("created_at", None)
     lines = [orjson.loads(line)["info"]["msg"] for line in (logs / "dbt.log").read_text().splitlines()]
     return manifest, [line for line in lines if line.startswith("mesh: ")]
 
