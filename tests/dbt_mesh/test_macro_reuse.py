@@ -18,6 +18,7 @@ import pytest
 
 from dbt_mesh.macro_reuse import MACROS_FROM_ENV
 from governance.build import slim
+from scripts.bench_macro_reuse import comparable  # the manifest, timestamps aside
 
 pytestmark = pytest.mark.dbt
 
@@ -35,7 +36,6 @@ FILES = {
     "models/orders.yml": "version: 2\nmodels:\n  - name: orders\n    columns:\n      - name: amount\n"
     "        data_tests: [positive]\n",
 }
-TIMES = ("generated_at", "invocation_id", "invocation_started_at", "run_started_at")
 
 
 @pytest.fixture
@@ -75,15 +75,8 @@ def parse(project: Path, target: str, *, db: str, macros_from: Path | None = Non
     with environment(env), contextlib.chdir(project):
         result = dbtRunner().invoke(argv)
     assert result.success, result.exception
-    manifest = orjson.loads((project / target / "manifest.json").read_bytes())
-    for key in TIMES:
-        manifest["metadata"].pop(key, None)
-    for resources in manifest.values():  # macros, nodes, sources, exposures ...: when each was parsed
-        for resource in resources.values() if isinstance(resources, dict) else ():
-            if isinstance(resource, dict):
-                resource.pop("created_at", None)
     lines = [orjson.loads(line)["info"]["msg"] for line in (logs / "dbt.log").read_text().splitlines()]
-    return manifest, [line for line in lines if line.startswith("mesh: ")]
+    return comparable(project / target), [line for line in lines if line.startswith("mesh: ")]
 
 
 def taken(lines: list[str]) -> bool:
