@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -19,7 +20,7 @@ from governance.loader import load_mesh
 from governance.model import MeshModel
 from governance.site import pipeline
 from governance.site.pipeline import SiteSummary, write_site
-from tests.fixtures.catalog_mesh import HOSTILE_COLUMN, HOSTILE_DESCRIPTION
+from tests.fixtures.catalog_mesh import HOSTILE_COLUMN, HOSTILE_DESCRIPTION, freshness_taken_at
 
 
 class _Links(HTMLParser):
@@ -108,10 +109,32 @@ def test_health_from_real_run_results_and_freshness(site: SiteSummary):
     assert 'data-health="unknown"' in page
 
 
+ISO_TIME = re.compile(rb'"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?)(Z|\+00:00)?"')
+
+
+def test_a_fixture_mesh_cached_days_ago_reads_as_on_the_day_it_was_built(catalog_root: Path, tmp_path: Path):
+    """`make test` on a developer's cache from earlier days: the fixture's health is taken as of its
+    freshness run, so its 24 h SLA does not run out while the mesh sits in the cache."""
+    aged = tmp_path / "mesh"
+    shutil.copytree(catalog_root, aged)
+
+    def three_days_earlier(match: re.Match[bytes]) -> bytes:
+        moment = datetime.fromisoformat(match.group(1).decode()) - timedelta(days=3)
+        return b'"' + moment.isoformat().encode() + (match.group(2) or b"") + b'"'
+
+    for artifact in ("sources.json", "run_results.json"):
+        path = aged / "domains/orders/target" / artifact
+        path.write_bytes(ISO_TIME.sub(three_days_earlier, path.read_bytes()))
+    today = write_site(load_mesh(aged), aged, tmp_path / "today", now=datetime.now(UTC))
+    assert _health(today, "orders.fct_orders")["signal"] == "degraded"  # the copy is three days old
+    as_built = write_site(load_mesh(aged), aged, tmp_path / "as-built", now=freshness_taken_at(aged))
+    assert _health(as_built, "orders.fct_orders")["signal"] == "healthy"
+
+
 def test_a_source_older_than_the_sla_degrades_the_product(
     catalog_root: Path, catalog_mesh: MeshModel, tmp_path: Path
 ):
-    later = datetime.now(UTC) + timedelta(hours=48)  # the fixture's sources were loaded at build time
+    later = freshness_taken_at(catalog_root) + timedelta(hours=48)
     summary = write_site(catalog_mesh, catalog_root, tmp_path / "site", now=later)
     health = _health(summary, "orders.fct_orders")
     assert health["signal"] == "degraded"
