@@ -16,6 +16,11 @@ and the very same macro and generic-test files, byte for byte (dbt's checksums),
 macros from there, as they were before any properties file described them. Anything else, down to one
 macro file added or edited, and dbt parses the macros itself. Everything else is parsed as before.
 
+The macros, and the macros each one calls, are taken exactly as the earlier parse holds them. Where that
+parse was itself partial, they are what dbt's partial parsing kept: dbt finds the calls of the macros a
+partial parse adds, not again those of the macros it keeps. The same holds for the planning parse, which
+is dbt's own partial parse of production's.
+
 The earlier parse is the saved manifest dbt read and set aside (another profile, other `--vars`), or,
 where the project's target holds none, the file `MESH_DBT_MACROS_FROM` names: `mesh build --changed`
 names production's last parse of each project for its namespace's parses.
