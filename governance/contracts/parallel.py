@@ -45,9 +45,12 @@ def in_parallel(items: Sequence[Any], work: Callable[[Sequence[Any]], int], *, w
     """`work(chunk)` over the items split across up to `workers` forked processes; the sum of results."""
     global _work, _chunks
     workers = min(workers, _cores())
-    if workers < 2 or len(items) < MIN_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
-        return work(items)
-    if not only_thread():
+    if (
+        workers < 2
+        or len(items) < MIN_ITEMS
+        or "fork" not in multiprocessing.get_all_start_methods()
+        or not only_thread()
+    ):
         return work(items)
     _work, _chunks = work, [items[i::workers] for i in range(workers)]
     try:

@@ -7,9 +7,7 @@ a generic test; every manifest is compared with a parse without the reuse, times
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,17 +45,6 @@ def project(tmp_path: Path) -> Path:
     return root
 
 
-@contextlib.contextmanager
-def environment(values: dict[str, str]) -> Iterator[None]:
-    saved = dict(os.environ)
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
-
 def parse(project: Path, target: str, *, db: str, macros_from: Path | None = None,
           extra: tuple[str, ...] = ()) -> tuple[dict[str, Any], list[str]]:  # fmt: skip
     """`dbt parse` in-process into `project/<target>`; the manifest without timestamps, and the mesh's
@@ -72,7 +59,9 @@ def parse(project: Path, target: str, *, db: str, macros_from: Path | None = Non
     argv = ["parse", "--project-dir", str(project), "--profiles-dir", str(project), "--quiet",
             "--target-path", str(project / target), "--log-path", str(logs), "--log-format-file", "json",
             *extra]  # fmt: skip
-    with environment(env), contextlib.chdir(project):
+    with pytest.MonkeyPatch.context() as patch, contextlib.chdir(project):
+        for name, value in env.items():
+            patch.setenv(name, value)
         result = dbtRunner().invoke(argv)
     assert result.success, result.exception
     lines = [orjson.loads(line)["info"]["msg"] for line in (logs / "dbt.log").read_text().splitlines()]

@@ -125,9 +125,10 @@ def test_a_fixture_mesh_cached_days_ago_reads_as_on_the_day_it_was_built(catalog
     for artifact in ("sources.json", "run_results.json"):
         path = aged / "domains/orders/target" / artifact
         path.write_bytes(ISO_TIME.sub(three_days_earlier, path.read_bytes()))
-    today = write_site(load_mesh(aged), aged, tmp_path / "today", now=datetime.now(UTC))
+    mesh = load_mesh(aged)
+    today = write_site(mesh, aged, tmp_path / "today", now=datetime.now(UTC))
     assert _health(today, "orders.fct_orders")["signal"] == "degraded"  # the copy is three days old
-    as_built = write_site(load_mesh(aged), aged, tmp_path / "as-built", now=freshness_taken_at(aged))
+    as_built = write_site(mesh, aged, tmp_path / "as-built", now=freshness_taken_at(aged))
     assert _health(as_built, "orders.fct_orders")["signal"] == "healthy"
 
 
