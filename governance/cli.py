@@ -58,7 +58,8 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     )
     root_help = "repository root (default: MESH_ROOT, else the nearest folder upward holding mesh.yml)"
     parser.add_argument("--root", type=Path, metavar="DIR", help=root_help)  # before or after COMMAND
-    parser.add_argument("--version", action=VersionAction, nargs=0, help="show program's version number and exit")
+    version_help = "show program's version number and exit"
+    parser.add_argument("--version", action=VersionAction, nargs=0, help=version_help)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     chosen = next((a for i, a in enumerate(argv) if not a.startswith("-") and not _is_value(argv, i)), None)
     for name, (module, summary) in COMMANDS.items():
@@ -78,7 +79,7 @@ def _is_value(argv: Sequence[str], index: int) -> bool:
 
 class VersionAction(argparse.Action):
     """argparse's own `version` action needs the text when the parser is built: reading the installed
-    package's metadata then cost every command about 40 ms (`docs/benchmarks.md`); this reads it when asked."""
+    package's metadata then cost every command about 40 ms; this reads it when asked."""
 
     def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
         print(f"mesh {_version()}")
