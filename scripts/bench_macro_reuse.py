@@ -52,6 +52,8 @@ def main() -> int:
         raise SystemExit(f"{earlier} not found: parse or build the project first")
     from dbt.cli.main import dbtRunner
 
+    from dbt_mesh.macro_reuse import MACROS_FROM_ENV
+
     os.environ.setdefault("DO_NOT_TRACK", "1")
     work = Path(tempfile.mkdtemp(prefix="bench-macro-reuse-"))
     runner = dbtRunner()
@@ -59,9 +61,9 @@ def main() -> int:
     def parse(target: Path, reuse: bool) -> float:
         shutil.rmtree(target, ignore_errors=True)
         if reuse:
-            os.environ["MESH_DBT_MACROS_FROM"] = str(earlier)
+            os.environ[MACROS_FROM_ENV] = str(earlier)
         else:
-            os.environ.pop("MESH_DBT_MACROS_FROM", None)
+            os.environ.pop(MACROS_FROM_ENV, None)
         argv = ["parse", "--project-dir", str(project), "--profiles-dir", str(profiles),
                 "--target-path", str(target), "--quiet", "--log-path", str(work / "logs")]  # fmt: skip
         started = time.perf_counter()

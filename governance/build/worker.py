@@ -155,7 +155,7 @@ YOUNG_GENERATION = 20_000
 
 
 def import_dbt() -> None:
-    """dbt's import (about 2 s of CPU) overlaps with what the parent does before its first request. The
+    """dbt's import (1.2 to 1.7 s here) overlaps with what the parent does before its first request. The
     collector waits until it ends (its modules and classes live as long as the interpreter), then sets
     them aside (`gc.freeze`) so that no collection traverses them again."""
     gc.disable()
