@@ -6,7 +6,11 @@ project, one shared Derby metastore and warehouse under the data directory).
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -172,32 +176,14 @@ def test_every_table_is_identical_on_spark_and_duckdb(
             assert counted is not None and counted[0] > 0, f"{project}.{layer}.{table} is empty"
 
 
-@pytest.mark.spark
-def test_duckdb_only_function_fails_the_spark_build_naming_the_model(
-    in_mesh: MeshCopy, capsys: pytest.CaptureFixture[str]
-) -> None:
-    model = in_mesh.folder("orders") / "models" / "intermediate" / "int_duckdb_dialect.sql"
+# The failures Spark must report, in one Spark build (one JVM): a DuckDB-only function, an ANSI cast, and
+# two enforced-contract violations. Each test below reads its models' results from that one build.
+DUCKDB_DIALECT_MODEL = "int_duckdb_dialect"
+FAILING_MODELS = {
     # list_value() is DuckDB's list constructor; Spark SQL has no such function
-    model.write_text("select order_id, list_value(order_id, order_id) as pair from {{ ref('stg_orders') }}\n")
-    try:
-        assert main(["build", "--domain", "orders", "--target", "ci", "--select", "+int_duckdb_dialect"]) == 0
-        capsys.readouterr()
-        assert (
-            main(["build", "--domain", "orders", "--target", "spark", "--select", "+int_duckdb_dialect"]) == 1
-        )
-    finally:
-        model.unlink()
-    out = capsys.readouterr().out
-    assert "[orders] failed" in out
-    assert "Runtime Error in model int_duckdb_dialect" in out
-    results = orjson.loads((in_mesh.folder("orders") / "target" / "run_results.json").read_bytes())
-    failed = {r["unique_id"]: r["message"] for r in results["results"] if r["status"] == "error"}
-    assert list(failed) == ["model.orders.int_duckdb_dialect"]
-    assert "UNRESOLVED_ROUTINE" in failed["model.orders.int_duckdb_dialect"]
-    assert "list_value" in failed["model.orders.int_duckdb_dialect"]
-
-
-ANSI_AND_CONTRACT_MODELS = {
+    f"{DUCKDB_DIALECT_MODEL}.sql": (
+        "select order_id, list_value(order_id, order_id) as pair from {{ ref('stg_orders') }}\n"
+    ),
     # ANSI mode (Databricks SQL's default): a cast that cannot succeed fails instead of yielding NULL.
     "int_bad_cast.sql": "select cast('not a number' as int) as n\n",
     # Enforced contract, declared int, produced string: dbt's contract check fails before Spark runs it.
@@ -219,26 +205,77 @@ models:
 )
 
 
-@pytest.mark.spark
-def test_bad_cast_and_contract_violations_fail_the_spark_build(
-    in_mesh: MeshCopy, capsys: pytest.CaptureFixture[str]
-) -> None:
-    folder = in_mesh.folder("orders") / "models" / "intermediate"
-    written = [folder / name for name in ANSI_AND_CONTRACT_MODELS]
-    for path in written:
-        path.write_text(ANSI_AND_CONTRACT_MODELS[path.name])
+@dataclass(frozen=True)
+class FailedBuild:
+    status: int
+    out: str
+    duckdb_status: int  # the DuckDB-only model built on DuckDB first: valid SQL there
+    results: dict[str, tuple[str, str]]  # unique id -> (status, message)
+
+
+@pytest.fixture(scope="module")
+def failed_spark_build(orders_mesh: MeshCopy, data_dir: Path) -> FailedBuild:
+    folder = orders_mesh.folder("orders") / "models" / "intermediate"
+    written = [folder / name for name in FAILING_MODELS]
     contracts = folder / "int_ansi_contracts.yml"
-    contracts.write_text(CONTRACTS_YML)
-    selection = [path.stem for path in written]
-    try:
-        assert main(["build", "--domain", "orders", "--target", "spark", "--select", *selection]) == 1
-    finally:
-        for path in [*written, contracts]:
-            path.unlink()
-    capsys.readouterr()
-    results = orjson.loads((in_mesh.folder("orders") / "target" / "run_results.json").read_bytes())
-    failed = {r["unique_id"]: r["message"] or "" for r in results["results"] if r["status"] == "error"}
-    assert sorted(failed) == sorted(f"model.orders.{name}" for name in selection)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MESH_ROOT", str(orders_mesh.root))
+        patch.setenv("MESH_DATA_DIR", str(data_dir))
+        for path in written:
+            path.write_text(FAILING_MODELS[path.name])
+        contracts.write_text(CONTRACTS_YML)
+        out = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(out):
+                on_duckdb = main(
+                    ["build", "--domain", "orders", "--target", "ci", "--select", f"+{DUCKDB_DIALECT_MODEL}"]
+                )
+            out = io.StringIO()
+            selection = [f"+{DUCKDB_DIALECT_MODEL}", *(path.stem for path in written[1:])]
+            with contextlib.redirect_stdout(out):
+                status = main(["build", "--domain", "orders", "--target", "spark", "--select", *selection])
+        finally:
+            for path in [*written, contracts]:
+                path.unlink()
+    run = orjson.loads((orders_mesh.folder("orders") / "target" / "run_results.json").read_bytes())
+    results = {r["unique_id"]: (r["status"], r["message"] or "") for r in run["results"]}
+    return FailedBuild(status, out.getvalue(), on_duckdb, results)
+
+
+def failures(build: FailedBuild) -> dict[str, str]:
+    return {uid: message for uid, (status, message) in build.results.items() if status == "error"}
+
+
+@pytest.mark.spark
+def test_the_failing_build_fails_on_exactly_the_models_spark_must_refuse(
+    failed_spark_build: FailedBuild,
+) -> None:
+    assert failed_spark_build.status == 1
+    # the console names the first failed model, counts the others, and gives dbt's error for that model
+    named = re.search(
+        r"\[orders\] failed in [\d.]+s: (\w+) \(and 3 more failed node\(s\)\)", failed_spark_build.out
+    )
+    assert named, failed_spark_build.out
+    assert f"{named[1]}.sql" in FAILING_MODELS
+    assert f"Error in model {named[1]}" in failed_spark_build.out
+    assert sorted(failures(failed_spark_build)) == sorted(
+        f"model.orders.{name.removesuffix('.sql')}" for name in FAILING_MODELS
+    )
+    # the DuckDB-only model's upstream still built on Spark
+    assert failed_spark_build.results["model.orders.stg_orders"][0] == "success"
+
+
+@pytest.mark.spark
+def test_duckdb_only_function_fails_the_spark_build_naming_the_model(failed_spark_build: FailedBuild) -> None:
+    assert failed_spark_build.duckdb_status == 0
+    message = failures(failed_spark_build)[f"model.orders.{DUCKDB_DIALECT_MODEL}"]
+    assert "UNRESOLVED_ROUTINE" in message
+    assert "list_value" in message
+
+
+@pytest.mark.spark
+def test_bad_cast_and_contract_violations_fail_the_spark_build(failed_spark_build: FailedBuild) -> None:
+    failed = failures(failed_spark_build)
     assert "CAST_INVALID_INPUT" in failed["model.orders.int_bad_cast"]
     assert "contract" in failed["model.orders.int_wrong_type"].lower()
     assert "NOT_NULL" in failed["model.orders.int_null_in_not_null"].upper()
