@@ -17,6 +17,7 @@ import os
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -79,6 +80,20 @@ class LaneTally:
     skipped_ids: list[str] = field(default_factory=list)
 
 
+# Every file the session collected, before any lane or marker deselected a test: a plain run's collection,
+# which tests/scripts/test_lanes.py compares with the test files on disk without collecting again.
+COLLECTED_FILES = pytest.StashKey[set[Path]]()
+
+
+def plain_run_collected_files(config: pytest.Config) -> set[Path] | None:
+    """The files this session collected, if a plain run over `testpaths` (no path given, none ignored)."""
+    if config.args_source is not pytest.Config.ArgsSource.TESTPATHS:
+        return None
+    if config.getoption("ignore") or config.getoption("ignore_glob"):
+        return None
+    return config.stash.get(COLLECTED_FILES, None)
+
+
 class LanePlugin:
     """Marks lanes where tests are collected (every xdist worker); tallies where reports arrive."""
 
@@ -88,6 +103,7 @@ class LanePlugin:
 
     @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        config.stash[COLLECTED_FILES] = {item.path for item in items}
         for item in items:
             if uses_dbt(item):
                 item.add_marker(pytest.mark.dbt)

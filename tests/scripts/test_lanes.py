@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.lanes import plain_run_collected_files
+
 REPO = Path(__file__).resolve().parents[2]
 
 pytest_plugins = ["pytester"]
@@ -93,15 +95,21 @@ def test_make_test_stops_with_one_line_when_postgresql_cannot_start(tmp_path: Pa
     assert "test.sh: PostgreSQL could not start" in done.stderr
 
 
-def test_a_plain_run_collects_every_test_file() -> None:
+def test_a_plain_run_collects_every_test_file(pytestconfig: pytest.Config) -> None:
     """`make test` and `make check` run plain `pytest` over `testpaths`: every `test_*.py` under tests/ must
     be collected. pytest's default `norecursedirs` skips any folder named `build` (or `dist`, `venv`, ...)
-    without a word, which once left all 87 tests of tests/governance/build/ out of every run."""
-    done = subprocess.run(
-        [str(REPO / ".venv" / "bin" / "pytest"), "--collect-only", "-q", "-p", "no:cacheprovider"],
-        cwd=REPO, env={**os.environ, "MESH_TEST_LANE": ""}, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    collected = {line.split("::")[0] for line in done.stdout.splitlines() if "::" in line}
+    without a word, which once left all 87 tests of tests/governance/build/ out of every run.
+    Inside such a run (make check, make test's unit lane) the session's own collection is that plain run's;
+    run alone or on a path, a plain collection runs in a subprocess."""
+    files = plain_run_collected_files(pytestconfig)
+    if files is not None:
+        collected = {str(path.relative_to(REPO)) for path in files}
+    else:
+        done = subprocess.run(
+            [str(REPO / ".venv" / "bin" / "pytest"), "--collect-only", "-q", "-p", "no:cacheprovider"],
+            cwd=REPO, env={**os.environ, "MESH_TEST_LANE": ""}, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        collected = {line.split("::")[0] for line in done.stdout.splitlines() if "::" in line}
     on_disk = {str(path.relative_to(REPO)) for path in (REPO / "tests").rglob("test_*.py")}
     assert sorted(on_disk - collected) == []
