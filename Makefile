@@ -18,10 +18,12 @@ unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: install demo data test check lint lint-python lint-sql test-dbt test-python test-spark clean pr-ci trino trino-stop test-trino
 
+# uv (pinned in constraints.txt) installs the pinned set in about 50 s on a fresh machine, pip in about 80 s
+# (docs/benchmarks.md); --compile-bytecode writes the .pyc files pip writes, so no first import compiles them.
 $(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install -q -c constraints.txt uv
+	$(BIN)/uv pip install -q --compile-bytecode --python $(PY) -c constraints.txt -e '.[dev]'
 	touch $@
 
 install: $(VENV)/.installed
