@@ -20,10 +20,13 @@ unexport PYTHONDONTWRITEBYTECODE
 
 # uv (pinned in constraints.txt) installs the pinned set in about 50 s on a fresh machine, pip in about 80 s
 # (docs/benchmarks.md); --compile-bytecode writes the .pyc files pip writes, so no first import compiles them.
+# Where uv cannot install (its own index settings, not pip's), pip does, and says so.
 $(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
 	$(BIN)/pip install -q -c constraints.txt uv
-	$(BIN)/uv pip install -q --compile-bytecode --python $(PY) -c constraints.txt -e '.[dev]'
+	$(BIN)/uv pip install -q --compile-bytecode --python $(PY) -c constraints.txt -e '.[dev]' || { \
+		echo "make install: uv could not install the pinned set (above); installing it with pip instead" >&2; \
+		$(BIN)/pip install -q -c constraints.txt -e '.[dev]'; }
 	touch $@
 
 install: $(VENV)/.installed
