@@ -29,11 +29,12 @@ from tests.domains.mesh_copy import REPO, MeshCopy, generate_data
 from tests.fixtures.built_mesh import SCALE, built_mesh
 from tests.fixtures.mesh_project import cache_dir
 from tests.governance.iceberg.conftest import pg_unreachable_reason
-from tests.governance.trino.live import TrinoServer, free_port, missing, started_trino
+from tests.governance.trino.live import TrinoServer, free_port, free_ports, missing, started_trino
 
 pytestmark = [pytest.mark.trino, pytest.mark.dbt]
 
 PRODUCTS = ("dim_carriers", "fct_delivery_performance", "fct_shipments")
+DATABRICKS_DOMAINS = ("orders", "marketing")  # each served by a REST server of the stand-in
 # The relationships test to orders.fct_orders reads Databricks' `orders` catalog, which a CI Trino lacks.
 CROSS_DOMAIN_TEST = "relationships_fct_shipments_order_id__order_id__ref_orders_fct_orders_"
 DATABASE = "mesh_trino_build_test"
@@ -142,7 +143,8 @@ def rest_standin(mesh_root: Path, data: Path, trino_state: Path) -> Iterator[Non
         "MESH_ROOT": str(mesh_root),
         "MESH_DATA_DIR": str(data),
         "ICEBERG_REST_STATE_DIR": str(trino_state / "iceberg-rest"),
-        "ICEBERG_REST_PORT": str(free_port()),
+        # the gateway's port and one per Databricks domain after it
+        "ICEBERG_REST_PORT": str(free_ports(1 + len(DATABRICKS_DOMAINS))),
     }
     script = ["bash", str(REPO / "scripts" / "ci" / "iceberg_rest.sh")]
     started = subprocess.run([*script, "start"], check=False, env=env, capture_output=True, text=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import random
 import socket
 import subprocess
 from collections.abc import Iterator
@@ -67,6 +68,31 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def free_ports(count: int) -> int:
+    """The first of `count` consecutive ports free now (scripts/ci/iceberg_rest.sh puts its servers on the
+    ports after the gateway's), below the kernel's ephemeral range: an outgoing connection never takes one of
+    them before the servers bind (a port the kernel handed out, and the ones after it, can be; a run failed
+    on `Address already in use` so)."""
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    chooser = random.Random()
+    for _ in range(500):
+        first = chooser.randrange(10000, max(low - count, 10001))
+        probes = [socket.socket() for _ in range(count)]
+        try:
+            for offset, probe in enumerate(probes):
+                probe.bind(("127.0.0.1", first + offset))
+            return first
+        except OSError:
+            continue
+        finally:
+            for probe in probes:
+                probe.close()
+    raise RuntimeError(f"no {count} consecutive free ports below {low}")
 
 
 def jdbc_url_of(sqlalchemy_uri: str) -> str:
